@@ -1,0 +1,369 @@
+#!/usr/bin/env bash
+# Set-up and run helpers for ckanext-datapusherplusapi development and tests.
+#
+#   bin/dpp.sh install      Debian packages + virtualenvs (CKAN, DataPusher service)
+#   bin/dpp.sh services     start project-local PostgreSQL and Redis (idempotent)
+#   bin/dpp.sh test [args]  install + services + databases, then the whole pytest suite
+#   bin/dpp.sh test-prepare the same without running pytest
+#   bin/dpp.sh dev          install + services + a demo portal on $DPP_CKAN_PORT
+#   bin/dpp.sh stop         stop everything this script started
+#   bin/dpp.sh clean        stop, then delete .dev/ (virtualenvs, databases, logs)
+#   bin/dpp.sh env          print the environment the other commands use
+#   bin/dpp.sh ckan ARGS    the ckan CLI against test.ini and the test databases
+#
+# Everything lives under $DPP_HOME (default: <repo>/.dev, git-ignored).  Every
+# setting below can be overridden from the environment.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export DPP_HOME="${DPP_HOME:-$REPO/.dev}"
+export CKAN_VERSION="${CKAN_VERSION:-2.11.5}"
+export DPP_PG_PORT="${DPP_PG_PORT:-54329}"
+export DPP_REDIS_PORT="${DPP_REDIS_PORT:-63799}"
+export DPP_CKAN_PORT="${DPP_CKAN_PORT:-5000}"
+export DPP_SERVICE_PORT="${DPP_SERVICE_PORT:-8800}"
+export DPP_FILES_PORT="${DPP_FILES_PORT:-8801}"
+export DPP_DB_USER="${DPP_DB_USER:-ckan_dpp}"
+export DPP_DB_PASSWORD="${DPP_DB_PASSWORD:-ckan_dpp_pass}"
+export DPP_DS_RO_USER="${DPP_DS_RO_USER:-datastore_dpp_ro}"
+export DPP_DS_RO_PASSWORD="${DPP_DS_RO_PASSWORD:-datastore_dpp_ro_pass}"
+export DPP_ADMIN_USER="${DPP_ADMIN_USER:-admin}"
+export DPP_ADMIN_PASSWORD="${DPP_ADMIN_PASSWORD:-dpp-admin-2026}"
+export DPP_ADMIN_EMAIL="${DPP_ADMIN_EMAIL:-admin@example.org}"
+
+VENV="$DPP_HOME/venv-ckan-$CKAN_VERSION"
+DP_VENV="$DPP_HOME/venv-datapusher"
+PGDATA="$DPP_HOME/pg/data"
+PGSOCK="$DPP_HOME/pg/run"
+PGLOG="$DPP_HOME/logs/postgresql.log"
+REDIS_DIR="$DPP_HOME/redis"
+LOGS="$DPP_HOME/logs"
+RUN="$DPP_HOME/run"
+DEV_INI="$DPP_HOME/dev.ini"
+PG_BIN=""
+
+# What the CKAN process reads (CKAN applies these over any .ini file).
+export CKAN_SQLALCHEMY_URL_TEST="postgresql://$DPP_DB_USER:$DPP_DB_PASSWORD@127.0.0.1:$DPP_PG_PORT/ckan_dpp_test"
+export CKAN_REDIS_URL="redis://127.0.0.1:$DPP_REDIS_PORT/1"
+export DPP_DATAPUSHER_PYTHON="$DP_VENV/bin/python"
+export DPP_HARNESS_DIR="$REPO/bin/harness"
+
+log() { printf '\033[1;34m[dpp]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31m[dpp] %s\033[0m\n' "$*" >&2; exit 1; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+# PostgreSQL refuses to run as root: when we are root, run its tools as `postgres`.
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+find_pg_bin() {
+  local d
+  for d in /usr/lib/postgresql/*/bin; do
+    [ -x "$d/initdb" ] && PG_BIN="$d"
+  done
+  [ -n "$PG_BIN" ]
+}
+
+# ---------------------------------------------------------------- install ---
+install_debian() {
+  local missing=()
+  find_pg_bin || missing+=(postgresql)
+  command -v psql >/dev/null || missing+=(postgresql-client)
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  [ -e /usr/include/postgresql/libpq-fe.h ] || missing+=(libpq-dev)
+  command -v runuser >/dev/null || missing+=(util-linux)
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "apt-get install ${missing[*]}"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+    # Debian's postinst may start a cluster on the default port: we do not use it.
+  fi
+  find_pg_bin || die "PostgreSQL server binaries not found after install"
+}
+
+# pip, quiet, without the noise of this machine's extra local indexes; fails as pip fails.
+pipq() {
+  local py="$1"; shift
+  local out
+  if ! out="$("$py" -m pip install -q --disable-pip-version-check "$@" 2>&1)"; then
+    printf '%s\n' "$out" | grep -v '^WARNING: Location' >&2
+    die "pip install $* failed"
+  fi
+}
+
+stamp_ok() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
+
+install_python() {
+  local want
+  want="$(cat "$REPO/setup.py" "$REPO/bin/requirements-dev.txt" | sha1sum | cut -c1-12)-$CKAN_VERSION"
+  if ! stamp_ok "$VENV/.dpp-stamp" "$want"; then
+    log "virtualenv for CKAN $CKAN_VERSION in $VENV"
+    [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+    pipq "$VENV/bin/python" -U pip setuptools wheel
+    pipq "$VENV/bin/python" "ckan[requirements]==$CKAN_VERSION" -r "$REPO/bin/requirements-dev.txt"
+    pipq "$VENV/bin/python" --no-deps --no-build-isolation -e "$REPO"
+    (cd / && "$VENV/bin/python" -c "import ckan, ckanext.datapusherplusapi.plugin") \
+      || die "CKAN virtualenv is broken"
+    echo "$want" > "$VENV/.dpp-stamp"
+  fi
+  want="$(sha1sum < "$REPO/bin/harness/datapusher-requirements.txt" | cut -c1-12)"
+  if ! stamp_ok "$DP_VENV/.dpp-stamp" "$want"; then
+    log "virtualenv for the DataPusher service in $DP_VENV"
+    [ -x "$DP_VENV/bin/python" ] || python3 -m venv "$DP_VENV"
+    pipq "$DP_VENV/bin/python" -r "$REPO/bin/harness/datapusher-requirements.txt"
+    (cd / && PYTHONPATH="$DPP_HARNESS_DIR" LANG=C LC_ALL=C "$DP_VENV/bin/python" -c "import datapusher.jobs") \
+      || die "DataPusher virtualenv is broken"
+    echo "$want" > "$DP_VENV/.dpp-stamp"
+  fi
+}
+
+# --------------------------------------------------------------- services ---
+# PostgreSQL runs as `postgres` when we are root: it must be able to reach
+# $DPP_HOME, so give the folders on the way there the traverse bit if needed.
+pg_reachable_path() {
+  [ "$(id -u)" = 0 ] || return 0
+  local d="$DPP_HOME"
+  while [ "$d" != "/" ]; do
+    if ! runuser -u postgres -- test -x "$d" 2>/dev/null; then
+      log "chmod o+x $d (so the postgres user can reach $DPP_HOME)"
+      chmod o+x "$d"
+    fi
+    d="$(dirname "$d")"
+  done
+}
+
+pg_up() {
+  find_pg_bin || die "no PostgreSQL server binaries (run: bin/dpp.sh install)"
+  mkdir -p "$DPP_HOME/pg" "$LOGS" "$PGSOCK"
+  pg_reachable_path
+  if [ "$(id -u)" = 0 ]; then chown postgres: "$DPP_HOME/pg" "$PGSOCK"; touch "$PGLOG"; chown postgres: "$PGLOG"; fi
+  if [ ! -f "$PGDATA/PG_VERSION" ]; then
+    log "initdb $PGDATA"
+    as_pg mkdir -p "$PGDATA"
+    as_pg "$PG_BIN/initdb" -D "$PGDATA" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+      -E UTF8 --locale=C.UTF-8 >/dev/null
+  fi
+  if ! as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
+    log "starting PostgreSQL on 127.0.0.1:$DPP_PG_PORT"
+    as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGLOG" -w -t 60 \
+      -o "-p $DPP_PG_PORT -k $PGSOCK -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
+      start >/dev/null
+  fi
+}
+
+psql_su() { as_pg psql -v ON_ERROR_STOP=1 -q -h "$PGSOCK" -p "$DPP_PG_PORT" -U postgres "$@"; }
+
+pg_role() { # name password
+  psql_su -d postgres -c "DO \$\$BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$1') THEN
+      CREATE ROLE \"$1\" LOGIN PASSWORD '$2';
+    ELSE ALTER ROLE \"$1\" LOGIN PASSWORD '$2'; END IF; END\$\$;"
+}
+
+pg_db() { # name owner
+  if [ -z "$(psql_su -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$1'")" ]; then
+    psql_su -d postgres -c "CREATE DATABASE \"$1\" OWNER \"$2\" ENCODING 'UTF8'"
+  fi
+}
+
+redis_up() {
+  mkdir -p "$REDIS_DIR" "$LOGS" "$RUN"
+  if ! redis-cli -h 127.0.0.1 -p "$DPP_REDIS_PORT" ping >/dev/null 2>&1; then
+    log "starting Redis on 127.0.0.1:$DPP_REDIS_PORT"
+    redis-server --port "$DPP_REDIS_PORT" --bind 127.0.0.1 --dir "$REDIS_DIR" \
+      --daemonize yes --pidfile "$RUN/redis.pid" --logfile "$LOGS/redis.log" \
+      --save "" --appendonly no
+    for _ in $(seq 50); do
+      redis-cli -h 127.0.0.1 -p "$DPP_REDIS_PORT" ping >/dev/null 2>&1 && return 0
+      sleep 0.1
+    done
+    die "Redis did not start (see $LOGS/redis.log)"
+  fi
+}
+
+services_up() {
+  pg_up
+  redis_up
+  pg_role "$DPP_DB_USER" "$DPP_DB_PASSWORD"
+  pg_role "$DPP_DS_RO_USER" "$DPP_DS_RO_PASSWORD"
+}
+
+# Create (if missing) a CKAN database and its DataStore database, with the
+# DataStore permissions CKAN generates for that config.
+databases_for() { # ini ckan_db datastore_db
+  local ini="$1"
+  pg_db "$2" "$DPP_DB_USER"
+  pg_db "$3" "$DPP_DB_USER"
+  "$VENV/bin/ckan" -c "$ini" datastore set-permissions 2>/dev/null | psql_su -d "$3" >/dev/null
+}
+
+# ---------------------------------------------------------------- configs ---
+test_env() {
+  export CKAN_SQLALCHEMY_URL="$CKAN_SQLALCHEMY_URL_TEST"
+  export CKAN_DATASTORE_WRITE_URL="postgresql://$DPP_DB_USER:$DPP_DB_PASSWORD@127.0.0.1:$DPP_PG_PORT/datastore_dpp_test"
+  export CKAN_DATASTORE_READ_URL="postgresql://$DPP_DS_RO_USER:$DPP_DS_RO_PASSWORD@127.0.0.1:$DPP_PG_PORT/datastore_dpp_test"
+  export CKAN_STORAGE_PATH="$DPP_HOME/storage-test"
+  mkdir -p "$CKAN_STORAGE_PATH"
+}
+
+dev_env() {
+  export CKAN_SQLALCHEMY_URL="postgresql://$DPP_DB_USER:$DPP_DB_PASSWORD@127.0.0.1:$DPP_PG_PORT/ckan_dpp_dev"
+  export CKAN_DATASTORE_WRITE_URL="postgresql://$DPP_DB_USER:$DPP_DB_PASSWORD@127.0.0.1:$DPP_PG_PORT/datastore_dpp_dev"
+  export CKAN_DATASTORE_READ_URL="postgresql://$DPP_DS_RO_USER:$DPP_DS_RO_PASSWORD@127.0.0.1:$DPP_PG_PORT/datastore_dpp_dev"
+  export CKAN_STORAGE_PATH="$DPP_HOME/storage-dev"
+  export CKAN_SITE_URL="http://127.0.0.1:$DPP_CKAN_PORT"
+  export CKAN_REDIS_URL="redis://127.0.0.1:$DPP_REDIS_PORT/0"
+  mkdir -p "$CKAN_STORAGE_PATH"
+}
+
+test_prepare() {
+  install_debian
+  install_python
+  services_up
+  test_env
+  databases_for "$REPO/test.ini" ckan_dpp_test datastore_dpp_test
+  "$VENV/bin/ckan" -c "$REPO/test.ini" db init >/dev/null 2>&1 || "$VENV/bin/ckan" -c "$REPO/test.ini" db init
+}
+
+cmd_test() {
+  test_prepare
+  log "pytest (CKAN $CKAN_VERSION)"
+  cd "$REPO"
+  "$VENV/bin/python" -m pytest --ckan-ini=test.ini ckanext/datapusherplusapi/tests "$@"
+}
+
+# ------------------------------------------------------------------- dev ---
+start_bg() { # name logfile command...
+  local name="$1" logf="$2"; shift 2
+  if [ -f "$RUN/$name.pid" ] && kill -0 "$(cat "$RUN/$name.pid")" 2>/dev/null; then
+    return 0
+  fi
+  nohup setsid "$@" >>"$logf" 2>&1 < /dev/null &
+  echo $! > "$RUN/$name.pid"
+}
+
+wait_http() { # url seconds
+  local i
+  for i in $(seq $(( $2 * 5 ))); do
+    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+cmd_dev() {
+  install_debian
+  install_python
+  services_up
+  dev_env
+  mkdir -p "$RUN" "$LOGS" "$DPP_HOME/demo-files" "$DPP_HOME/datapusher"
+  local ckan="$VENV/bin/ckan"
+  if [ ! -f "$DEV_INI" ]; then
+    log "generating $DEV_INI"
+    "$ckan" generate config "$DEV_INI" >/dev/null
+  fi
+  # DEV/TEST ONLY: datapusherplusapi_nosolr stands in for Solr, which these
+  # machines cannot run.  A production config lists no such plugin.
+  "$ckan" config-tool "$DEV_INI" \
+    "ckan.plugins = datapusherplusapi datastore datapusherplusapi_nosolr" \
+    "ckan.site_url = http://127.0.0.1:$DPP_CKAN_PORT" \
+    "ckan.site_title = DataPusher+ API demo" \
+    "ckanext.datapusher_plus.url = http://127.0.0.1:$DPP_SERVICE_PORT" \
+    "ckan.locale_default = ${DPP_LOCALE:-en}" \
+    "ckan.locales_offered = en fr ar" \
+    "ckan.devserver.host = 127.0.0.1" \
+    "ckan.devserver.port = $DPP_CKAN_PORT" \
+    "ckan.devserver.threaded = true" >/dev/null
+  if ! grep -q '^ckanext.datapusher_plus.api_token' "$DEV_INI"; then
+    # A placeholder lets CKAN start so that the service user's token can be made.
+    "$ckan" config-tool "$DEV_INI" "ckanext.datapusher_plus.api_token = bootstrap-placeholder" >/dev/null
+  fi
+  databases_for "$DEV_INI" ckan_dpp_dev datastore_dpp_dev
+  "$ckan" -c "$DEV_INI" db init >/dev/null 2>&1 || "$ckan" -c "$DEV_INI" db init
+  "$ckan" -c "$DEV_INI" db upgrade -p datapusherplusapi >/dev/null
+
+  # Users: a sysadmin for people, and one for the DataPusher service.
+  local u
+  for u in "$DPP_ADMIN_USER" datapusher; do
+    if ! "$ckan" -c "$DEV_INI" user show "$u" 2>/dev/null | grep -q "name=$u"; then
+      "$ckan" -c "$DEV_INI" user add "$u" "email=$u@example.org" \
+        "password=$DPP_ADMIN_PASSWORD" >/dev/null
+    fi
+    "$ckan" -c "$DEV_INI" sysadmin add "$u" >/dev/null 2>&1 || true
+  done
+  if [ ! -s "$DPP_HOME/service-token" ]; then
+    "$ckan" -c "$DEV_INI" user token add datapusher dpp-service 2>/dev/null | tail -n 1 | tr -d '\t ' > "$DPP_HOME/service-token"
+  fi
+  if [ ! -s "$DPP_HOME/admin-token" ]; then
+    "$ckan" -c "$DEV_INI" user token add "$DPP_ADMIN_USER" dpp-demo 2>/dev/null | tail -n 1 | tr -d '\t ' > "$DPP_HOME/admin-token"
+  fi
+  "$ckan" config-tool "$DEV_INI" "ckanext.datapusher_plus.api_token = $(cat "$DPP_HOME/service-token")" >/dev/null
+
+  # Demo files served over http on loopback, the real DataPusher service,
+  # a background-job worker and CKAN itself.
+  "$VENV/bin/python" "$REPO/bin/harness/demo_files.py" write "$DPP_HOME/demo-files"
+  start_bg files "$LOGS/files.log" "$VENV/bin/python" -m http.server "$DPP_FILES_PORT" \
+    --bind 127.0.0.1 --directory "$DPP_HOME/demo-files"
+  "$VENV/bin/python" "$REPO/bin/harness/datapusher_service.py" write-config \
+    "$DPP_HOME/datapusher/settings.py" "$DPP_SERVICE_PORT" "$DPP_HOME/datapusher"
+  start_bg datapusher "$LOGS/datapusher.log" env LANG=C LC_ALL=C PYTHONPATH="$DPP_HARNESS_DIR" \
+    JOB_CONFIG="$DPP_HOME/datapusher/settings.py" \
+    "$DP_VENV/bin/python" -c "from datapusher.main import serve; serve()"
+  start_bg worker "$LOGS/worker.log" "$ckan" -c "$DEV_INI" jobs worker
+  start_bg ckan "$LOGS/ckan.log" "$ckan" -c "$DEV_INI" run
+  wait_http "http://127.0.0.1:$DPP_SERVICE_PORT/status" 60 || die "DataPusher did not start (see $LOGS/datapusher.log)"
+  wait_http "http://127.0.0.1:$DPP_CKAN_PORT/api/3/action/status_show" 120 || die "CKAN did not start (see $LOGS/ckan.log)"
+
+  "$VENV/bin/python" "$REPO/bin/harness/demo_files.py" seed "http://127.0.0.1:$DPP_CKAN_PORT" \
+    "$(cat "$DPP_HOME/admin-token")" "http://127.0.0.1:$DPP_FILES_PORT"
+
+  cat <<EOF
+
+  DataPusher+ API demo portal is running.
+    CKAN        http://127.0.0.1:$DPP_CKAN_PORT   (log: $LOGS/ckan.log)
+    login       $DPP_ADMIN_USER / $DPP_ADMIN_PASSWORD
+    API token   $(cat "$DPP_HOME/admin-token")
+    DataPusher  http://127.0.0.1:$DPP_SERVICE_PORT/status   (log: $LOGS/datapusher.log)
+    demo files  http://127.0.0.1:$DPP_FILES_PORT/
+    config      $DEV_INI
+
+  Try:
+    curl -X POST http://127.0.0.1:$DPP_CKAN_PORT/api/3/action/datapusher_plus_submit \\
+      -H "Content-Type: application/json" -H "Authorization: \$(cat $DPP_HOME/admin-token)" \\
+      -d '{"resource_id": "<a resource id printed above>", "force": false}'
+  Stop everything with: make stop
+EOF
+}
+
+cmd_stop() {
+  local name
+  for name in ckan worker datapusher files; do
+    if [ -f "$RUN/$name.pid" ]; then
+      kill -- "-$(cat "$RUN/$name.pid")" 2>/dev/null || kill "$(cat "$RUN/$name.pid")" 2>/dev/null || true
+      rm -f "$RUN/$name.pid"
+    fi
+  done
+  redis-cli -h 127.0.0.1 -p "$DPP_REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+  if find_pg_bin && [ -f "$PGDATA/PG_VERSION" ]; then
+    as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null 2>&1 || true
+  fi
+  log "stopped"
+}
+
+cmd_env() {
+  test_env
+  env | grep -E '^(DPP_|CKAN_)' | sort
+  echo "VENV=$VENV"
+}
+
+case "${1:-}" in
+  install) install_debian; install_python ;;
+  services) install_debian; services_up ;;
+  test) shift; cmd_test "$@" ;;
+  test-prepare) test_prepare ;;
+  dev) cmd_dev ;;
+  stop) cmd_stop ;;
+  clean) cmd_stop; rm -rf "$DPP_HOME"; log "removed $DPP_HOME" ;;
+  env) cmd_env ;;
+  ckan) shift; test_env; exec "$VENV/bin/ckan" -c "$REPO/test.ini" "$@" ;;  # ckan CLI on the test config
+  *) sed -n '2,12p' "$0"; exit 2 ;;
+esac

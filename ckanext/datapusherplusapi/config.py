@@ -1,0 +1,73 @@
+"""Typed getters for the ``ckanext.datapusher_plus.*`` options.
+
+Every option is declared in ``config_declaration.yaml`` (type, default,
+validators); CKAN normalises the values at start-up.  These getters read them
+at call time, so a config change (or ``ckan_config`` in the tests) is seen at
+once.
+"""
+from __future__ import annotations
+
+import ckan.plugins.toolkit as tk
+
+URL = "ckanext.datapusher_plus.url"
+API_TOKEN = "ckanext.datapusher_plus.api_token"
+TIMEOUT = "ckanext.datapusher_plus.timeout"
+MAX_RETRIES = "ckanext.datapusher_plus.max_retries"
+BACKOFF_FACTOR = "ckanext.datapusher_plus.backoff_factor"
+MAX_FILE_SIZE = "ckanext.datapusher_plus.max_file_size"
+FORMATS = "ckanext.datapusher_plus.formats"
+CALLBACK_URL_BASE = "ckanext.datapusher_plus.callback_url_base"
+DEBUG = "ckanext.datapusher_plus.debug"
+
+MEGABYTE = 1_000_000
+
+
+def service_url() -> str:
+    """Base URL of the service, without a trailing slash."""
+    return tk.config[URL].rstrip("/")
+
+
+def api_token() -> str:
+    """The CKAN API token the service acts with (secret)."""
+    return tk.config[API_TOKEN]
+
+
+def timeout() -> int:
+    """Seconds allowed for each HTTP request to the service."""
+    return tk.config[TIMEOUT]
+
+
+def max_retries() -> int:
+    """Retries of a failed service call."""
+    return tk.config[MAX_RETRIES]
+
+
+def backoff_factor() -> float:
+    """Backoff factor, in seconds, between retries."""
+    return float(tk.config[BACKOFF_FACTOR])
+
+
+def max_file_size() -> int:
+    """Largest submittable file, in megabytes."""
+    return tk.config[MAX_FILE_SIZE]
+
+
+def max_file_size_bytes() -> int:
+    """Largest submittable file, in bytes."""
+    return max_file_size() * MEGABYTE
+
+
+def formats() -> list[str]:
+    """Submittable formats, upper-cased."""
+    return [f.upper() for f in tk.aslist(tk.config[FORMATS])]
+
+
+def callback_url_base() -> str:
+    """Base URL the service uses to reach CKAN."""
+    base = tk.config.get(CALLBACK_URL_BASE) or tk.config["ckan.site_url"]
+    return base.rstrip("/")
+
+
+def debug() -> bool:
+    """Whether request/response summaries are logged."""
+    return tk.config[DEBUG]

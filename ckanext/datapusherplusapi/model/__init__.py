@@ -1,0 +1,6 @@
+from __future__ import annotations
+
+from .job import (  # noqa: F401
+    ACTIVE, CANCELLED, COMPLETE, ERROR, NOT_SUBMITTED, RUNNING, STATUSES,
+    SUBMITTED, SUBMITTING, TERMINAL, Job, job_table,
+)

@@ -1,0 +1,159 @@
+"""One row per push attempt of a resource to the DataPusher+ service."""
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped
+
+import ckan.plugins.toolkit as tk
+
+# Status vocabulary (see README, "Status vocabulary").
+NOT_SUBMITTED = "not_submitted"  # no job row: never submitted (status only)
+SUBMITTING = "submitting"  # row written, the service has not answered yet
+SUBMITTED = "submitted"  # the service accepted the job and queued it
+RUNNING = "running"  # the service is writing the DataStore
+COMPLETE = "complete"
+ERROR = "error"
+CANCELLED = "cancelled"  # superseded by a forced resubmission
+
+ACTIVE = (SUBMITTING, SUBMITTED, RUNNING)
+TERMINAL = (COMPLETE, ERROR, CANCELLED)
+STATUSES = ACTIVE + TERMINAL
+
+LOG_LIMIT = 200  # log lines kept per job, newest last
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.utcnow()
+
+
+job_table = sa.Table(
+    "datapusherplusapi_job",
+    tk.BaseModel.metadata,
+    sa.Column("id", sa.UnicodeText, primary_key=True,
+              default=lambda: str(uuid.uuid4())),
+    sa.Column("resource_id", sa.UnicodeText, nullable=False),
+    sa.Column("package_id", sa.UnicodeText, nullable=True),
+    sa.Column("organization_id", sa.UnicodeText, nullable=True),
+    sa.Column("status", sa.UnicodeText, nullable=False, default=SUBMITTING),
+    sa.Column("service_job_id", sa.UnicodeText, nullable=True, unique=True),
+    sa.Column("job_key", sa.UnicodeText, nullable=True),
+    sa.Column("user_id", sa.UnicodeText, nullable=True),
+    sa.Column("force", sa.Boolean, nullable=False, default=False),
+    sa.Column("attempt", sa.Integer, nullable=False, default=1),
+    sa.Column("resource_url", sa.UnicodeText, nullable=True),
+    sa.Column("resource_format", sa.UnicodeText, nullable=True),
+    sa.Column("submitted_at", sa.DateTime, nullable=False, default=_now),
+    sa.Column("started_at", sa.DateTime, nullable=True),
+    sa.Column("finished_at", sa.DateTime, nullable=True),
+    sa.Column("updated_at", sa.DateTime, nullable=False, default=_now),
+    sa.Column("error", sa.UnicodeText, nullable=True),
+    sa.Column("error_type", sa.UnicodeText, nullable=True),
+    sa.Column("error_detail", sa.JSON, nullable=True),
+    sa.Column("logs", sa.JSON, nullable=True),
+    sa.Index("datapusherplusapi_job_resource_idx", "resource_id", "submitted_at"),
+    sa.Index("datapusherplusapi_job_status_idx", "status", "submitted_at"),
+    sa.Index("datapusherplusapi_job_submitted_idx", "submitted_at"),
+    # At most one active job per resource, enforced by the database.
+    sa.Index("datapusherplusapi_job_one_active_idx", "resource_id", unique=True,
+             postgresql_where=sa.text(
+                 "status IN ('submitting', 'submitted', 'running')")),
+)
+
+
+class Job(tk.BaseModel):
+    """A push of one resource to the service (one attempt)."""
+
+    __table__ = job_table
+
+    id: Mapped[str]
+    resource_id: Mapped[str]
+    package_id: Mapped[Optional[str]]
+    organization_id: Mapped[Optional[str]]
+    status: Mapped[str]
+    service_job_id: Mapped[Optional[str]]
+    job_key: Mapped[Optional[str]]
+    user_id: Mapped[Optional[str]]
+    force: Mapped[bool]
+    attempt: Mapped[int]
+    resource_url: Mapped[Optional[str]]
+    resource_format: Mapped[Optional[str]]
+    submitted_at: Mapped[datetime.datetime]
+    started_at: Mapped[Optional[datetime.datetime]]
+    finished_at: Mapped[Optional[datetime.datetime]]
+    updated_at: Mapped[datetime.datetime]
+    error: Mapped[Optional[str]]
+    error_type: Mapped[Optional[str]]
+    error_detail: Mapped[Optional[Any]]
+    logs: Mapped[Optional[list[dict[str, Any]]]]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE
+
+    @property
+    def duration(self) -> Optional[float]:
+        """Seconds from submission to the end (or to now while active)."""
+        end = self.finished_at or (_now() if self.is_active else self.updated_at)
+        return round((end - self.submitted_at).total_seconds(), 3)
+
+    @classmethod
+    def latest_for_resource(cls, resource_id: str) -> sa.sql.Select:
+        """The most recent attempt for a resource."""
+        return (sa.select(cls).where(cls.resource_id == resource_id)
+                .order_by(cls.submitted_at.desc()).limit(1))
+
+    @classmethod
+    def active_for_resource(cls, resource_id: str) -> sa.sql.Select:
+        """The resource's active jobs (at most one, by the unique index)."""
+        return sa.select(cls).where(cls.resource_id == resource_id,
+                                    cls.status.in_(ACTIVE))
+
+    @classmethod
+    def by_service_job_id(cls, service_job_id: str) -> sa.sql.Select:
+        """The job the service knows under this id."""
+        return sa.select(cls).where(cls.service_job_id == service_job_id)
+
+    @classmethod
+    def count_for_resource(cls, resource_id: str) -> sa.sql.Select:
+        """How many attempts a resource has had."""
+        return sa.select(sa.func.count(cls.id)).where(cls.resource_id == resource_id)
+
+    @classmethod
+    def for_resource(cls, resource_id: str) -> sa.sql.Select:
+        """Every attempt for a resource, newest first."""
+        return (sa.select(cls).where(cls.resource_id == resource_id)
+                .order_by(cls.submitted_at.desc()))
+
+    def dictize(self, include_secrets: bool = False) -> dict[str, Any]:
+        """The job as a JSON-ready dict; the job key only on request."""
+        def iso(value: Optional[datetime.datetime]) -> Optional[str]:
+            return value.isoformat() if value else None
+
+        data = {
+            "id": self.id,
+            "job_id": self.service_job_id,
+            "resource_id": self.resource_id,
+            "package_id": self.package_id,
+            "organization_id": self.organization_id,
+            "status": self.status,
+            "user_id": self.user_id,
+            "force": self.force,
+            "attempt": self.attempt,
+            "resource_url": self.resource_url,
+            "resource_format": self.resource_format,
+            "submitted": iso(self.submitted_at),
+            "started": iso(self.started_at),
+            "finished": iso(self.finished_at),
+            "last_updated": iso(self.updated_at),
+            "duration": self.duration,
+            "error": self.error,
+            "error_type": self.error_type,
+            "error_detail": self.error_detail,
+        }
+        if include_secrets:
+            data["job_key"] = self.job_key
+        return data

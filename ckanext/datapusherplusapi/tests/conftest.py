@@ -1,0 +1,155 @@
+"""Fixtures of the ckanext-datapusherplusapi test suite.
+
+- ``clean_db``: CKAN's reset plus this plugin's migrations.
+- ``service_user``: the DataPusher service's CKAN user with its API token,
+  configured as ``ckanext.datapusher_plus.api_token``.
+- ``fake_service``: the scriptable fake of the DataPusher service
+  (``fake_service.py``), configured as ``ckanext.datapusher_plus.url``.
+- ``live_ckan``: this test's CKAN application served over HTTP on 127.0.0.1,
+  for whatever must reach CKAN from outside (callbacks, the real service,
+  ckanapi).
+- ``file_server``: a folder served over HTTP on 127.0.0.1 (resource files).
+- ``real_service``: the real PyPI ``datapusher`` service (session-wide).
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+import ckan.plugins.toolkit as tk
+from ckan.tests import factories
+
+from ckanext.datapusherplusapi import config as dpp_config
+from ckanext.datapusherplusapi.tests.fake_service import FakeService
+
+REPO = Path(__file__).resolve().parents[3]
+DPP_HOME = Path(os.environ.get("DPP_HOME", REPO / ".dev"))
+
+
+def pytest_configure(config: Any) -> None:
+    config.addinivalue_line(
+        "markers", "e2e: end-to-end against the real DataPusher service (run by make test)")
+    config.addinivalue_line("markers", "ckan_config(key, value): CKAN config for a test")
+    # CKAN 2.11's own deprecation noise (SQLAlchemy 2.0, passlib) is not ours.
+    for warning in ("ignore::DeprecationWarning", "ignore::sqlalchemy.exc.SADeprecationWarning",
+                    "ignore:.*LegacyAPIWarning", "ignore::sqlalchemy.exc.SAWarning"):
+        config.addinivalue_line("filterwarnings", warning)
+
+
+@pytest.fixture
+def clean_db(reset_db: Any, migrate_db_for: Any, with_plugins: Any) -> None:
+    """CKAN's database reset, then this plugin's tables."""
+    reset_db()
+    migrate_db_for("datapusherplusapi")
+
+
+@pytest.fixture
+def service_user(clean_db: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """The sysadmin the service acts as, with the configured token."""
+    user = factories.Sysadmin(name="datapusher_service")
+    token = factories.APIToken(user=user["name"])["token"]
+    monkeypatch.setitem(tk.config, dpp_config.API_TOKEN, token)
+    return dict(user, token=token)
+
+
+@pytest.fixture
+def fake_service(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeService]:
+    fake = FakeService().start()
+    monkeypatch.setitem(tk.config, dpp_config.URL, fake.url)
+    yield fake
+    fake.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def live_ckan(app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The test's CKAN app over HTTP; callbacks are pointed at it."""
+    server = make_server("127.0.0.1", 0, app.app, threaded=True)
+    url = "http://127.0.0.1:{}".format(server.server_port)
+    monkeypatch.setitem(tk.config, dpp_config.CALLBACK_URL_BASE, url)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield url
+    server.shutdown()
+    server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def file_server(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """(folder, base URL): files written to the folder are served."""
+    folder = tmp_path / "files"
+    folder.mkdir()
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield folder, "http://127.0.0.1:{}".format(server.server_address[1])
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def real_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The PyPI ``datapusher`` 0.0.17 service, started for the session.
+
+    Its virtualenv and the Python 3.11 measures (``bin/harness``) come from
+    ``bin/dpp.sh``; ``make test`` prepares both.
+    """
+    python = Path(os.environ.get("DPP_DATAPUSHER_PYTHON",
+                                 DPP_HOME / "venv-datapusher" / "bin" / "python"))
+    harness = REPO / "bin" / "harness"
+    if not python.exists():
+        pytest.fail("The DataPusher service's virtualenv is missing ({}): run "
+                    "`make test` (or `bin/dpp.sh install`) first".format(python))
+    workdir = tmp_path_factory.mktemp("datapusher")
+    port = free_port()
+    settings = workdir / "settings.py"
+    subprocess.run([sys.executable, str(harness / "datapusher_service.py"), "write-config",
+                    str(settings), str(port), str(workdir)], check=True)
+    log_path = workdir / "service.log"
+    env = dict(os.environ, LANG="C", LC_ALL="C", PYTHONPATH=str(harness),
+               JOB_CONFIG=str(settings))
+    with open(log_path, "wb") as log_file:
+        process = subprocess.Popen(
+            [str(python), "-c", "from datapusher.main import serve; serve()"],
+            env=env, stdout=log_file, stderr=subprocess.STDOUT, cwd=str(workdir))
+    url = "http://127.0.0.1:{}".format(port)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if requests.get(url + "/status", timeout=2).ok:
+                break
+        except requests.RequestException:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("The DataPusher service did not start:\n" + log_path.read_text()[-3000:])
+        time.sleep(0.2)
+    yield {"url": url, "log": log_path, "process": process}
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()

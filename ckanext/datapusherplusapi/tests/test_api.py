@@ -1,0 +1,392 @@
+"""The seed's JSON API, through the application, against the fake service.
+
+Each curl example of the seed (extension-README.fr.md) is sent as written:
+same URL, same headers, same body.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import ckan.plugins.toolkit as tk
+from ckan.tests import factories, helpers
+
+from ckanext.datapusherplusapi import config as dpp_config
+from ckanext.datapusherplusapi.tests.fake_service import Answer, Callback
+from ckanext.datapusherplusapi.tests.helpers import (
+    STATUS_URL, SUBMIT_URL, auth, make_resource, member_of, submit,
+    sysadmin_with_token, user_with_token, wait_for,
+)
+
+pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
+
+
+@pytest.fixture
+def publisher(service_user, fake_service, live_ckan):
+    """An editor of an organization with a CSV resource, and the fake service
+    calling back when a job ends."""
+    org = factories.Organization()
+    editor = member_of(org["id"], "editor")
+    resource = make_resource(org)
+    fake_service.callback = Callback()
+    return {"org": org, "editor": editor, "resource": resource, "fake": fake_service}
+
+
+class TestSeedExamples:
+    def test_submit_curl_example(self, app, publisher):
+        """curl -X POST .../datapusher_plus_submit -H "Content-Type: application/json"
+        -H "Authorization: your-api-key" -d '{"resource_id": ..., "force": false}'"""
+        rid = publisher["resource"]["id"]
+        response = app.post(
+            SUBMIT_URL,
+            headers={"Content-Type": "application/json",
+                     "Authorization": publisher["editor"]["token"]},
+            data=json.dumps({"resource_id": rid, "force": False}))
+        assert response.status_code == 200
+        body = response.json
+        assert body["success"] is True
+        assert body["message"] == "File submitted successfully to DataPusher+"
+        assert body["resource_id"] == rid
+        assert body["job_id"]
+        assert body["result"]["job_id"] == body["job_id"]
+        assert body["result"]["resource_id"] == rid
+        assert body["result"]["status"] in ("submitted", "complete", "running")
+        # The service got the protocol's job, under the id we answered.
+        post = publisher["fake"].job_posts()[0]
+        assert post["path"] == "/job/" + body["job_id"]
+        assert post["json"]["job_type"] == "push_to_datastore"
+        assert post["json"]["metadata"]["resource_id"] == rid
+        assert post["json"]["result_url"].endswith("/api/3/action/datapusher_plus_hook")
+
+    def test_submit_message_in_french(self, app, publisher):
+        """The seed's French sentence is the fr translation."""
+        rid = publisher["resource"]["id"]
+        response = app.post("/fr" + SUBMIT_URL, json={"resource_id": rid},
+                            headers=auth(publisher["editor"]))
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert response.json["message"] == "Fichier soumis avec succès au datapusher plus"
+
+    def test_status_curl_example(self, app, publisher):
+        """curl .../datapusher_plus_status/<resource_id> -H "Authorization: your-api-key" """
+        rid = publisher["resource"]["id"]
+        submitted = submit(app, rid, publisher["editor"])
+        publisher["fake"].wait_callbacks()
+        response = app.get(STATUS_URL + "/" + rid,
+                           headers={"Authorization": publisher["editor"]["token"]})
+        assert response.status_code == 200
+        body = response.json
+        assert body["success"] is True
+        assert body["resource_id"] == rid
+        assert body["status"] == "complete"
+        assert body["job_id"] == submitted["job_id"]
+        assert body["resource_url"] == publisher["resource"]["url"]
+        assert body["submitted"].startswith(str(body["submitted"])[:4])
+        tk.h.date_str_to_datetime(body["submitted"])  # ISO 8601
+        assert body["last_updated"] and body["error"] is None
+        assert body["logs"] and "Fetching from" in body["logs"][0]["message"]
+        assert body["result"] == {k: v for k, v in body.items() if k not in ("success", "result")}
+
+    def test_error_shape(self, app, publisher):
+        """{"success": false, "error": "Description de l'erreur"}"""
+        response = app.post(SUBMIT_URL, json={}, headers=auth(publisher["editor"]))
+        assert response.status_code == 400
+        assert response.json == {"success": False, "error": "resource_id: Missing value",
+                                 "error_type": "validation_error"}
+
+
+class TestStatusForms:
+    def test_not_submitted(self, app, publisher):
+        rid = publisher["resource"]["id"]
+        body = app.get(STATUS_URL + "/" + rid, headers=auth(publisher["editor"])).json
+        assert body["status"] == "not_submitted"
+        assert body["job_id"] is None and body["submitted"] is None
+
+    def test_query_string_and_post(self, app, publisher):
+        rid = publisher["resource"]["id"]
+        submit(app, rid, publisher["editor"])
+        by_query = app.get(STATUS_URL, query_string={"resource_id": rid},
+                           headers=auth(publisher["editor"])).json
+        by_post = app.post(STATUS_URL, json={"resource_id": rid},
+                           headers=auth(publisher["editor"])).json
+        assert by_query["job_id"] == by_post["job_id"]
+        assert by_query["success"] and by_post["success"]
+
+    def test_ckan_envelope_form(self, app, publisher):
+        """/api/action/<name> stays CKAN's own API, with CKAN's envelope."""
+        rid = publisher["resource"]["id"]
+        response = app.post("/api/action/datapusher_plus_submit", json={"resource_id": rid},
+                            headers=auth(publisher["editor"]))
+        assert response.status_code == 200
+        assert response.json["success"] is True
+        assert response.json["result"]["resource_id"] == rid
+        status = app.get("/api/action/datapusher_plus_status", query_string={"resource_id": rid},
+                         headers=auth(publisher["editor"])).json
+        assert set(status) >= {"help", "success", "result"}
+        assert status["result"]["job_id"] == response.json["result"]["job_id"]
+
+    def test_ckan_envelope_errors(self, app, publisher):
+        missing = app.get("/api/action/datapusher_plus_status",
+                          query_string={"resource_id": "nope"}, headers=auth(publisher["editor"]))
+        assert missing.status_code == 404
+        assert missing.json["error"]["__type"] == "Not Found Error"
+        rid = publisher["resource"]["id"]
+        forbidden = app.post("/api/action/datapusher_plus_submit", json={"resource_id": rid},
+                             headers=auth(user_with_token()))
+        assert forbidden.status_code == 403
+        assert forbidden.json["error"]["__type"] == "Authorization Error"
+        helpers.call_action("resource_patch", id=rid, format="PDF")
+        invalid = app.post("/api/action/datapusher_plus_submit", json={"resource_id": rid},
+                           headers=auth(publisher["editor"]))
+        assert invalid.status_code == 409
+        assert invalid.json["error"]["__type"] == "Validation Error"
+        assert invalid.json["error"]["error_type"] == "unsupported_format"
+
+
+class TestErrors:
+    def test_400_invalid_json(self, app, publisher):
+        response = app.post(SUBMIT_URL, data="{not json", headers=dict(
+            auth(publisher["editor"]), **{"Content-Type": "application/json"}))
+        assert response.status_code == 400
+        assert response.json["error_type"] == "invalid_json"
+
+    def test_400_unknown_package(self, app, publisher):
+        body = submit(app, publisher["resource"]["id"], publisher["editor"], 400,
+                      package_id="no-such-dataset")
+        assert body["error_type"] == "package_mismatch"
+        assert "no-such-dataset" in body["error"]
+
+    def test_400_package_mismatch(self, app, publisher):
+        other = factories.Dataset(owner_org=publisher["org"]["id"])
+        body = submit(app, publisher["resource"]["id"], publisher["editor"], 400,
+                      package_id=other["name"])
+        assert body["error_type"] == "package_mismatch"
+
+    def test_package_id_matching(self, app, publisher):
+        resource = publisher["resource"]
+        body = submit(app, resource["id"], publisher["editor"], 200,
+                      package_id=resource["package_id"])
+        assert body["success"] is True
+
+    def test_400_unsupported_format(self, app, publisher):
+        helpers.call_action("resource_patch", id=publisher["resource"]["id"], format="PDF")
+        body = submit(app, publisher["resource"]["id"], publisher["editor"], 400)
+        assert body["error_type"] == "unsupported_format"
+        assert "PDF" in body["error"] and "CSV" in body["error"]
+        assert publisher["fake"].job_posts() == []
+
+    def test_format_from_url_extension(self, app, publisher):
+        helpers.call_action("resource_patch", id=publisher["resource"]["id"], format="",
+                            url="http://127.0.0.1:9/table.xlsx")
+        assert submit(app, publisher["resource"]["id"], publisher["editor"])["success"]
+
+    @pytest.mark.ckan_config(dpp_config.MAX_FILE_SIZE, 1)
+    def test_400_too_large_by_size(self, app, publisher):
+        helpers.call_action("resource_patch", id=publisher["resource"]["id"], size=2_500_000)
+        body = submit(app, publisher["resource"]["id"], publisher["editor"], 400)
+        assert body["error_type"] == "file_too_large"
+        assert "2.5 MB" in body["error"] and "1 MB" in body["error"]
+
+    @pytest.mark.ckan_config(dpp_config.MAX_FILE_SIZE, 1)
+    def test_400_too_large_by_head(self, app, publisher, file_server):
+        folder, base = file_server
+        (folder / "big.csv").write_bytes(b"a,b\n" + b"1,2\n" * 400_000)
+        helpers.call_action("resource_patch", id=publisher["resource"]["id"],
+                            url=base + "/big.csv")
+        body = submit(app, publisher["resource"]["id"], publisher["editor"], 400)
+        assert body["error_type"] == "file_too_large"
+        assert "1.6 MB" in body["error"]
+
+    def test_403_anonymous(self, app, publisher):
+        response = app.post(SUBMIT_URL, json={"resource_id": publisher["resource"]["id"]})
+        assert response.status_code == 403
+        assert response.json["error_type"] == "not_authorized"
+
+    def test_404_unknown_resource(self, app, publisher):
+        body = submit(app, "12345678-1234-1234-1234-123456789012", publisher["editor"], 404)
+        assert body == {"success": False, "error": body["error"], "error_type": "not_found"}
+        assert body["error"]
+        status = app.get(STATUS_URL + "/12345678-1234-1234-1234-123456789012",
+                         headers=auth(publisher["editor"]))
+        assert status.status_code == 404
+
+    def test_409_job_active_then_force(self, app, service_user, fake_service, live_ckan):
+        fake_service.callback = None  # the job stays pending
+        org = factories.Organization()
+        editor = member_of(org["id"], "editor")
+        rid = make_resource(org)["id"]
+        first = submit(app, rid, editor)
+        assert first["result"]["status"] == "submitted"
+        conflict = submit(app, rid, editor, 409)
+        assert conflict["error_type"] == "job_active"
+        assert "force" in conflict["error"]
+        forced = submit(app, rid, editor, 200, force=True)
+        assert forced["job_id"] != first["job_id"]
+        assert fake_service.job_posts()[-1]["json"]["metadata"]["ignore_hash"] is True
+        status = app.get(STATUS_URL + "/" + rid, headers=auth(editor)).json
+        # The refused (409) submission created no job: the active one was the record.
+        assert status["job_id"] == forced["job_id"] and status["attempt"] == 2
+        first_status = helpers.call_action("datapusher_plus_status", resource_id=rid)
+        assert first_status["status"] == "submitted"
+
+    def test_502_service_down(self, app, service_user, monkeypatch):
+        from ckanext.datapusherplusapi.tests.conftest import free_port
+        monkeypatch.setitem(tk.config, dpp_config.URL, "http://127.0.0.1:{}".format(free_port()))
+        org = factories.Organization()
+        editor = member_of(org["id"], "editor")
+        rid = make_resource(org)["id"]
+        body = submit(app, rid, editor, 502)
+        assert body["error_type"] == "service_error"
+        assert "unreachable" in body["error"] and "4 tries" in body["error"]
+        # Nothing lost: the failed submission is recorded with its reason.
+        status = app.get(STATUS_URL + "/" + rid, headers=auth(editor)).json
+        assert status["status"] == "error"
+        assert status["error_type"] == "service_error"
+        assert "unreachable" in status["error"]
+        # ... and does not block the next try.
+        monkeypatch.setitem(tk.config, dpp_config.URL, "http://127.0.0.1:{}".format(free_port()))
+        assert submit(app, rid, editor, 502)["error_type"] == "service_error"
+
+    def test_502_service_error_answer(self, app, publisher):
+        publisher["fake"].script(Answer(status=500, body={"error": "boom"}))
+        body = submit(app, publisher["resource"]["id"], publisher["editor"], 502)
+        assert body["error_type"] == "service_error"
+        assert "HTTP 500" in body["error"] and "boom" in body["error"]
+        assert len(publisher["fake"].job_posts()) == 1  # 500 is not retried
+
+    def test_502_answer_without_job_id(self, app, publisher):
+        publisher["fake"].script(Answer(status=200, body={"job_key": "x"}))
+        body = submit(app, publisher["resource"]["id"], publisher["editor"], 502)
+        assert "job_id" in body["error"]
+
+    def test_502_malformed_json(self, app, publisher):
+        publisher["fake"].script(Answer(status=200, body="{oops"))
+        body = submit(app, publisher["resource"]["id"], publisher["editor"], 502)
+        assert body["error_type"] == "service_error"
+
+    @pytest.mark.ckan_config(dpp_config.TIMEOUT, 1)
+    @pytest.mark.ckan_config(dpp_config.MAX_RETRIES, 1)
+    def test_504_service_timeout(self, app, publisher):
+        publisher["fake"].script(Answer(delay=2.5), Answer(delay=2.5))
+        body = submit(app, publisher["resource"]["id"], publisher["editor"], 504)
+        assert body["error_type"] == "service_timeout"
+        assert "timed out" in body["error"] and "2 tries" in body["error"]
+        status = app.get(STATUS_URL + "/" + publisher["resource"]["id"],
+                         headers=auth(publisher["editor"])).json
+        assert status["status"] == "error" and status["error_type"] == "service_timeout"
+
+    def test_500_internal(self, app, publisher, monkeypatch):
+        from ckanext.datapusherplusapi import service
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("unexpected")
+        monkeypatch.setattr(service, "submit_job", broken)
+        body = submit(app, publisher["resource"]["id"], publisher["editor"], 500)
+        assert body == {"success": False, "error": "Internal server error",
+                        "error_type": "internal_error"}
+        status = app.get(STATUS_URL + "/" + publisher["resource"]["id"],
+                         headers=auth(publisher["editor"])).json
+        assert status["status"] == "error" and status["error_type"] == "internal_error"
+
+    def test_no_secret_in_answers(self, app, publisher, service_user):
+        rid = publisher["resource"]["id"]
+        submitted = app.post(SUBMIT_URL, json={"resource_id": rid},
+                             headers=auth(publisher["editor"])).get_data(as_text=True)
+        publisher["fake"].wait_callbacks()
+        status = app.get(STATUS_URL + "/" + rid, headers=auth(publisher["editor"])).get_data(
+            as_text=True)
+        job_key = next(iter(publisher["fake"].jobs.values()))["job_key"]
+        for text in (submitted, status):
+            assert service_user["token"] not in text
+            assert job_key not in text
+
+
+class TestRetries:
+    def test_fails_then_succeeds(self, app, publisher):
+        publisher["fake"].script(Answer(status=503), Answer(status=502),
+                                 Answer(status=429, headers={"Retry-After": "0"}))
+        body = submit(app, publisher["resource"]["id"], publisher["editor"], 200)
+        assert body["success"] is True
+        assert len(publisher["fake"].job_posts()) == 4
+
+    def test_fails_past_max_retries(self, app, publisher):
+        publisher["fake"].script(*[Answer(status=503)] * 4)
+        body = submit(app, publisher["resource"]["id"], publisher["editor"], 502)
+        assert body["error_type"] == "service_error" and "503" in body["error"]
+        assert len(publisher["fake"].job_posts()) == 4  # 1 + max_retries (3)
+
+    @pytest.mark.ckan_config(dpp_config.MAX_RETRIES, 0)
+    def test_no_retries(self, app, publisher):
+        publisher["fake"].script(Answer(status=503))
+        submit(app, publisher["resource"]["id"], publisher["editor"], 502)
+        assert len(publisher["fake"].job_posts()) == 1
+
+
+class TestAuth:
+    def test_who_may_submit(self, app, service_user, fake_service, live_ckan):
+        org = factories.Organization()
+        rid = make_resource(org)["id"]
+        other_org = factories.Organization()
+        expectations = [
+            (user_with_token(), 403),  # logged in, not a member
+            (member_of(org["id"], "member"), 403),
+            (member_of(other_org["id"], "editor"), 403),
+            (member_of(org["id"], "editor"), 200),
+            (member_of(org["id"], "admin"), 200),
+            (sysadmin_with_token(), 200),
+        ]
+        for user, status in expectations:
+            body = submit(app, rid, user, status, force=True)
+            assert body["success"] is (status == 200)
+
+    def test_private_dataset_status(self, app, service_user, fake_service, live_ckan):
+        org = factories.Organization()
+        rid = make_resource(org, private=True)["id"]
+        url = STATUS_URL + "/" + rid
+        assert app.get(url).status_code == 403
+        assert app.get(url, headers=auth(user_with_token())).status_code == 403
+        assert app.get(url, headers=auth(member_of(org["id"], "member"))).status_code == 200
+
+    def test_public_dataset_status_anonymous(self, app, service_user):
+        rid = make_resource()["id"]
+        response = app.get(STATUS_URL + "/" + rid)
+        assert response.status_code == 200 and response.json["status"] == "not_submitted"
+
+    @pytest.mark.ckan_config("apitoken_header_name", "X-CKAN-API-Key")
+    def test_x_ckan_api_key_header(self, app, publisher):
+        """The token header is CKAN's (apitoken_header_name), as in core's API."""
+        response = app.post(SUBMIT_URL, json={"resource_id": publisher["resource"]["id"]},
+                            headers={"X-CKAN-API-Key": publisher["editor"]["token"]})
+        assert response.status_code == 200
+
+
+class TestCsrf:
+    def _login(self, client, user):
+        page = client.get("/user/login")
+        from bs4 import BeautifulSoup
+        token = BeautifulSoup(page.get_data(as_text=True), "html.parser").find(
+            "input", {"name": "_csrf_token"})["value"]
+        response = client.post("/user/login", data={
+            "login": user["name"], "password": "correct123", "_csrf_token": token})
+        assert response.status_code in (200, 302)
+
+    def test_cookie_post_needs_csrf_token(self, app, publisher):
+        org = publisher["org"]
+        editor = factories.User(password="correct123")
+        helpers.call_action("organization_member_create", id=org["id"],
+                            username=editor["name"], role="editor")
+        client = app.test_client()
+        self._login(client, editor)
+        from bs4 import BeautifulSoup
+        token = BeautifulSoup(client.get("/dashboard/datasets").get_data(as_text=True),
+                              "html.parser").find("meta", {"name": "_csrf_token"})["content"]
+        rid = publisher["resource"]["id"]
+        refused = client.post(SUBMIT_URL, json={"resource_id": rid})
+        assert refused.status_code == 400
+        assert refused.json["error_type"] == "csrf_error"
+        accepted = client.post(SUBMIT_URL, json={"resource_id": rid},
+                               headers={"X-CSRFToken": token})
+        assert accepted.status_code == 200, accepted.get_data(as_text=True)
+
+    def test_token_post_needs_no_csrf_token(self, app, publisher):
+        assert submit(app, publisher["resource"]["id"], publisher["editor"])["success"]

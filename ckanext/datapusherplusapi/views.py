@@ -1,0 +1,134 @@
+"""Views: the seed's JSON endpoints, thin layers over the actions.
+
+They claim only the seed's versioned URLs::
+
+    POST     /api/3/action/datapusher_plus_submit
+    GET      /api/3/action/datapusher_plus_status/<resource_id>
+    GET|POST /api/3/action/datapusher_plus_status?resource_id=...
+
+and answer in the seed's shape (``{"success": true, ...fields, "result": {...}}``
+or ``{"success": false, "error": "...", "error_type": "..."}``).  Every other
+form (``/api/action/<name>``, ``/api/3/action/datapusher_plus_hook``, ...) is
+CKAN's own API with CKAN's envelope, which is what ``ckanapi`` speaks.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Optional
+
+from flask import Blueprint, current_app, jsonify
+from flask_wtf.csrf import CSRFError
+
+import ckan.plugins.toolkit as tk
+from ckan.common import g, request
+from ckan.config.middleware.flask_app import csrf
+from ckan.types import Response
+
+from ckanext.datapusherplusapi.logic.errors import SubmitError
+
+__all__ = ["api"]
+
+log = logging.getLogger(__name__)
+
+api = Blueprint("datapusherplusapi_api", __name__)
+# CSRF is checked below exactly where core's API checks it (cookie-authenticated
+# requests), whatever ckan.csrf_protection.ignore_extensions says.
+csrf.exempt(api)
+
+
+def _error(status: int, error_type: str, message: str) -> Response:
+    response = jsonify({"success": False, "error": message, "error_type": error_type})
+    response.status_code = status
+    return response
+
+
+def _success(result: dict[str, Any]) -> Response:
+    body = {"success": True}
+    body.update(result)
+    body["result"] = result
+    return jsonify(body)
+
+
+def _flatten(error_dict: dict[str, Any]) -> str:
+    parts = []
+    for field, messages in error_dict.items():
+        if field == "error_type":
+            continue
+        if isinstance(messages, (list, tuple)):
+            messages = "; ".join(str(m) for m in messages)
+        parts.append("{}: {}".format(field, messages))
+    return "; ".join(parts) or tk._("Invalid parameters")
+
+
+def _request_data() -> Optional[dict[str, Any]]:
+    """The parameters: JSON body, form body, then query string."""
+    data: dict[str, Any] = dict(request.args.items())
+    if request.method == "POST":
+        if request.is_json or (request.data and not request.form):
+            body = request.get_json(silent=True)
+            if not isinstance(body, dict):
+                return None
+            data.update(body)
+        else:
+            data.update(request.form.to_dict())
+    return data
+
+
+def _check_csrf() -> Optional[Response]:
+    """Cookie-authenticated POSTs need CSRF protection, as in core's API;
+    token-authenticated and anonymous ones do not."""
+    if request.method != "POST" or g.get("login_via_auth_header"):
+        return None
+    if not tk.current_user.is_authenticated:
+        return None
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return None
+    try:
+        csrf.protect()
+    except CSRFError as e:
+        return _error(400, "csrf_error", tk._("The CSRF token is missing or invalid: {reason}")
+                      .format(reason=e.description))
+    return None
+
+
+def _call(action: str, data: dict[str, Any]) -> Response:
+    refused = _check_csrf()
+    if refused is not None:
+        return refused
+    context = {"user": tk.current_user.name if tk.current_user.is_authenticated else ""}
+    try:
+        result = tk.get_action(action)(context, data)
+    except SubmitError as e:
+        return _error(e.status_code, e.error_type, e.message)
+    except tk.ValidationError as e:
+        return _error(400, "validation_error", _flatten(e.error_dict))
+    except tk.NotAuthorized as e:
+        return _error(403, "not_authorized",
+                      str(e) or tk._("You are not authorized to do this"))
+    except tk.ObjectNotFound as e:
+        return _error(404, "not_found", str(e) or tk._("Resource not found"))
+    except Exception:
+        log.exception("datapusherplusapi: %s failed", action)
+        return _error(500, "internal_error", tk._("Internal server error"))
+    return _success(result)
+
+
+@api.route("/api/3/action/datapusher_plus_submit", methods=["POST"])
+def submit() -> Response:
+    """Seed endpoint: submit a resource to DataPusher+."""
+    data = _request_data()
+    if data is None:
+        return _error(400, "invalid_json", tk._("The request body must be a JSON object"))
+    return _call("datapusher_plus_submit", data)
+
+
+@api.route("/api/3/action/datapusher_plus_status/<resource_id>", methods=["GET"])
+@api.route("/api/3/action/datapusher_plus_status", methods=["GET", "POST"])
+def status(resource_id: Optional[str] = None) -> Response:
+    """Seed endpoint: the DataPusher+ status of a resource."""
+    data = _request_data()
+    if data is None:
+        return _error(400, "invalid_json", tk._("The request body must be a JSON object"))
+    if resource_id is not None:
+        data["resource_id"] = resource_id
+    return _call("datapusher_plus_status", data)
