@@ -1,0 +1,30 @@
+# ckanext-datapusherplusapi — the README's commands.  Everything is in bin/dpp.sh;
+# settings come from the environment (see `make env`).
+.PHONY: help dev test test-prepare stop clean env i18n i18n-check
+
+help:
+	@sed -n '2,14p' bin/dpp.sh
+
+dev:           ## demo portal: CKAN + plugin + DataStore + DataPusher service + sample data
+	bin/dpp.sh dev
+
+test:          ## set up (idempotent) and run the whole test suite, end-to-end tests included
+	bin/dpp.sh test $(PYTEST_ARGS)
+
+test-prepare:  ## set up for tests without running them (then: pytest --ckan-ini=test.ini ...)
+	bin/dpp.sh test-prepare
+
+stop:          ## stop CKAN, worker, DataPusher, file server, Redis and PostgreSQL
+	bin/dpp.sh stop
+
+clean:         ## stop, then delete .dev/ (virtualenvs, databases, logs)
+	bin/dpp.sh clean
+
+env:
+	@bin/dpp.sh env
+
+i18n:          ## extract the .pot, update the fr/ar catalogues, compile them
+	.dev/venv-ckan-$${CKAN_VERSION:-2.11.5}/bin/python bin/i18n/build.py
+
+i18n-check:
+	.dev/venv-ckan-$${CKAN_VERSION:-2.11.5}/bin/python bin/i18n/build.py --check

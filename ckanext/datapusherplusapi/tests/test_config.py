@@ -1,0 +1,56 @@
+"""Configuration: declared, typed, validated at start-up."""
+from __future__ import annotations
+
+import pytest
+
+import ckan.plugins.toolkit as tk
+from ckan.config.environment import update_config
+from ckan.exceptions import CkanConfigurationException
+
+from ckanext.datapusherplusapi import config as dpp_config
+
+pytestmark = pytest.mark.usefixtures("with_plugins")
+
+
+def test_defaults_and_types():
+    assert dpp_config.timeout() == 5  # test.ini
+    assert dpp_config.max_retries() == 3
+    assert dpp_config.max_file_size() == 100
+    assert dpp_config.max_file_size_bytes() == 100_000_000
+    assert dpp_config.formats() == ["CSV", "TSV", "XLS", "XLSX", "ODS", "JSON", "XML"]
+    assert dpp_config.debug() is False
+    assert dpp_config.backoff_factor() == 0.0
+    assert dpp_config.callback_url_base() == tk.config["ckan.site_url"]
+
+
+@pytest.mark.parametrize("value", ["", "ftp://example.org/dp", "not a url", "http://"])
+def test_bad_service_url_stops_ckan(value, monkeypatch):
+    monkeypatch.setitem(tk.config, dpp_config.URL, value)
+    with pytest.raises(CkanConfigurationException) as raised:
+        update_config()
+    assert dpp_config.URL in str(raised.value)
+
+
+def test_missing_token_stops_ckan(monkeypatch):
+    monkeypatch.setitem(tk.config, dpp_config.API_TOKEN, "")
+    with pytest.raises(CkanConfigurationException) as raised:
+        update_config()
+    assert dpp_config.API_TOKEN in str(raised.value)
+
+
+def test_values_are_normalised(monkeypatch):
+    monkeypatch.setitem(tk.config, dpp_config.TIMEOUT, "12")
+    monkeypatch.setitem(tk.config, dpp_config.DEBUG, "true")
+    monkeypatch.setitem(tk.config, dpp_config.FORMATS, "csv xlsx")
+    monkeypatch.setitem(tk.config, dpp_config.BACKOFF_FACTOR, "1.5")
+    update_config()
+    assert dpp_config.timeout() == 12
+    assert dpp_config.debug() is True
+    assert dpp_config.formats() == ["CSV", "XLSX"]
+    assert dpp_config.backoff_factor() == 1.5
+
+
+def test_negative_backoff_stops_ckan(monkeypatch):
+    monkeypatch.setitem(tk.config, dpp_config.BACKOFF_FACTOR, "-1")
+    with pytest.raises(CkanConfigurationException):
+        update_config()
