@@ -42,9 +42,6 @@ RUN="$DPP_HOME/run"
 DEV_INI="$DPP_HOME/dev.ini"
 PG_BIN=""
 
-# What the CKAN process reads (CKAN applies these over any .ini file).
-export CKAN_SQLALCHEMY_URL_TEST="postgresql://$DPP_DB_USER:$DPP_DB_PASSWORD@127.0.0.1:$DPP_PG_PORT/ckan_dpp_test"
-export CKAN_REDIS_URL="redis://127.0.0.1:$DPP_REDIS_PORT/1"
 export DPP_DATAPUSHER_PYTHON="$DP_VENV/bin/python"
 export DPP_HARNESS_DIR="$REPO/bin/harness"
 
@@ -197,22 +194,22 @@ databases_for() { # ini ckan_db datastore_db
 }
 
 # ---------------------------------------------------------------- configs ---
-test_env() {
-  export CKAN_SQLALCHEMY_URL="$CKAN_SQLALCHEMY_URL_TEST"
-  export CKAN_DATASTORE_WRITE_URL="postgresql://$DPP_DB_USER:$DPP_DB_PASSWORD@127.0.0.1:$DPP_PG_PORT/datastore_dpp_test"
-  export CKAN_DATASTORE_READ_URL="postgresql://$DPP_DS_RO_USER:$DPP_DS_RO_PASSWORD@127.0.0.1:$DPP_PG_PORT/datastore_dpp_test"
-  export CKAN_STORAGE_PATH="$DPP_HOME/storage-test"
+# CKAN reads these over any .ini: the databases of one site ("test" or "dev").
+site_env() {
+  local db="postgresql://$DPP_DB_USER:$DPP_DB_PASSWORD@127.0.0.1:$DPP_PG_PORT"
+  export CKAN_SQLALCHEMY_URL="$db/ckan_dpp_$1"
+  export CKAN_DATASTORE_WRITE_URL="$db/datastore_dpp_$1"
+  export CKAN_DATASTORE_READ_URL="postgresql://$DPP_DS_RO_USER:$DPP_DS_RO_PASSWORD@127.0.0.1:$DPP_PG_PORT/datastore_dpp_$1"
+  export CKAN_STORAGE_PATH="$DPP_HOME/storage-$1"
   mkdir -p "$CKAN_STORAGE_PATH"
 }
 
+test_env() { site_env test; export CKAN_REDIS_URL="redis://127.0.0.1:$DPP_REDIS_PORT/1"; }
+
 dev_env() {
-  export CKAN_SQLALCHEMY_URL="postgresql://$DPP_DB_USER:$DPP_DB_PASSWORD@127.0.0.1:$DPP_PG_PORT/ckan_dpp_dev"
-  export CKAN_DATASTORE_WRITE_URL="postgresql://$DPP_DB_USER:$DPP_DB_PASSWORD@127.0.0.1:$DPP_PG_PORT/datastore_dpp_dev"
-  export CKAN_DATASTORE_READ_URL="postgresql://$DPP_DS_RO_USER:$DPP_DS_RO_PASSWORD@127.0.0.1:$DPP_PG_PORT/datastore_dpp_dev"
-  export CKAN_STORAGE_PATH="$DPP_HOME/storage-dev"
+  site_env dev
   export CKAN_SITE_URL="http://127.0.0.1:$DPP_CKAN_PORT"
   export CKAN_REDIS_URL="redis://127.0.0.1:$DPP_REDIS_PORT/0"
-  mkdir -p "$CKAN_STORAGE_PATH"
 }
 
 test_prepare() {

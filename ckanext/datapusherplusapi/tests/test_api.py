@@ -6,6 +6,7 @@ same URL, same headers, same body.
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 
@@ -299,6 +300,35 @@ class TestErrors:
         for text in (submitted, status):
             assert service_user["token"] not in text
             assert job_key not in text
+
+
+class TestDebugLogging:
+    @pytest.mark.ckan_config(dpp_config.DEBUG, True)
+    def test_summaries_without_secrets(self, app, publisher, service_user, caplog):
+        logger = logging.getLogger("ckanext.datapusherplusapi")
+        logger.addHandler(caplog.handler)
+        try:
+            caplog.set_level(logging.DEBUG, logger="ckanext.datapusherplusapi")
+            publisher["fake"].script(Answer(status=503))
+            submit(app, publisher["resource"]["id"], publisher["editor"])
+        finally:
+            logger.removeHandler(caplog.handler)
+        text = caplog.text
+        assert "DataPusher+ POST {}/job/".format(publisher["fake"].url) in text
+        assert "-> 200 in" in text
+        assert service_user["token"] not in text
+        job_key = next(iter(publisher["fake"].jobs.values()))["job_key"]
+        assert job_key not in text
+
+    def test_quiet_by_default(self, app, publisher, caplog):
+        caplog.set_level(logging.DEBUG, logger="ckanext.datapusherplusapi")
+        logger = logging.getLogger("ckanext.datapusherplusapi")
+        logger.addHandler(caplog.handler)
+        try:
+            submit(app, publisher["resource"]["id"], publisher["editor"])
+        finally:
+            logger.removeHandler(caplog.handler)
+        assert "DataPusher+ POST" not in caplog.text
 
 
 class TestRetries:

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import os
-from logging.config import fileConfig
 
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 config = context.config
-if config.config_file_name:
-    fileConfig(config.config_file_name)
+# No logging.config.fileConfig() here: it would disable every logger CKAN
+# already configured (as core's own migration env.py avoids doing).
 
 # Migrations are written by hand (see versions/); no autogenerate target.
 target_metadata = None
