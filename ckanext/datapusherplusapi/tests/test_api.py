@@ -339,6 +339,12 @@ class TestRetries:
         assert body["success"] is True
         assert len(publisher["fake"].job_posts()) == 4
 
+    def test_connection_dropped_then_succeeds(self, app, publisher):
+        publisher["fake"].script(Answer(drop=True))
+        body = submit(app, publisher["resource"]["id"], publisher["editor"], 200)
+        assert body["success"] is True
+        assert len(publisher["fake"].job_posts()) == 2
+
     def test_fails_past_max_retries(self, app, publisher):
         publisher["fake"].script(*[Answer(status=503)] * 4)
         body = submit(app, publisher["resource"]["id"], publisher["editor"], 502)
