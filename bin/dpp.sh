@@ -68,6 +68,8 @@ install_debian() {
   command -v redis-server >/dev/null || missing+=(redis-server)
   [ -e /usr/include/postgresql/libpq-fe.h ] || missing+=(libpq-dev)
   command -v runuser >/dev/null || missing+=(util-linux)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)  # browser tests: Debian's, never a download
+  command -v curl >/dev/null || missing+=(curl)
   if [ ${#missing[@]} -gt 0 ]; then
     log "apt-get install ${missing[*]}"
     as_root apt-get update -qq

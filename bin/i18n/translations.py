@@ -44,6 +44,60 @@ FR = {
     "Superseded by a forced resubmission": "Remplacée par une soumission forcée",
     "Internal error while submitting": "Erreur interne lors de la soumission",
     "The service reported an error": "Le service a signalé une erreur",
+    "Cancelled": "Annulée",
+    "Complete": "Terminée",
+    "DataPusher+": "DataPusher+",
+    "DataPusher+ could not load the file into the DataStore. Check that the file can be downloaded and that it is a well-formed table.":
+        "DataPusher+ n'a pas pu charger le fichier dans le DataStore. Vérifiez que le fichier peut être "
+        "téléchargé et qu'il s'agit d'un tableau bien formé.",
+    "DataPusher+ status": "État DataPusher+",
+    "Duration": "Durée",
+    "Error": "Erreur",
+    "Every push of this resource, newest first": "Chaque envoi de cette ressource, du plus récent au plus ancien",
+    "Force resubmit": "Forcer une nouvelle soumission",
+    "History": "Historique",
+    "In the DataStore": "Dans le DataStore",
+    "Job": "Tâche",
+    "Job in progress…": "Tâche en cours…",
+    "Last update": "Dernière mise à jour",
+    "Message from the service": "Message du service",
+    "No log lines yet.": "Pas encore de journal.",
+    "Not authorized to see this page": "Non autorisé à voir cette page",
+    "Not in the DataStore": "Pas dans le DataStore",
+    "Not submitted": "Non soumise",
+    "Pending": "En attente",
+    "Push this resource's file into the DataStore and follow the job live.":
+        "Envoyez le fichier de cette ressource dans le DataStore et suivez la tâche en direct.",
+    "Push to DataStore": "Envoyer au DataStore",
+    "Running": "En cours",
+    "Service log": "Journal du service",
+    "Something went wrong in CKAN while submitting the file. The portal's administrators will find the details in CKAN's logs.":
+        "Un problème est survenu dans CKAN lors de la soumission du fichier. Les administrateurs du "
+        "portail trouveront les détails dans les journaux de CKAN.",
+    "Status": "État",
+    "Status:": "État :",
+    "Stuck": "Bloquée",
+    "Submit to DataPusher+": "Soumettre à DataPusher+",
+    "Submitted": "Soumise",
+    "Submitting": "Soumission en cours",
+    "The CSRF token is missing or invalid": "Le jeton CSRF est absent ou invalide",
+    "The DataPusher+ service could not take the file: it is unreachable or refused the job. Try again later; if this goes on, tell the portal's administrators.":
+        "Le service DataPusher+ n'a pas pu prendre le fichier : il est injoignable ou a refusé la "
+        "tâche. Réessayez plus tard ; si cela persiste, prévenez les administrateurs du portail.",
+    "The DataPusher+ service did not answer in time. Try again later; if this goes on, tell the portal's administrators.":
+        "Le service DataPusher+ n'a pas répondu à temps. Réessayez plus tard ; si cela persiste, "
+        "prévenez les administrateurs du portail.",
+    "The push to the DataStore failed.": "L'envoi dans le DataStore a échoué.",
+    "This job was replaced by a forced resubmission.": "Cette tâche a été remplacée par une soumission forcée.",
+    "This resource was never pushed.": "Cette ressource n'a jamais été envoyée.",
+    "Unknown part": "Partie inconnue",
+    "When": "Quand",
+    "Who": "Qui",
+    "by {name}": "par {name}",
+    "forced": "forcée",
+    "{hours} h {minutes} min": "{hours} h {minutes} min",
+    "{minutes} min {seconds} s": "{minutes} min {seconds} s",
+    "{seconds} s": "{seconds} s",
 }
 
 AR = {
@@ -83,6 +137,57 @@ AR = {
     "Superseded by a forced resubmission": "استُبدلت بإعادة إرسال قسرية",
     "Internal error while submitting": "خطأ داخلي أثناء الإرسال",
     "The service reported an error": "أبلغت الخدمة عن خطأ",
+    "Cancelled": "ملغاة",
+    "Complete": "مكتملة",
+    "DataPusher+": "DataPusher+",
+    "DataPusher+ could not load the file into the DataStore. Check that the file can be downloaded and that it is a well-formed table.":
+        "تعذر على DataPusher+ تحميل الملف في DataStore. تحقق من إمكانية تنزيل الملف ومن أنه جدول سليم البنية.",
+    "DataPusher+ status": "حالة DataPusher+",
+    "Duration": "المدة",
+    "Error": "خطأ",
+    "Every push of this resource, newest first": "كل عمليات إرسال هذا المورد، الأحدث أولًا",
+    "Force resubmit": "فرض إعادة الإرسال",
+    "History": "السجل التاريخي",
+    "In the DataStore": "في DataStore",
+    "Job": "المهمة",
+    "Job in progress…": "المهمة قيد التنفيذ…",
+    "Last update": "آخر تحديث",
+    "Message from the service": "رسالة الخدمة",
+    "No log lines yet.": "لا توجد أسطر سجل بعد.",
+    "Not authorized to see this page": "غير مصرح لك بعرض هذه الصفحة",
+    "Not in the DataStore": "ليس في DataStore",
+    "Not submitted": "لم يُرسل",
+    "Pending": "قيد الانتظار",
+    "Push this resource's file into the DataStore and follow the job live.":
+        "أرسل ملف هذا المورد إلى DataStore وتابع المهمة مباشرة.",
+    "Push to DataStore": "إرسال إلى DataStore",
+    "Running": "قيد التشغيل",
+    "Service log": "سجل الخدمة",
+    "Something went wrong in CKAN while submitting the file. The portal's administrators will find the details in CKAN's logs.":
+        "حدث خطأ في CKAN أثناء إرسال الملف. سيجد مسؤولو البوابة التفاصيل في سجلات CKAN.",
+    "Status": "الحالة",
+    "Status:": "الحالة:",
+    "Stuck": "عالقة",
+    "Submit to DataPusher+": "إرسال إلى DataPusher+",
+    "Submitted": "أُرسلت",
+    "Submitting": "جارٍ الإرسال",
+    "The CSRF token is missing or invalid": "رمز CSRF مفقود أو غير صالح",
+    "The DataPusher+ service could not take the file: it is unreachable or refused the job. Try again later; if this goes on, tell the portal's administrators.":
+        "تعذر على خدمة DataPusher+ استلام الملف: لا يمكن الوصول إليها أو رفضت المهمة. حاول لاحقًا؛ "
+        "وإذا استمر ذلك فأبلغ مسؤولي البوابة.",
+    "The DataPusher+ service did not answer in time. Try again later; if this goes on, tell the portal's administrators.":
+        "لم تستجب خدمة DataPusher+ في الوقت المحدد. حاول لاحقًا؛ وإذا استمر ذلك فأبلغ مسؤولي البوابة.",
+    "The push to the DataStore failed.": "فشل الإرسال إلى DataStore.",
+    "This job was replaced by a forced resubmission.": "استُبدلت هذه المهمة بإعادة إرسال قسرية.",
+    "This resource was never pushed.": "لم يُرسل هذا المورد قط.",
+    "Unknown part": "جزء غير معروف",
+    "When": "متى",
+    "Who": "من",
+    "by {name}": "بواسطة {name}",
+    "forced": "قسري",
+    "{hours} h {minutes} min": "{hours} س {minutes} د",
+    "{minutes} min {seconds} s": "{minutes} د {seconds} ث",
+    "{seconds} s": "{seconds} ث",
 }
 
 CATALOGUES = {"fr": FR, "ar": AR}

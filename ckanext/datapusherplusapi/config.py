@@ -18,6 +18,8 @@ MAX_FILE_SIZE = "ckanext.datapusher_plus.max_file_size"
 FORMATS = "ckanext.datapusher_plus.formats"
 CALLBACK_URL_BASE = "ckanext.datapusher_plus.callback_url_base"
 DEBUG = "ckanext.datapusher_plus.debug"
+POLL_INTERVAL = "ckanext.datapusher_plus.poll_interval"
+STUCK_AFTER = "ckanext.datapusher_plus.stuck_after"
 
 MEGABYTE = 1_000_000
 
@@ -71,3 +73,13 @@ def callback_url_base() -> str:
 def debug() -> bool:
     """Whether request/response summaries are logged."""
     return tk.config[DEBUG]
+
+
+def poll_interval() -> int:
+    """Seconds between two live-status refreshes in the pages."""
+    return tk.config[POLL_INTERVAL]
+
+
+def stuck_after() -> int:
+    """Minutes after which an active job is shown as stuck."""
+    return tk.config[STUCK_AFTER]

@@ -1,6 +1,7 @@
 """Template helpers (all prefixed ``datapusherplusapi_``)."""
 from __future__ import annotations
 
+import datetime
 import mimetypes
 import posixpath
 from typing import Any, Optional
@@ -41,3 +42,101 @@ def datapusherplusapi_status(resource_id: str) -> Optional[dict[str, Any]]:
         return tk.get_action("datapusher_plus_status")({}, {"resource_id": resource_id})
     except (tk.NotAuthorized, tk.ObjectNotFound):
         return None
+
+
+def datapusherplusapi_can_push(resource_id: str) -> bool:
+    """Whether the current user may push this resource (as ``resource_update``)."""
+    try:
+        return bool(tk.check_access("datapusher_plus_submit", {}, {"resource_id": resource_id}))
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        return False
+
+
+_LABELS = {
+    "not_submitted": lambda: tk._("Not submitted"),
+    "submitting": lambda: tk._("Submitting"),
+    "submitted": lambda: tk._("Pending"),
+    "running": lambda: tk._("Running"),
+    "complete": lambda: tk._("Complete"),
+    "error": lambda: tk._("Error"),
+    "cancelled": lambda: tk._("Cancelled"),
+}
+
+
+def datapusherplusapi_status_label(status: str) -> str:
+    """A job status in words."""
+    label = _LABELS.get(status)
+    return label() if label else status
+
+
+def datapusherplusapi_status_class(status: str) -> str:
+    """Bootstrap (5.1, as in CKAN's themes) classes of a job status badge."""
+    if status == "complete":
+        return "bg-success"
+    if status == "error":
+        return "bg-danger"
+    if status in ("submitting", "submitted", "running"):
+        return "bg-warning text-dark"
+    return "bg-secondary"
+
+
+def datapusherplusapi_is_active(status: str) -> bool:
+    """Whether a job in this status may still change."""
+    return status in ("submitting", "submitted", "running")
+
+
+def datapusherplusapi_is_stuck(status: dict[str, Any]) -> bool:
+    """Whether an active job has gone on longer than ``stuck_after`` minutes."""
+    if not datapusherplusapi_is_active(status.get("status") or ""):
+        return False
+    submitted = status.get("submitted")
+    if not submitted:
+        return False
+    started = datetime.datetime.fromisoformat(submitted)
+    return datetime.datetime.utcnow() - started > datetime.timedelta(minutes=config.stuck_after())
+
+
+_ERRORS = {
+    "service_error": lambda: tk._(
+        "The DataPusher+ service could not take the file: it is unreachable or refused the "
+        "job. Try again later; if this goes on, tell the portal's administrators."),
+    "service_timeout": lambda: tk._(
+        "The DataPusher+ service did not answer in time. Try again later; if this goes on, "
+        "tell the portal's administrators."),
+    "service_job_error": lambda: tk._(
+        "DataPusher+ could not load the file into the DataStore. Check that the file can be "
+        "downloaded and that it is a well-formed table."),
+    "internal_error": lambda: tk._(
+        "Something went wrong in CKAN while submitting the file. The portal's administrators "
+        "will find the details in CKAN's logs."),
+    "superseded": lambda: tk._("This job was replaced by a forced resubmission."),
+}
+
+
+def datapusherplusapi_error_text(error_type: Optional[str]) -> str:
+    """What went wrong, in words a publisher understands."""
+    text = _ERRORS.get(error_type or "")
+    return text() if text else tk._("The push to the DataStore failed.")
+
+
+def datapusherplusapi_duration(seconds: Optional[float]) -> str:
+    """A duration in seconds, for people ("0.7 s", "3 min 5 s")."""
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return tk._("{seconds} s").format(seconds=round(seconds, 1))
+    minutes, rest = divmod(int(seconds), 60)
+    if minutes < 60:
+        return tk._("{minutes} min {seconds} s").format(minutes=minutes, seconds=rest)
+    hours, minutes = divmod(minutes, 60)
+    return tk._("{hours} h {minutes} min").format(hours=hours, minutes=minutes)
+
+
+def datapusherplusapi_poll_interval() -> int:
+    """Seconds between two live-status refreshes."""
+    return config.poll_interval()
+
+
+def datapusherplusapi_core_has_htmx() -> bool:
+    """Whether CKAN's own pages load htmx (CKAN 2.11 and later do)."""
+    return tk.check_ckan_version(min_version="2.11")

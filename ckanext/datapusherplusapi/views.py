@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Optional
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, make_response
 from flask_wtf.csrf import CSRFError
 
 import ckan.plugins.toolkit as tk
@@ -26,14 +26,19 @@ from ckan.types import Response
 
 from ckanext.datapusherplusapi.logic.errors import SubmitError
 
-__all__ = ["api"]
+__all__ = ["api", "ui"]
 
 log = logging.getLogger(__name__)
 
 api = Blueprint("datapusherplusapi_api", __name__)
-# CSRF is checked below exactly where core's API checks it (cookie-authenticated
-# requests), whatever ckan.csrf_protection.ignore_extensions says.
+ui = Blueprint("datapusherplusapi", __name__)
+# CSRF is checked below, in every case where core checks it, whatever
+# ckan.csrf_protection.ignore_extensions says: for the API, on
+# cookie-authenticated requests; for the pages, on every POST.
 csrf.exempt(api)
+csrf.exempt(ui)
+
+HTMX_STOP_POLLING = 286  # htmx stops polling on this status
 
 
 def _error(status: int, error_type: str, message: str) -> Response:
@@ -132,3 +137,84 @@ def status(resource_id: Optional[str] = None) -> Response:
     if resource_id is not None:
         data["resource_id"] = resource_id
     return _call("datapusher_plus_status", data)
+
+
+# -------------------------------------------------------------- the pages ---
+PARTS = ("status", "details", "badge")
+
+
+def _tab_data(package_id: str, resource_id: str) -> dict[str, Any]:
+    """Everything the tab shows; raises NotAuthorized / ObjectNotFound."""
+    context = {"user": tk.current_user.name if tk.current_user.is_authenticated else ""}
+    tk.check_access("datapusher_plus_submit", dict(context), {"resource_id": resource_id})
+    pkg_dict = tk.get_action("package_show")(dict(context), {"id": package_id})
+    resource = tk.get_action("resource_show")(dict(context), {"id": resource_id})
+    if resource["package_id"] != pkg_dict["id"]:
+        raise tk.ObjectNotFound(tk._("Resource not found"))
+    status = tk.get_action("datapusher_plus_status")(dict(context), {"resource_id": resource_id})
+    history = tk.get_action("datapusher_plus_job_history")(
+        dict(context), {"resource_id": resource_id})
+    return {"pkg_dict": pkg_dict, "resource": resource, "status": status,
+            "history": history, "latest": history[0] if history else None,
+            "error_message": None}
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _render_part(part: str, data: dict[str, Any], status_code: int = 200,
+                 changed: bool = False) -> Response:
+    response = make_response(
+        tk.render("datapusherplusapi/snippets/{}.html".format(part), extra_vars=data))
+    response.status_code = status_code
+    if changed:
+        # The log and history part (hx-trigger="dpp-changed from:body") reloads once.
+        response.headers["HX-Trigger"] = "dpp-changed"
+    return response
+
+
+@ui.route("/dataset/<id>/datapusher-plus/<resource_id>", methods=["GET", "POST"])
+def resource_tab(id: str, resource_id: str) -> Any:
+    """The resource's DataPusher+ tab; its parts for htmx (``?part=``)."""
+    part = request.args.get("part") or request.form.get("part") or ""
+    if part and part not in PARTS:
+        return tk.abort(400, tk._("Unknown part"))
+    try:
+        data = _tab_data(id, resource_id)
+    except tk.NotAuthorized:
+        return tk.abort(403, tk._("Not authorized to see this page"))
+    except tk.ObjectNotFound:
+        return tk.abort(404, tk._("Resource not found"))
+
+    if request.method == "POST":
+        try:
+            csrf.protect()
+        except CSRFError:
+            return tk.abort(400, tk._("The CSRF token is missing or invalid"))
+        force = request.form.get("force") in ("true", "1", "on")
+        context = {"user": tk.current_user.name}
+        try:
+            tk.get_action("datapusher_plus_submit")(
+                context, {"resource_id": resource_id, "force": force})
+        except SubmitError as e:
+            data["error_message"] = e.message
+        except tk.ValidationError as e:
+            data["error_message"] = _flatten(e.error_dict)
+        if not _is_htmx():
+            if data["error_message"]:
+                tk.h.flash_error(data["error_message"])
+            else:
+                tk.h.flash_success(tk._("File submitted successfully to DataPusher+"))
+            return tk.redirect_to("datapusherplusapi.resource_tab", id=id,
+                                  resource_id=resource_id)
+        data = dict(_tab_data(id, resource_id), error_message=data["error_message"])
+        return _render_part(part or "status", data, changed=True)
+
+    if _is_htmx() and part:
+        if part == "details":
+            return _render_part(part, data)
+        if tk.h.datapusherplusapi_is_active(data["status"]["status"]):
+            return _render_part(part, data)
+        return _render_part(part, data, HTMX_STOP_POLLING, changed=True)
+    return tk.render("datapusherplusapi/resource_tab.html", extra_vars=data)

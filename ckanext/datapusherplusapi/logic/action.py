@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 HOOK_PATH = "/api/3/action/datapusher_plus_hook"
 LOG_MESSAGE_LIMIT = 2000
+HISTORY_LIMIT = 1000
 
 
 def _now() -> datetime.datetime:
@@ -386,3 +387,38 @@ def datastore_create(next_action: Action, context: Context,
             .execution_options(synchronize_session=False))
         model.Session.commit()
     return next_action(context, data_dict)
+
+
+@tk.side_effect_free
+@validate(schema.job_history)
+def datapusher_plus_job_history(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
+    """Every push attempt of a resource, newest first (for its publishers).
+
+    :param resource_id: id of the resource
+    :type resource_id: string
+    :param limit: how many attempts at most (default 50, at most 1000)
+    :type limit: int
+
+    :returns: the attempts: ``job_id``, ``status``, ``submitted``,
+        ``finished``, ``duration``, ``attempt``, ``force``, ``error``,
+        ``error_type`` and ``submitted_by`` (``{name, display_name}`` or null)
+    :rtype: list of dictionaries
+    """
+    tk.check_access("datapusher_plus_job_history", context, data_dict)
+    resource = tk.get_action("resource_show")(
+        {"ignore_auth": True}, {"id": data_dict["resource_id"]})
+    rows = model.Session.execute(
+        sa.select(Job, model.User.name, model.User.fullname)
+        .outerjoin(model.User, model.User.id == Job.user_id)
+        .where(Job.resource_id == resource["id"])
+        .order_by(Job.submitted_at.desc())
+        .limit(min(data_dict["limit"], HISTORY_LIMIT))).all()
+    history = []
+    for job, name, fullname in rows:
+        item = job.dictize()
+        item.pop("error_detail", None)
+        item.pop("user_id", None)
+        item["submitted_by"] = ({"name": name, "display_name": fullname or name}
+                                if name else None)
+        history.append(item)
+    return history

@@ -29,3 +29,8 @@ def datapusher_plus_hook(context: Context, data_dict: DataDict) -> AuthResult:
         return {"success": True}
     return {"success": False,
             "msg": tk._("Only the DataPusher+ service may report job results")}
+
+
+def datapusher_plus_job_history(context: Context, data_dict: DataDict) -> AuthResult:
+    """A resource's push history is for who may push it."""
+    return datapusher_plus_submit(context, data_dict)

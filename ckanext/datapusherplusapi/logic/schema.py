@@ -30,3 +30,12 @@ def hook(not_empty: Validator, unicode_safe: Validator, one_of: Validator) -> Sc
         "job_id": [not_empty, unicode_safe],
         "status": [not_empty, unicode_safe, one_of(["complete", "error", "pending", "running"])],
     }
+
+
+@validator_args
+def job_history(not_empty: Validator, unicode_safe: Validator, default: Validator,
+                is_positive_integer: Validator) -> Schema:
+    return {
+        "resource_id": [not_empty, unicode_safe],
+        "limit": [default(50), is_positive_integer],
+    }

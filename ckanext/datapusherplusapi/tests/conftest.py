@@ -42,6 +42,8 @@ def pytest_configure(config: Any) -> None:
     config.addinivalue_line(
         "markers", "e2e: end-to-end against the real DataPusher service (run by make test)")
     config.addinivalue_line("markers", "ckan_config(key, value): CKAN config for a test")
+    config.addinivalue_line(
+        "markers", "browser: drives Debian's headless Chromium with Playwright (run by make test)")
     # CKAN 2.11's own deprecation noise (SQLAlchemy 2.0, passlib) is not ours.
     for warning in ("ignore::DeprecationWarning", "ignore::sqlalchemy.exc.SADeprecationWarning",
                     "ignore:.*LegacyAPIWarning", "ignore::sqlalchemy.exc.SAWarning"):

@@ -23,13 +23,19 @@ CHECK = textwrap.dedent('''
     import ckanext.datapusherplusapi as pkg
     from ckanext.datapusherplusapi.plugin import DatapusherPlusApiPlugin, _webassets_folder
     from importlib.metadata import entry_points
+    import yaml
     root = os.path.dirname(pkg.__file__)
     assets = _webassets_folder()
+    with open(os.path.join(assets, "webassets.yml")) as f:
+        bundles = yaml.safe_load(f)
+    missing = [item for bundle in bundles.values() for item in bundle["contents"]
+               if not os.path.isfile(os.path.join(assets, item))]
     print(json.dumps({
         "package": root,
         "assets": str(assets),
-        "bundle": os.path.isfile(os.path.join(assets, "webassets.yml")),
+        "bundle": sorted(bundles) == ["htmx", "style"] and not missing,
         "css": os.path.isfile(os.path.join(assets, "css", "datapusherplusapi.css")),
+        "htmx": os.path.isfile(os.path.join(assets, "vendor", "htmx", "htmx.min.js")),
         "declaration": os.path.isfile(os.path.join(root, "config_declaration.yaml")),
         "migration": os.path.isfile(os.path.join(
             root, "migration", "datapusherplusapi", "versions",
@@ -57,6 +63,10 @@ def test_wheel_contents(wheel):
                      "ckanext/datapusherplusapi/config_declaration.yaml",
                      "ckanext/datapusherplusapi/webassets/webassets.yml",
                      "ckanext/datapusherplusapi/webassets/css/datapusherplusapi.css",
+                     "ckanext/datapusherplusapi/webassets/vendor/htmx/htmx.min.js",
+                     "ckanext/datapusherplusapi/webassets/vendor/htmx/LICENSE",
+                     "ckanext/datapusherplusapi/templates/datapusherplusapi/snippets/status.html",
+                     "ckanext/datapusherplusapi/templates/package/resource_read.html",
                      "ckanext/datapusherplusapi/migration/datapusherplusapi/env.py",
                      "ckanext/datapusherplusapi/i18n/ar/LC_MESSAGES/ckanext-datapusherplusapi.mo"):
         assert expected in names
@@ -80,6 +90,6 @@ def test_installed_wheel_works(wheel, tmp_path):
     found = json.loads(result.stdout.strip().splitlines()[-1])
     assert found["package"].startswith(str(site)), found
     assert found["assets"].startswith(str(site)), found
-    assert all(found[key] for key in ("bundle", "css", "declaration", "migration",
+    assert all(found[key] for key in ("bundle", "css", "htmx", "declaration", "migration",
                                       "alembic_ini", "mo_fr")), found
     assert "ckanext.datapusherplusapi.plugin:DatapusherPlusApiPlugin" in found["plugin"]

@@ -1,0 +1,151 @@
+"""Real headless Chromium (Debian's), driven by Playwright: live status with htmx.
+
+An editor logs in, opens the DataPusher+ tab, clicks Submit and watches the
+badge go from pending to complete without a reload; polling stops at the
+terminal state (the requests are counted).  Screenshots of each page go to
+``$DPP_HOME/screenshots`` for review.
+"""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+import ckan.plugins.toolkit as tk
+from ckan.tests import factories
+
+from ckanext.datapusherplusapi import config as dpp_config
+from ckanext.datapusherplusapi.tests.conftest import DPP_HOME
+from ckanext.datapusherplusapi.tests.fake_service import Callback
+
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("with_plugins", "clean_db")]
+
+CHROMIUM = os.environ.get("DPP_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SHOTS = Path(os.environ.get("DPP_SCREENSHOTS", DPP_HOME / "screenshots"))
+PASSWORD = "correct-horse-42"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing ({}): run `make test`".format(CHROMIUM))
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def _login(page, base, user):
+    page.goto(base + "/user/login")
+    page.fill("#field-login", user["name"])
+    page.fill("#field-password", PASSWORD)
+    page.locator("form:has(#field-login) button[type=submit]").click()
+    page.wait_for_url(lambda url: "/user/login" not in url)
+
+
+def _shot(page, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / (name + ".png")), full_page=True)
+
+
+def _editor_and_resource(url):
+    org = factories.Organization(title="Ministère de la Démo")
+    editor = factories.User(password=PASSWORD)
+    from ckan.tests import helpers
+    helpers.call_action("organization_member_create", id=org["id"], username=editor["name"],
+                        role="editor")
+    dataset = factories.Dataset(owner_org=org["id"], title="Villes")
+    resource = factories.Resource(package_id=dataset["id"], url=url, format="CSV",
+                                  name="Villes (CSV)")
+    return editor, dataset, resource
+
+
+def _watch(page, base, dataset, resource, name, timeout=60):
+    """Open the tab, click Submit, follow the badge; return (statuses seen,
+    status polls after the terminal state)."""
+    polls: list[float] = []
+    page.on("request", lambda request: polls.append(time.monotonic())
+            if "part=status" in request.url else None)
+    page.goto("{}/dataset/{}/datapusher-plus/{}".format(base, dataset["name"], resource["id"]))
+    badge = page.locator("#dpp-status [data-dpp-status]")
+    assert badge.get_attribute("data-dpp-status") == "not_submitted"
+    _shot(page, name + "-1-before")
+    page.click("#dpp-status button[type=submit]")
+    seen = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = badge.get_attribute("data-dpp-status")
+        if not seen or seen[-1] != status:
+            seen.append(status)
+            if status in ("submitted", "running"):
+                _shot(page, name + "-2-pending")
+        if status in ("complete", "error"):
+            break
+        page.wait_for_timeout(100)
+    page.locator("#dpp-details .dpp-logs").wait_for(timeout=10_000)
+    _shot(page, name + "-3-complete")
+    ended = time.monotonic()
+    page.wait_for_timeout(3_500)  # more than three poll intervals
+    after = [t for t in polls if t > ended]
+    return seen, after
+
+
+def test_live_status_with_the_fake_service(page, service_user, fake_service, live_ckan,
+                                           monkeypatch):
+    monkeypatch.setitem(tk.config, dpp_config.POLL_INTERVAL, 1)
+    fake_service.callback = Callback(delay=2.5)  # a job that takes a while
+    editor, dataset, resource = _editor_and_resource("http://127.0.0.1:9/villes.csv")
+    _login(page, live_ckan, editor)
+    navigations = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+    seen, polls_after = _watch(page, live_ckan, dataset, resource, "tab-fake")
+    assert seen[0] == "not_submitted" and seen[-1] == "complete", seen
+    assert "submitted" in seen, seen  # pending was shown, then complete
+    assert navigations[-1].endswith(resource["id"]) and len(navigations) == 1  # no reload
+    assert polls_after == [], "polling went on after the terminal state"
+    assert page.locator("#dpp-status button[type=submit]").is_enabled()
+    assert "Fetching from" in page.locator("#dpp-details .dpp-logs").inner_text()
+    assert page.locator("#dpp-details tbody tr").count() == 1
+
+
+def test_resource_page_button(page, service_user, fake_service, live_ckan, monkeypatch):
+    monkeypatch.setitem(tk.config, dpp_config.POLL_INTERVAL, 1)
+    fake_service.callback = Callback(delay=1.5)
+    editor, dataset, resource = _editor_and_resource("http://127.0.0.1:9/villes.csv")
+    _login(page, live_ckan, editor)
+    page.goto("{}/dataset/{}/resource/{}".format(live_ckan, dataset["name"], resource["id"]))
+    badge = page.locator("#dpp-badge [data-dpp-status]")
+    assert badge.get_attribute("data-dpp-status") == "not_submitted"
+    page.click("#dpp-badge button")
+    page.locator('#dpp-badge [data-dpp-status="complete"]').wait_for(timeout=20_000)
+    _shot(page, "resource-page-complete")
+    assert page.locator("#dpp-badge button").is_enabled()
+
+
+@pytest.mark.e2e
+def test_live_status_with_the_real_service(page, service_user, real_service, live_ckan,
+                                           file_server, monkeypatch):
+    monkeypatch.setitem(tk.config, dpp_config.URL, real_service["url"])
+    monkeypatch.setitem(tk.config, dpp_config.POLL_INTERVAL, 1)
+    folder, base = file_server
+    (folder / "villes.csv").write_text("ville,habitants\nRabat,577827\nFès,1112072\n",
+                                       encoding="utf-8")
+    editor, dataset, resource = _editor_and_resource(base + "/villes.csv")
+    _login(page, live_ckan, editor)
+    seen, polls_after = _watch(page, live_ckan, dataset, resource, "tab-real")
+    assert seen[-1] == "complete", seen
+    assert polls_after == []
+    assert "Successfully pushed 2 entries" in page.locator("#dpp-details .dpp-logs").inner_text()

@@ -1,0 +1,306 @@
+"""The resource page's DataPusher+ tab, button and htmx fragments (BeautifulSoup)."""
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+
+import ckan.plugins.toolkit as tk
+from ckan.tests import factories, helpers
+
+from ckanext.datapusherplusapi import config as dpp_config
+from ckanext.datapusherplusapi.tests.fake_service import Answer, Callback
+from ckanext.datapusherplusapi.tests.helpers import (
+    make_resource, member_of, submit, sysadmin_with_token,
+)
+
+pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
+
+HX = {"HX-Request": "true"}
+
+
+def _tab_url(resource, **params):
+    with_params = "&".join("{}={}".format(k, v) for k, v in params.items())
+    url = "/dataset/{}/datapusher-plus/{}".format(resource["package_id"], resource["id"])
+    return url + ("?" + with_params if with_params else "")
+
+
+def _soup(response):
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def _as(user):
+    return {"Authorization": user["token"]} if user else {}
+
+
+@pytest.fixture
+def site(service_user, fake_service, live_ckan):
+    org = factories.Organization()
+    other_org = factories.Organization()
+    resource = make_resource(org, name="Villes")
+    private = make_resource(org, private=True, name="Secret")
+    fake_service.callback = None  # jobs stay pending unless a test says otherwise
+    return {
+        "org": org, "resource": resource, "private": private, "fake": fake_service,
+        "editor": member_of(org["id"], "editor"),
+        "member": member_of(org["id"], "member"),
+        "other_editor": member_of(other_org["id"], "editor"),
+    }
+
+
+class TestWhoSeesTheTab:
+    @pytest.mark.parametrize("who, expected", [
+        ("anonymous", 403), ("member", 403), ("other_editor", 403), ("editor", 200),
+    ])
+    def test_tab_page(self, app, site, who, expected):
+        user = None if who == "anonymous" else site[who]
+        for resource in (site["resource"], site["private"]):
+            response = app.get(_tab_url(resource), headers=_as(user))
+            assert response.status_code == expected, (who, resource["name"])
+
+    def test_sysadmin(self, app, site):
+        sysadmin = sysadmin_with_token()
+        assert app.get(_tab_url(site["private"]), headers=_as(sysadmin)).status_code == 200
+
+    def test_unknown_resource_404(self, app, site):
+        url = "/dataset/{}/datapusher-plus/nope".format(site["resource"]["package_id"])
+        assert app.get(url, headers=_as(site["editor"])).status_code == 404
+
+    def test_resource_of_another_dataset_404(self, app, site):
+        other = factories.Dataset(owner_org=site["org"]["id"])
+        url = "/dataset/{}/datapusher-plus/{}".format(other["id"], site["resource"]["id"])
+        assert app.get(url, headers=_as(site["editor"])).status_code == 404
+
+    def test_nav_tab_on_the_edit_pages(self, app, site):
+        resource = site["resource"]
+        page = _soup(app.get("/dataset/{}/resource/{}/edit".format(
+            resource["package_id"], resource["id"]), headers=_as(site["editor"])))
+        link = page.find("a", href=_tab_url(resource).replace(
+            resource["package_id"], helpers.call_action(
+                "package_show", id=resource["package_id"])["name"]))
+        assert link is not None and "DataPusher+" in link.get_text()
+
+
+class TestTabContents:
+    def test_never_pushed(self, app, site):
+        page = _soup(app.get(_tab_url(site["resource"]), headers=_as(site["editor"])))
+        status = page.find(id="dpp-status")
+        assert status.find(attrs={"data-dpp-status": True}).get_text(strip=True) == "Not submitted"
+        assert "hx-trigger" not in status.attrs  # nothing to poll
+        assert page.find(attrs={"hx-trigger": lambda v: v and v.startswith("every")}) is None
+        button = status.find("button", type="submit")
+        assert button.get_text(strip=True) == "Submit to DataPusher+"
+        assert not button.has_attr("disabled")
+        assert status.find("input", attrs={"name": "_csrf_token"})
+        assert "This resource was never pushed." in page.find(id="dpp-details").get_text()
+
+    def test_pending_job_polls_and_disables_the_button(self, app, site):
+        submit(app, site["resource"]["id"], site["editor"])
+        page = _soup(app.get(_tab_url(site["resource"]), headers=_as(site["editor"])))
+        status = page.find(id="dpp-status")
+        assert status["hx-trigger"] == "every 3s"
+        assert status["hx-get"].endswith("part=status")
+        assert status.find(attrs={"data-dpp-status": True}).get_text(strip=True) == "Pending"
+        assert status.find("button")["disabled"] is not None
+        assert "by " + (site["editor"]["fullname"] or site["editor"]["name"]) in status.get_text()
+        assert status.find(attrs={"aria-live": "polite"})
+        assert page.find(id="dpp-details").find("tbody").find_all("tr")
+
+    @pytest.mark.ckan_config(dpp_config.POLL_INTERVAL, 7)
+    def test_poll_interval(self, app, site):
+        submit(app, site["resource"]["id"], site["editor"])
+        page = _soup(app.get(_tab_url(site["resource"]), headers=_as(site["editor"])))
+        assert page.find(id="dpp-status")["hx-trigger"] == "every 7s"
+
+    def test_error_in_words_with_the_raw_message_under_it(self, app, site):
+        site["fake"].callback = Callback(status="error", error={
+            "message": "<script>alert(1)</script>Resource too large"})
+        submit(app, site["resource"]["id"], site["editor"])
+        site["fake"].wait_callbacks()
+        response = app.get(_tab_url(site["resource"]), headers=_as(site["editor"]))
+        html = response.get_data(as_text=True)
+        assert "<script>alert(1)</script>" not in html
+        status = _soup(response).find(id="dpp-status")
+        alert = status.find(class_="alert-danger")
+        assert "could not load the file" in alert.p.get_text()
+        assert "<script>alert(1)</script>Resource too large" in alert.find("pre").get_text()
+
+    def test_logs_escaped_newest_last(self, app, site):
+        site["fake"].callback = Callback(logs=[
+            {"timestamp": "t1", "level": "INFO", "message": "first"},
+            {"timestamp": "t2", "level": "INFO", "message": "<img src=x onerror=alert(1)>"}])
+        submit(app, site["resource"]["id"], site["editor"])
+        site["fake"].wait_callbacks()
+        response = app.get(_tab_url(site["resource"]), headers=_as(site["editor"]))
+        assert "<img src=x" not in response.get_data(as_text=True)
+        lines = _soup(response).select(".dpp-logs li")
+        assert "first" in lines[0].get_text() and "onerror" in lines[-1].get_text()
+
+    @pytest.mark.ckan_config(dpp_config.STUCK_AFTER, 1)
+    def test_stuck_job_offers_force(self, app, site):
+        submit(app, site["resource"]["id"], site["editor"])
+        from ckanext.datapusherplusapi.model import Job
+        import ckan.model as model
+        import datetime
+        job = model.Session.query(Job).filter(Job.resource_id == site["resource"]["id"]).one()
+        job.submitted_at = datetime.datetime.utcnow() - datetime.timedelta(minutes=5)
+        model.Session.commit()
+        status = _soup(app.get(_tab_url(site["resource"]), headers=_as(site["editor"]))).find(
+            id="dpp-status")
+        assert "Stuck" in status.get_text()
+        force = status.find("button", attrs={"name": "force"})
+        assert force["value"] == "true" and "Force resubmit" in force.get_text()
+
+
+class TestFragments:
+    def test_poll_answer_small_and_200_while_active(self, app, site):
+        submit(app, site["resource"]["id"], site["editor"])
+        response = app.get(_tab_url(site["resource"], part="status"),
+                           headers=dict(HX, **_as(site["editor"])))
+        assert response.status_code == 200
+        body = response.get_data()
+        print("htmx poll answer: {} bytes".format(len(body)))
+        assert len(body) <= 2048, len(body)
+        assert b"<html" not in body
+        assert _soup(response).find(id="dpp-status")["hx-trigger"] == "every 3s"
+
+    def test_286_at_terminal_status(self, app, site):
+        site["fake"].callback = Callback()
+        submit(app, site["resource"]["id"], site["editor"])
+        site["fake"].wait_callbacks()
+        response = app.get(_tab_url(site["resource"], part="status"),
+                           headers=dict(HX, **_as(site["editor"])))
+        assert response.status_code == 286
+        assert response.headers["HX-Trigger"] == "dpp-changed"
+        status = _soup(response).find(id="dpp-status")
+        assert "hx-trigger" not in status.attrs
+        assert status.find(attrs={"data-dpp-status": True}).get_text(strip=True) == "Complete"
+
+    def test_never_submitted_fragment_stops_polling(self, app, site):
+        response = app.get(_tab_url(site["resource"], part="badge"),
+                           headers=dict(HX, **_as(site["editor"])))
+        assert response.status_code == 286
+
+    def test_details_fragment(self, app, site):
+        submit(app, site["resource"]["id"], site["editor"])
+        response = app.get(_tab_url(site["resource"], part="details"),
+                           headers=dict(HX, **_as(site["editor"])))
+        assert response.status_code == 200
+        assert _soup(response).find(id="dpp-details")["hx-trigger"] == "dpp-changed from:body"
+
+    def test_unknown_part(self, app, site):
+        response = app.get(_tab_url(site["resource"], part="nope"),
+                           headers=dict(HX, **_as(site["editor"])))
+        assert response.status_code == 400
+
+    def test_fragments_need_the_same_rights(self, app, site):
+        for user in (None, site["member"], site["other_editor"]):
+            response = app.get(_tab_url(site["resource"], part="status"),
+                               headers=dict(HX, **_as(user)))
+            assert response.status_code == 403
+
+
+class TestSubmitFromThePage:
+    def _client_and_token(self, app, user, resource):
+        client = app.test_client()
+        page = client.get(_tab_url(resource), headers=_as(user))
+        token = _soup(page).find("input", attrs={"name": "_csrf_token"})["value"]
+        return client, token
+
+    def test_csrf_required(self, app, site):
+        response = app.post(_tab_url(site["resource"]), data={"part": "status"},
+                            headers=dict(HX, **_as(site["editor"])))
+        assert response.status_code == 400
+        assert site["fake"].job_posts() == []
+
+    def test_htmx_post_answers_the_fragment(self, app, site):
+        client, token = self._client_and_token(app, site["editor"], site["resource"])
+        response = client.post(_tab_url(site["resource"]), headers=dict(HX, **_as(site["editor"])),
+                               data={"part": "status", "_csrf_token": token})
+        assert response.status_code == 200
+        assert response.headers["HX-Trigger"] == "dpp-changed"
+        status = _soup(response).find(id="dpp-status")
+        assert status.find(attrs={"data-dpp-status": True})["data-dpp-status"] == "submitted"
+        assert status["hx-trigger"] == "every 3s"
+        assert len(site["fake"].job_posts()) == 1
+
+    def test_errors_inline_and_translated(self, app, site):
+        helpers.call_action("resource_patch", id=site["resource"]["id"], format="PDF")
+        client, token = self._client_and_token(app, site["editor"], site["resource"])
+        response = client.post("/fr" + _tab_url(site["resource"]),
+                               headers=dict(HX, **_as(site["editor"])),
+                               data={"part": "status", "_csrf_token": token})
+        assert response.status_code == 200
+        alert = _soup(response).find(attrs={"role": "alert"})
+        assert "Format non pris en charge PDF" in alert.get_text()
+
+    def test_service_down_inline(self, app, site):
+        site["fake"].script(*[Answer(status=503)] * 4)
+        client, token = self._client_and_token(app, site["editor"], site["resource"])
+        response = client.post(_tab_url(site["resource"]), headers=dict(HX, **_as(site["editor"])),
+                               data={"part": "status", "_csrf_token": token})
+        status = _soup(response).find(id="dpp-status")
+        assert "HTTP 503" in status.find(attrs={"role": "alert"}).get_text()
+        assert status.find(attrs={"data-dpp-status": True})["data-dpp-status"] == "error"
+
+    def test_force_from_the_page(self, app, site):
+        first = submit(app, site["resource"]["id"], site["editor"])
+        client, token = self._client_and_token(app, site["editor"], site["resource"])
+        client.post(_tab_url(site["resource"]), headers=dict(HX, **_as(site["editor"])),
+                    data={"part": "status", "_csrf_token": token, "force": "true"})
+        status = helpers.call_action("datapusher_plus_status", resource_id=site["resource"]["id"])
+        assert status["job_id"] != first["job_id"] and status["attempt"] == 2
+
+    def test_plain_post_redirects_with_a_flash(self, app, site):
+        client, token = self._client_and_token(app, site["editor"], site["resource"])
+        response = client.post(_tab_url(site["resource"]), headers=_as(site["editor"]),
+                               data={"_csrf_token": token}, follow_redirects=True)
+        assert response.status_code == 200
+        assert "File submitted successfully to DataPusher+" in response.get_data(as_text=True)
+
+
+class TestResourcePage:
+    def _page(self, app, resource, user):
+        return _soup(app.get("/dataset/{}/resource/{}".format(
+            resource["package_id"], resource["id"]), headers=_as(user)))
+
+    def test_editor_sees_the_button_and_badge(self, app, site):
+        page = self._page(app, site["resource"], site["editor"])
+        badge = page.find(id="dpp-badge")
+        assert "Push to DataStore" in badge.find("button").get_text()
+        assert badge.find(attrs={"data-dpp-status": True}).get_text(strip=True) == "Not submitted"
+        assert "hx-trigger" not in badge.attrs
+
+    def test_badge_polls_while_active(self, app, site):
+        submit(app, site["resource"]["id"], site["editor"])
+        badge = self._page(app, site["resource"], site["editor"]).find(id="dpp-badge")
+        assert badge["hx-trigger"] == "every 3s" and badge.find("button").has_attr("disabled")
+
+    @pytest.mark.parametrize("who", ["anonymous", "member", "other_editor"])
+    def test_others_see_only_the_datastore_state(self, app, site, who):
+        user = None if who == "anonymous" else site[who]
+        page = self._page(app, site["resource"], user)
+        assert page.find(id="dpp-badge") is None
+        assert "Push to DataStore" not in page.get_text()
+        assert "Not in the DataStore" in page.get_text()
+        helpers.call_action("datastore_create", resource_id=site["resource"]["id"], force=True,
+                            fields=[{"id": "a", "type": "text"}])
+        assert "In the DataStore" in self._page(app, site["resource"], user).get_text()
+
+    def test_private_resource_hidden_from_others(self, app, site):
+        url = "/dataset/{}/resource/{}".format(site["private"]["package_id"], site["private"]["id"])
+        assert app.get(url).status_code in (403, 404)
+        assert app.get(url, headers=_as(site["other_editor"])).status_code in (403, 404)
+        member_page = _soup(app.get(url, headers=_as(site["member"])))
+        assert "Not in the DataStore" in member_page.get_text()
+
+    def test_one_htmx_copy(self, app, site):
+        """CKAN 2.11 loads htmx itself: the page carries exactly one copy, core's."""
+        for url in ("/dataset/{}/resource/{}".format(site["resource"]["package_id"],
+                                                     site["resource"]["id"]),
+                    _tab_url(site["resource"])):
+            page = _soup(app.get(url, headers=_as(site["editor"])))
+            scripts = [tag["src"] for tag in page.find_all("script", src=True)
+                       if "htmx" in tag["src"]]
+            assert len(scripts) == 1 and "/vendor/" in scripts[0], scripts
+            styles = [tag["href"] for tag in page.find_all("link", rel="stylesheet")]
+            assert any("datapusherplusapi/" in href for href in styles)
