@@ -289,6 +289,11 @@ cmd_dev() {
     fi
     "$ckan" -c "$DEV_INI" sysadmin add "$u" >/dev/null 2>&1 || true
   done
+  # An editor of the demo organization (made a member by demo_files.py seed).
+  if ! "$ckan" -c "$DEV_INI" user show editor 2>/dev/null | grep -q "name=editor"; then
+    "$ckan" -c "$DEV_INI" user add editor email=editor@example.org \
+      "password=$DPP_ADMIN_PASSWORD" fullname="Demo Editor" >/dev/null
+  fi
   if [ ! -s "$DPP_HOME/service-token" ]; then
     "$ckan" -c "$DEV_INI" user token add datapusher dpp-service 2>/dev/null | tail -n 1 | tr -d '\t ' > "$DPP_HOME/service-token"
   fi
@@ -319,7 +324,8 @@ cmd_dev() {
 
   DataPusher+ API demo portal is running.
     CKAN        http://127.0.0.1:$DPP_CKAN_PORT   (log: $LOGS/ckan.log)
-    login       $DPP_ADMIN_USER / $DPP_ADMIN_PASSWORD
+    login       $DPP_ADMIN_USER / $DPP_ADMIN_PASSWORD   (sysadmin)
+                editor / $DPP_ADMIN_PASSWORD   (editor of the demo organization)
     API token   $(cat "$DPP_HOME/admin-token")
     DataPusher  http://127.0.0.1:$DPP_SERVICE_PORT/status   (log: $LOGS/datapusher.log)
     demo files  http://127.0.0.1:$DPP_FILES_PORT/

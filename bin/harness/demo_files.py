@@ -106,6 +106,8 @@ def seed(ckan: str, token: str, files: str) -> None:
                               {"name": "Villes (JSON)", "format": "JSON",
                                "url": files + "/cities.json"},
                           ])
+    _action(ckan, token, "organization_member_create", id="demo-ministry", username="editor",
+            role="editor")
     print("\n  Demo dataset: {}/dataset/{}".format(ckan, dataset["name"]))
     for resource in dataset["resources"]:
         print("    {:<14} {:<5} resource_id = {}".format(
