@@ -140,3 +140,70 @@ def datapusherplusapi_poll_interval() -> int:
 def datapusherplusapi_core_has_htmx() -> bool:
     """Whether CKAN's own pages load htmx (CKAN 2.11 and later do)."""
     return tk.check_ckan_version(min_version="2.11")
+
+
+def datapusherplusapi_dashboard_url(filters: dict[str, Any], **changes: Any) -> str:
+    """The dashboard's URL with these filters, some changed (None removes one)."""
+    args = dict(filters)
+    args.update(changes)
+    if changes and "page" not in changes:
+        args.pop("page", None)  # another filter or sort: back to the first page
+    args = {key: value for key, value in args.items() if value not in (None, "", False)}
+    return tk.h.url_for("datapusherplusapi_admin.dashboard", **args)
+
+
+def datapusherplusapi_sort_url(filters: dict[str, Any], column: str) -> str:
+    """The dashboard sorted by ``column``; again on the same column flips the order."""
+    same = (filters.get("sort") or "submitted") == column
+    order = "asc" if same and (filters.get("order") or "desc") == "desc" else "desc"
+    return datapusherplusapi_dashboard_url(filters, sort=column, order=order, page=None)
+
+
+def datapusherplusapi_pages(listing: dict[str, Any]) -> list[int]:
+    """Page numbers to link around the current page (first and last included)."""
+    last = max(1, -(-listing["count"] // listing["limit"]))
+    current = listing["page"]
+    shown = {1, last} | set(range(max(1, current - 2), min(last, current + 2) + 1))
+    return sorted(shown)
+
+
+def datapusherplusapi_last_page(listing: dict[str, Any]) -> int:
+    """The number of the last page of a job listing."""
+    return max(1, -(-listing["count"] // listing["limit"]))
+
+
+def datapusherplusapi_percent(rate: Optional[float]) -> str:
+    """A rate (0..1) as a percentage; an em dash when there is none."""
+    return "—" if rate is None else "{:.1f} %".format(rate * 100)
+
+
+CHART_SERIES = (("complete", "#198754"), ("error", "#dc3545"),
+                ("active", "#ffc107"), ("cancelled", "#6c757d"))
+
+
+def datapusherplusapi_chart(per_day: list[dict[str, Any]], width: int = 600,
+                            height: int = 160) -> dict[str, Any]:
+    """Stacked bars (one per day) for an inline SVG chart of jobs by status."""
+    days = []
+    for entry in per_day:
+        values = {"complete": entry.get("complete", 0), "error": entry.get("error", 0),
+                  "cancelled": entry.get("cancelled", 0),
+                  "active": sum(entry.get(s, 0) for s in ("submitting", "submitted", "running"))}
+        days.append((entry["day"], values, sum(values.values())))
+    top = max([total for _day, _values, total in days] + [1])
+    step = width / max(len(days), 1)
+    bars = []
+    for i, (day, values, total) in enumerate(days):
+        y = float(height)
+        segments = []
+        for name, colour in CHART_SERIES:
+            h = values[name] * height / top
+            if h:
+                y -= h
+                segments.append({"y": round(y, 2), "height": round(h, 2), "colour": colour,
+                                 "name": name, "count": values[name]})
+        bars.append({"x": round(i * step + 1, 2), "width": round(step - 2, 2), "day": day,
+                     "total": total, "segments": segments})
+    return {"width": width, "height": height, "top": top, "bars": bars,
+            "series": CHART_SERIES, "first": days[0][0] if days else "",
+            "last": days[-1][0] if days else ""}

@@ -10,6 +10,7 @@ Nothing here logs a token or a job key, whatever ``debug`` says.
 """
 from __future__ import annotations
 
+import datetime
 import logging
 import time
 from typing import Any, Optional
@@ -19,6 +20,9 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, ReadTimeoutError
 from urllib3.util.retry import Retry
+
+import ckan.plugins.toolkit as tk
+from ckan.lib.redis import connect_to_redis
 
 from ckanext.datapusherplusapi import config
 
@@ -65,12 +69,13 @@ def _debug(method: str, url: str, status: Any, started: float) -> None:
                  time.monotonic() - started)
 
 
-def _request(method: str, path: str, **kwargs: Any) -> requests.Response:
+def _request(method: str, path: str, retries: Optional[int] = None,
+             **kwargs: Any) -> requests.Response:
     url = urljoin(config.service_url() + "/", path.lstrip("/"))
     timeout = config.timeout()
     started = time.monotonic()
-    attempts = config.max_retries() + 1
-    with _session() as session:
+    attempts = (config.max_retries() if retries is None else retries) + 1
+    with _session(retries) as session:
         try:
             response = session.request(method, url, timeout=(timeout, timeout), **kwargs)
         except requests.exceptions.ConnectTimeout as e:
@@ -92,7 +97,30 @@ def _request(method: str, path: str, **kwargs: Any) -> requests.Response:
             _debug(method, url, type(e).__name__, started)
             raise ServiceError("unavailable", type(e).__name__) from e
     _debug(method, url, response.status_code, started)
+    if response.status_code < 500:
+        _remember_contact()
     return response
+
+
+def _last_contact_key() -> str:
+    return "{}:datapusherplusapi:last_contact".format(tk.config.get("ckan.site_id"))
+
+
+def _remember_contact() -> None:
+    """Record, for every CKAN process, when the service last answered."""
+    try:
+        connect_to_redis().set(_last_contact_key(), datetime.datetime.utcnow().isoformat())
+    except Exception:  # Redis down must not break a submission
+        log.warning("DataPusher+: could not record the last contact in Redis")
+
+
+def last_success() -> Optional[str]:
+    """When the service last answered (ISO 8601, UTC), from any CKAN process."""
+    try:
+        value = connect_to_redis().get(_last_contact_key())
+    except Exception:
+        return None
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def _json(response: requests.Response) -> dict[str, Any]:
@@ -139,8 +167,9 @@ def job_status(job_id: str, job_key: Optional[str], limit: int = 200) -> dict[st
 
 
 def service_status() -> dict[str, Any]:
-    """The service's ``GET /status`` (name, version, job types, stats)."""
-    response = _request("GET", "status")
+    """The service's ``GET /status`` (name, version, job types, stats), asked
+    once: a health probe does not retry."""
+    response = _request("GET", "status", retries=0)
     if response.status_code != 200:
         raise ServiceError("bad_answer", f"HTTP {response.status_code}", response.status_code)
     return _json(response)

@@ -13,10 +13,14 @@ CKAN's own API with CKAN's envelope, which is what ``ckanapi`` speaks.
 """
 from __future__ import annotations
 
+import csv
+import io
 import logging
 from typing import Any, Optional
+from urllib.parse import parse_qsl
 
-from flask import Blueprint, current_app, jsonify, make_response
+from flask import (Blueprint, Response as FlaskResponse, current_app, jsonify, make_response,
+                   stream_with_context)
 from flask_wtf.csrf import CSRFError
 
 import ckan.plugins.toolkit as tk
@@ -26,7 +30,7 @@ from ckan.types import Response
 
 from ckanext.datapusherplusapi.logic.errors import SubmitError
 
-__all__ = ["api", "ui"]
+__all__ = ["api", "ui", "admin"]
 
 log = logging.getLogger(__name__)
 
@@ -218,3 +222,158 @@ def resource_tab(id: str, resource_id: str) -> Any:
             return _render_part(part, data)
         return _render_part(part, data, HTMX_STOP_POLLING, changed=True)
     return tk.render("datapusherplusapi/resource_tab.html", extra_vars=data)
+
+
+# ------------------------------------------------------------ dashboard ---
+admin = Blueprint("datapusherplusapi_admin", __name__, url_prefix="/ckan-admin/datapusher-plus")
+csrf.exempt(admin)
+
+FILTER_KEYS = ("status", "organization", "format", "date_from", "date_to", "q", "latest_only",
+               "sort", "order", "page")
+CSV_FIELDS = ("job_id", "resource_id", "resource_name", "dataset_name", "organization_name",
+              "resource_format", "status", "submitted", "finished", "duration", "user_name",
+              "attempt", "error_type", "error")
+
+
+@admin.before_request
+def _sysadmins_only() -> Any:
+    try:
+        tk.check_access("datapusher_plus_job_list", {"user": _user_name()}, {})
+    except tk.NotAuthorized:
+        return tk.abort(403, tk._("Need to be system administrator to administer"))
+    if request.method == "POST":
+        try:
+            csrf.protect()
+        except CSRFError:
+            return tk.abort(400, tk._("The CSRF token is missing or invalid"))
+    return None
+
+
+def _user_name() -> str:
+    return tk.current_user.name if tk.current_user.is_authenticated else ""
+
+
+def _filters(source: Any) -> dict[str, Any]:
+    return {key: source.get(key) for key in FILTER_KEYS if source.get(key) not in (None, "")}
+
+
+def _dashboard_data(filters: dict[str, Any]) -> dict[str, Any]:
+    context = {"user": _user_name()}
+    try:
+        listing = tk.get_action("datapusher_plus_job_list")(dict(context), dict(filters))
+        bad_filter = None
+    except tk.ValidationError as e:
+        listing = tk.get_action("datapusher_plus_job_list")(dict(context), {})
+        bad_filter = _flatten(e.error_dict)
+    stats = tk.get_action("datapusher_plus_stats")(dict(context), {})
+    tasks = tk.get_action("datapusher_plus_task_list")(dict(context), {})
+    counts = stats["counts"]
+    active = bool(counts["submitting"] + counts["submitted"] + counts["running"]
+                  or any(task["active"] for task in tasks))
+    return {
+        "filters": filters, "listing": listing, "stats": stats, "tasks": tasks,
+        "bad_filter": bad_filter, "active": active,
+        "health": tk.get_action("datapusher_plus_service_status")(dict(context), {}),
+        "organizations": tk.get_action("organization_list")(dict(context), {}),
+        "formats": tk.h.datapusherplusapi_formats(),
+        "message": None,
+    }
+
+
+@admin.route("/", methods=["GET"])
+def dashboard() -> Any:
+    """Every push job of the portal: summary, chart, jobs table, bulk work."""
+    filters = _filters(request.args)
+    if _is_htmx() and request.args.get("part") == "live":
+        data = _dashboard_data(filters)
+        return _render_live(data)
+    tk.get_action("datapusher_plus_job_refresh")({"user": _user_name()}, {})
+    return tk.render("datapusherplusapi/dashboard.html", extra_vars=_dashboard_data(filters))
+
+
+def _render_live(data: dict[str, Any], message: Optional[str] = None) -> Response:
+    data["message"] = message
+    response = make_response(tk.render("datapusherplusapi/snippets/dashboard_live.html",
+                                       extra_vars=data))
+    if not data["active"] and request.method == "GET":
+        response.status_code = HTMX_STOP_POLLING
+    return response
+
+
+def _after_post(message: str, error: bool = False) -> Any:
+    """htmx: the live part again, with the message; else back to the page."""
+    filters = _filters(dict(parse_qsl(request.form.get("query", ""))))
+    if _is_htmx():
+        return _render_live(_dashboard_data(filters), message)
+    (tk.h.flash_error if error else tk.h.flash_success)(message)
+    return tk.redirect_to("datapusherplusapi_admin.dashboard", **filters)
+
+
+def _run(action: str, data: dict[str, Any], done: str) -> Any:
+    try:
+        tk.get_action(action)({"user": _user_name()}, data)
+    except SubmitError as e:
+        return _after_post(e.message, error=True)
+    except tk.ValidationError as e:
+        return _after_post(_flatten(e.error_dict), error=True)
+    except tk.ObjectNotFound as e:
+        return _after_post(str(e) or tk._("Unknown DataPusher+ job"), error=True)
+    return _after_post(done)
+
+
+@admin.route("/jobs/<job_id>/retry", methods=["POST"])
+def retry(job_id: str) -> Any:
+    """Submit a job's resource again."""
+    return _run("datapusher_plus_job_retry", {"id": job_id}, tk._("Submitted again"))
+
+
+@admin.route("/jobs/<job_id>/cancel", methods=["POST"])
+def cancel(job_id: str) -> Any:
+    """Cancel a pending or running job."""
+    return _run("datapusher_plus_job_cancel", {"id": job_id}, tk._("Job cancelled"))
+
+
+@admin.route("/bulk", methods=["POST"])
+def bulk() -> Any:
+    """Queue a bulk task (retry failed jobs, or submit what is not in the DataStore)."""
+    data = {key: request.form.get(key) for key in
+            ("mode", "organization", "format", "q", "date_from", "date_to")
+            if request.form.get(key)}
+    return _run("datapusher_plus_bulk_submit", data,
+                tk._("Queued: the progress shows below"))
+
+
+def _csv_safe(value: Any) -> str:
+    """A cell a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@admin.route("/export.csv", methods=["GET"])
+def export() -> Response:
+    """The filtered jobs as CSV (every page)."""
+    filters = _filters(request.args)
+    filters.pop("page", None)
+    context = {"user": _user_name()}
+    tk.get_action("datapusher_plus_job_list")(dict(context), dict(filters, limit=1))
+
+    def rows() -> Any:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(CSV_FIELDS)
+        page = 1
+        while True:
+            chunk = tk.get_action("datapusher_plus_job_list")(
+                dict(context), dict(filters, page=page, limit=1000))
+            for job in chunk["results"]:
+                writer.writerow([_csv_safe(job.get(field)) for field in CSV_FIELDS])
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            if page * chunk["limit"] >= chunk["count"]:
+                break
+            page += 1
+
+    response = FlaskResponse(stream_with_context(rows()), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="datapusher-plus-jobs.csv"'
+    return response

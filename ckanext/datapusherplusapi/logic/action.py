@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import time
 import uuid
 from typing import Any, Optional
 
@@ -303,6 +304,27 @@ def _error_message(raw: Any) -> Optional[str]:
     return str(raw)[:LOG_MESSAGE_LIMIT]
 
 
+def _record_result(job: Job, status: str, raw_error: Any, raw_logs: Any) -> None:
+    """Apply what the service says of a job (callback or GET /job/<id>)."""
+    now = _now()
+    logs = _parse_logs(raw_logs)
+    if logs:
+        job.logs = logs
+    if status in ("complete", "error"):
+        job.status = jobs.COMPLETE if status == "complete" else jobs.ERROR
+        job.finished_at = now
+        if job.started_at is None:
+            job.started_at = job.submitted_at
+        if job.status == jobs.ERROR:
+            job.error = _error_message(raw_error) or tk._("The service reported an error")
+            job.error_type = "service_job_error"
+            job.error_detail = raw_error if isinstance(raw_error, dict) else None
+    elif status == "running" and job.status != jobs.RUNNING:
+        job.status = jobs.RUNNING
+        job.started_at = job.started_at or now
+    job.updated_at = now
+
+
 def datapusher_plus_hook(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Callback of the DataPusher+ service when a job ends (its ``result_url``).
 
@@ -350,24 +372,7 @@ def datapusher_plus_hook(context: Context, data_dict: DataDict) -> dict[str, Any
     if job.status in jobs.TERMINAL:
         session.rollback()
         return dict(result, status=job.status, changed=False)
-    now = _now()
-    logs = _parse_logs(data_dict.get("logs"))
-    if logs:
-        job.logs = logs
-    if data["status"] in ("complete", "error"):
-        job.status = jobs.COMPLETE if data["status"] == "complete" else jobs.ERROR
-        job.finished_at = now
-        if job.started_at is None:
-            job.started_at = job.submitted_at
-        if job.status == jobs.ERROR:
-            raw_error = data_dict.get("error")
-            job.error = _error_message(raw_error) or tk._("The service reported an error")
-            job.error_type = "service_job_error"
-            job.error_detail = raw_error if isinstance(raw_error, dict) else None
-    elif data["status"] == "running" and job.status != jobs.RUNNING:
-        job.status = jobs.RUNNING
-        job.started_at = job.started_at or now
-    job.updated_at = now
+    _record_result(job, data["status"], data_dict.get("error"), data_dict.get("logs"))
     session.commit()
     return dict(result, status=job.status, changed=True)
 
@@ -422,3 +427,284 @@ def datapusher_plus_job_history(context: Context, data_dict: DataDict) -> list[d
                                 if name else None)
         history.append(item)
     return history
+
+
+# ------------------------------------------------------------ dashboard ---
+def _stuck_before() -> datetime.datetime:
+    return _now() - datetime.timedelta(minutes=config.stuck_after())
+
+
+def _dashboard_filters(data_dict: DataDict) -> dict[str, Any]:
+    keys = ("status", "organization", "format", "date_from", "date_to", "q", "latest_only",
+            "sort", "order")
+    return {key: data_dict.get(key) for key in keys if data_dict.get(key) not in (None, "")}
+
+
+@tk.side_effect_free
+@validate(schema.job_list)
+def datapusher_plus_job_list(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Push jobs of the whole portal, filtered, sorted and paged (sysadmins).
+
+    :param status: a status, ``pending`` (submitting or submitted) or ``stuck``
+    :type status: string
+    :param organization: organization id or name
+    :type organization: string
+    :param format: resource format (e.g. ``CSV``)
+    :type format: string
+    :param date_from: first day of submission (``YYYY-MM-DD``)
+    :type date_from: string
+    :param date_to: last day of submission (``YYYY-MM-DD``)
+    :type date_to: string
+    :param q: text searched in resource and dataset names and titles
+    :type q: string
+    :param latest_only: only the latest job of each resource (default false)
+    :type latest_only: bool
+    :param sort: ``submitted`` (default), ``status``, ``duration``, ``format``,
+        ``resource``, ``dataset`` or ``organization``
+    :type sort: string
+    :param order: ``desc`` (default) or ``asc``
+    :type order: string
+    :param page: page number, from 1 (default 1)
+    :type page: int
+    :param limit: jobs per page (default 25, at most 1000)
+    :type limit: int
+
+    :returns: ``count``, ``page``, ``limit`` and ``results`` (jobs with
+        ``resource_name``, ``dataset_name``, ``dataset_title``,
+        ``organization_name``, ``organization_title``, ``user_name``, ``stuck``)
+    :rtype: dictionary
+    """
+    tk.check_access("datapusher_plus_job_list", context, data_dict)
+    stuck_before = _stuck_before()
+    rows_stmt, count_stmt = jobs.listing(_dashboard_filters(data_dict), stuck_before)
+    limit = min(data_dict["limit"], HISTORY_LIMIT)
+    page = data_dict["page"]
+    session = model.Session
+    count = session.execute(count_stmt).scalar() or 0
+    results = []
+    for job, res_name, pkg_name, pkg_title, org_name, org_title, user_name in session.execute(
+            rows_stmt.offset((page - 1) * limit).limit(limit)):
+        item = job.dictize()
+        item.update(resource_name=res_name, dataset_name=pkg_name, dataset_title=pkg_title,
+                    organization_name=org_name, organization_title=org_title,
+                    user_name=user_name,
+                    stuck=job.status in jobs.ACTIVE and job.submitted_at < stuck_before)
+        results.append(item)
+    return {"count": count, "page": page, "limit": limit, "results": results}
+
+
+@tk.side_effect_free
+def datapusher_plus_stats(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Portal-wide figures of the push jobs (sysadmins).
+
+    :returns: ``counts`` by status (with ``pending`` = submitting + submitted
+        and ``stuck``), ``success_rate_24h`` and ``success_rate_7d`` (complete /
+        finished, or null), ``median_duration`` and ``p95_duration`` (seconds,
+        completed jobs of the last 7 days), ``per_day`` (30 days of
+        ``{day, status: count}``) and ``total``
+    :rtype: dictionary
+    """
+    tk.check_access("datapusher_plus_stats", context, data_dict)
+    now = _now()
+    day, week = now - datetime.timedelta(days=1), now - datetime.timedelta(days=7)
+    count = sa.func.count(Job.id)
+    finished = {"24h": Job.finished_at >= day, "7d": Job.finished_at >= week}
+    columns: dict[Any, Any] = {"total": count}
+    columns.update({status: count.filter(Job.status == status) for status in jobs.STATUSES})
+    columns["stuck"] = count.filter(Job.status.in_(jobs.ACTIVE), Job.submitted_at < _stuck_before())
+    for key, when in finished.items():
+        for status in (jobs.COMPLETE, jobs.ERROR):
+            columns[(key, status)] = count.filter(when, Job.status == status)
+    row = dict(zip(columns, model.Session.execute(sa.select(*columns.values())).one()))
+    total, stuck = row["total"], row["stuck"]
+    by_status = {status: row[status] for status in jobs.STATUSES}
+    rates = {}
+    for key in finished:
+        complete, failed = row[(key, jobs.COMPLETE)], row[(key, jobs.ERROR)]
+        rates[key] = round(complete / (complete + failed), 4) if complete + failed else None
+    seconds = sa.func.extract("epoch", Job.finished_at - Job.submitted_at)
+    median, p95 = model.Session.execute(sa.select(
+        sa.func.percentile_cont(0.5).within_group(seconds),
+        sa.func.percentile_cont(0.95).within_group(seconds),
+    ).where(Job.status == jobs.COMPLETE, Job.finished_at >= week)).one()
+    start = (now - datetime.timedelta(days=29)).date()
+    day_col = sa.func.date_trunc("day", Job.submitted_at)
+    per_day: dict[str, dict[str, int]] = {
+        (start + datetime.timedelta(days=i)).isoformat(): {} for i in range(30)}
+    for when, status, n in model.Session.execute(
+            sa.select(day_col, Job.status, count)
+            .where(Job.submitted_at >= datetime.datetime.combine(start, datetime.time()))
+            .group_by(day_col, Job.status)):
+        per_day.setdefault(when.date().isoformat(), {})[status] = n
+    counts = dict(by_status, stuck=stuck,
+                  pending=by_status[jobs.SUBMITTING] + by_status[jobs.SUBMITTED])
+    return {
+        "total": total, "counts": counts,
+        "success_rate_24h": rates["24h"], "success_rate_7d": rates["7d"],
+        "median_duration": round(median, 3) if median is not None else None,
+        "p95_duration": round(p95, 3) if p95 is not None else None,
+        "per_day": [{"day": key, **value} for key, value in sorted(per_day.items())],
+    }
+
+
+def _job_or_404(job_id: str) -> Job:
+    job = model.Session.get(Job, job_id)
+    if job is None:
+        raise tk.ObjectNotFound(tk._("Unknown DataPusher+ job"))
+    return job
+
+
+@validate(schema.job_id)
+def datapusher_plus_job_retry(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Submit a job's resource again (sysadmins).
+
+    :param id: the job's id
+    :type id: string
+
+    :returns: what ``datapusher_plus_submit`` returns
+    :rtype: dictionary
+    """
+    tk.check_access("datapusher_plus_job_retry", context, data_dict)
+    job = _job_or_404(data_dict["id"])
+    return tk.get_action("datapusher_plus_submit")(
+        {"user": context.get("user")}, {"resource_id": job.resource_id})
+
+
+@validate(schema.job_id)
+def datapusher_plus_job_cancel(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Cancel a pending or running job (sysadmins). A late result from the
+    service is then ignored.
+
+    :param id: the job's id
+    :type id: string
+
+    :returns: the job
+    :rtype: dictionary
+    """
+    tk.check_access("datapusher_plus_job_cancel", context, data_dict)
+    job = _job_or_404(data_dict["id"])
+    if job.status not in jobs.ACTIVE:
+        raise tk.ValidationError({"id": [tk._("Only a pending or running job can be cancelled")]})
+    now = _now()
+    job.status = jobs.CANCELLED
+    job.error = tk._("Cancelled by {user}").format(user=context.get("user") or "?")
+    job.error_type = "cancelled"
+    job.finished_at = job.updated_at = now
+    model.Session.commit()
+    return job.dictize()
+
+
+@validate(schema.bulk_submit)
+def datapusher_plus_bulk_submit(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Queue bulk work for CKAN's background workers (sysadmins).
+
+    :param mode: ``not_in_datastore`` (submit every submittable resource whose
+        data is not in the DataStore) or ``retry_failed`` (submit again every
+        resource whose latest job failed)
+    :type mode: string
+    :param organization: only this organization's resources (id or name)
+    :type organization: string
+    :param format: only this format
+    :type format: string
+    :param q: (``retry_failed``) the dashboard's text filter
+    :type q: string
+    :param date_from: (``retry_failed``) first day of submission
+    :type date_from: string
+    :param date_to: (``retry_failed``) last day of submission
+    :type date_to: string
+
+    :returns: the task, whose progress ``datapusher_plus_task_list`` shows
+    :rtype: dictionary
+    """
+    tk.check_access("datapusher_plus_bulk_submit", context, data_dict)
+    from ckanext.datapusherplusapi import jobs as background
+    from ckanext.datapusherplusapi.model import Task
+    user = model.User.get(context.get("user") or "")
+    filters = {key: (value.isoformat() if isinstance(value, datetime.date) else value)
+               for key, value in _dashboard_filters(data_dict).items()
+               if key in ("organization", "format", "q", "date_from", "date_to")}
+    task = Task(id=str(uuid.uuid4()), kind=data_dict["mode"], status="queued", filters=filters,
+                user_id=user.id if user else None, created_at=_now(), updated_at=_now())
+    model.Session.add(task)
+    model.Session.commit()
+    tk.enqueue_job(background.run_bulk_task, [task.id],
+                   title="DataPusher+ {}".format(task.kind), rq_kwargs={"timeout": 6 * 3600})
+    return task.dictize()
+
+
+@tk.side_effect_free
+def datapusher_plus_task_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
+    """The latest bulk tasks with their progress, newest first (sysadmins).
+
+    :returns: tasks: ``kind``, ``status``, ``total``, ``done``, ``submitted``,
+        ``skipped``, ``failed``, ``active`` ...
+    :rtype: list of dictionaries
+    """
+    tk.check_access("datapusher_plus_task_list", context, data_dict)
+    from ckanext.datapusherplusapi.model import Task
+    return [task.dictize() for task in model.Session.execute(Task.recent()).scalars()]
+
+
+@tk.side_effect_free
+def datapusher_plus_service_status(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Health of the DataPusher+ service: ``GET /status``, once, no retries
+    (sysadmins).
+
+    :returns: ``reachable``, ``url``, ``name``, ``version``, ``job_types``,
+        ``stats``, ``response_time_ms``, ``error`` and ``last_success`` (ISO 8601,
+        the last successful contact with the service, from any CKAN process)
+    :rtype: dictionary
+    """
+    tk.check_access("datapusher_plus_service_status", context, data_dict)
+    result: dict[str, Any] = {"url": config.service_url(), "reachable": False, "name": None,
+                              "version": None, "job_types": [], "stats": {}, "error": None}
+    started = time.monotonic()
+    try:
+        body = service.service_status()
+    except service.ServiceError as e:
+        result["error"] = e.detail
+    else:
+        result.update(reachable=True, name=body.get("name"), version=body.get("version"),
+                      job_types=body.get("job_types") or [], stats=body.get("stats") or {})
+    result["response_time_ms"] = round((time.monotonic() - started) * 1000, 1)
+    result["last_success"] = service.last_success()
+    return result
+
+
+@validate(schema.job_refresh)
+def datapusher_plus_job_refresh(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Ask the service about a job (``GET /job/<id>``) and record its answer;
+    without ``id``, queue that for every stuck job (at most once a minute)
+    (sysadmins).
+
+    :param id: a job's id (optional)
+    :type id: string
+
+    :returns: the job, or ``{"queued": true|false}``
+    :rtype: dictionary
+    """
+    tk.check_access("datapusher_plus_job_refresh", context, data_dict)
+    if not data_dict.get("id"):
+        from ckanext.datapusherplusapi import jobs as background
+        return {"queued": background.queue_stuck_refresh()}
+    job = _job_or_404(data_dict["id"])
+    _refresh_from_service(job)
+    return job.dictize()
+
+
+def _refresh_from_service(job: Job) -> None:
+    """Record what the service says of an active job (stuck detection)."""
+    if job.status not in jobs.ACTIVE or not job.service_job_id:
+        return
+    try:
+        answer = service.job_status(job.service_job_id, job.job_key)
+    except service.ServiceError as e:
+        if e.status == 404:
+            now = _now()
+            job.status, job.error_type = jobs.ERROR, "service_lost_job"
+            job.error = tk._("The service does not know this job any more")
+            job.finished_at = job.updated_at = now
+            model.Session.commit()
+        return
+    _record_result(job, str(answer.get("status") or ""), answer.get("error"), answer.get("logs"))
+    model.Session.commit()

@@ -34,3 +34,48 @@ def datapusher_plus_hook(context: Context, data_dict: DataDict) -> AuthResult:
 def datapusher_plus_job_history(context: Context, data_dict: DataDict) -> AuthResult:
     """A resource's push history is for who may push it."""
     return datapusher_plus_submit(context, data_dict)
+
+
+def _sysadmins_only(context: Context, data_dict: DataDict) -> AuthResult:
+    # Sysadmins pass before auth functions run; everybody else is refused.
+    return {"success": False, "msg": tk._("Only sysadmins may use the DataPusher+ dashboard")}
+
+
+def datapusher_plus_job_list(context: Context, data_dict: DataDict) -> AuthResult:
+    """Sysadmins only (the dashboard)."""
+    return _sysadmins_only(context, data_dict)
+
+
+def datapusher_plus_stats(context: Context, data_dict: DataDict) -> AuthResult:
+    """Sysadmins only (the dashboard)."""
+    return _sysadmins_only(context, data_dict)
+
+
+def datapusher_plus_job_retry(context: Context, data_dict: DataDict) -> AuthResult:
+    """Sysadmins only (the dashboard)."""
+    return _sysadmins_only(context, data_dict)
+
+
+def datapusher_plus_job_cancel(context: Context, data_dict: DataDict) -> AuthResult:
+    """Sysadmins only (the dashboard)."""
+    return _sysadmins_only(context, data_dict)
+
+
+def datapusher_plus_bulk_submit(context: Context, data_dict: DataDict) -> AuthResult:
+    """Sysadmins only (the dashboard)."""
+    return _sysadmins_only(context, data_dict)
+
+
+def datapusher_plus_task_list(context: Context, data_dict: DataDict) -> AuthResult:
+    """Sysadmins only (the dashboard)."""
+    return _sysadmins_only(context, data_dict)
+
+
+def datapusher_plus_service_status(context: Context, data_dict: DataDict) -> AuthResult:
+    """Sysadmins only (the dashboard)."""
+    return _sysadmins_only(context, data_dict)
+
+
+def datapusher_plus_job_refresh(context: Context, data_dict: DataDict) -> AuthResult:
+    """Sysadmins only (the dashboard)."""
+    return _sysadmins_only(context, data_dict)

@@ -57,6 +57,8 @@ job_table = sa.Table(
     sa.Index("datapusherplusapi_job_resource_idx", "resource_id", "submitted_at"),
     sa.Index("datapusherplusapi_job_status_idx", "status", "submitted_at"),
     sa.Index("datapusherplusapi_job_submitted_idx", "submitted_at"),
+    sa.Index("datapusherplusapi_job_org_idx", "organization_id", "submitted_at"),
+    sa.Index("datapusherplusapi_job_format_idx", "resource_format", "submitted_at"),
     # At most one active job per resource, enforced by the database.
     sa.Index("datapusherplusapi_job_one_active_idx", "resource_id", unique=True,
              postgresql_where=sa.text(
@@ -157,3 +159,71 @@ class Job(tk.BaseModel):
         if include_secrets:
             data["job_key"] = self.job_key
         return data
+
+
+SORTS = ("submitted", "status", "duration", "format", "resource", "dataset", "organization")
+
+
+def listing(filters: dict[str, Any], stuck_before: datetime.datetime
+            ) -> tuple[sa.sql.Select, sa.sql.Select]:
+    """(rows, count) statements for the dashboard's jobs table.
+
+    ``filters``: ``status`` (a status, ``pending`` or ``stuck``),
+    ``organization`` (id or name), ``format``, ``date_from``/``date_to``
+    (dates, on submission), ``q`` (resource or dataset name/title),
+    ``latest_only`` (the latest job of each resource), ``sort`` and ``order``.
+    Rows are ``(Job, resource name, dataset name, dataset title,
+    organization name, organization title, user name)``.
+    """
+    import ckan.model as model
+
+    org = sa.orm.aliased(model.Group)
+    conditions = []
+    if filters.get("latest_only"):
+        latest = (sa.select(Job.id).distinct(Job.resource_id)
+                  .order_by(Job.resource_id.desc(), Job.submitted_at.desc()))
+        conditions.append(Job.id.in_(latest.scalar_subquery()))
+    status = filters.get("status")
+    if status == "stuck":
+        conditions += [Job.status.in_(ACTIVE), Job.submitted_at < stuck_before]
+    elif status == "pending":
+        conditions.append(Job.status.in_((SUBMITTING, SUBMITTED)))
+    elif status:
+        conditions.append(Job.status == status)
+    if filters.get("organization"):
+        value = filters["organization"]
+        conditions.append(Job.organization_id.in_(
+            sa.select(model.Group.id).where(sa.or_(model.Group.id == value,
+                                                   model.Group.name == value)).scalar_subquery()))
+    if filters.get("format"):
+        conditions.append(Job.resource_format == filters["format"].upper())
+    if filters.get("date_from"):
+        conditions.append(Job.submitted_at >= filters["date_from"])
+    if filters.get("date_to"):
+        conditions.append(Job.submitted_at < filters["date_to"] + datetime.timedelta(days=1))
+    q = (filters.get("q") or "").strip()
+    if q:
+        like = "%{}%".format(q.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_"))
+        conditions.append(sa.or_(model.Resource.name.ilike(like), model.Package.name.ilike(like),
+                                 model.Package.title.ilike(like)))
+
+    def joined(stmt: sa.sql.Select) -> sa.sql.Select:
+        return (stmt.select_from(Job)
+                .outerjoin(model.Resource, model.Resource.id == Job.resource_id)
+                .outerjoin(model.Package, model.Package.id == Job.package_id)
+                .outerjoin(org, org.id == Job.organization_id)
+                .outerjoin(model.User, model.User.id == Job.user_id)
+                .where(*conditions))
+
+    duration = sa.func.coalesce(Job.finished_at, sa.func.now()) - Job.submitted_at
+    columns = {
+        "submitted": Job.submitted_at, "status": Job.status, "duration": duration,
+        "format": Job.resource_format, "resource": model.Resource.name,
+        "dataset": model.Package.title, "organization": org.title,
+    }
+    column = columns.get(filters.get("sort") or "submitted", Job.submitted_at)
+    ordered = column.asc() if filters.get("order") == "asc" else column.desc()
+    rows = joined(sa.select(Job, model.Resource.name, model.Package.name, model.Package.title,
+                            org.name, org.title, model.User.name)).order_by(ordered, Job.id)
+    count = joined(sa.select(sa.func.count(Job.id)))
+    return rows, count

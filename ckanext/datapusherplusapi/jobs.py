@@ -1,0 +1,128 @@
+"""Background jobs (CKAN's RQ workers): the dashboard's bulk work.
+
+A web request only records a task and enqueues it; the worker resolves the
+resources, submits them one by one through ``datapusher_plus_submit`` (as the
+sysadmin who asked) and records its progress in the task's row.
+"""
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from typing import Any
+
+import sqlalchemy as sa
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.lib.redis import connect_to_redis
+
+from ckanext.datapusherplusapi import config
+from ckanext.datapusherplusapi.logic.errors import JobAlreadyActive, SubmitError
+from ckanext.datapusherplusapi.model import job as jobs
+from ckanext.datapusherplusapi.model.job import Job
+from ckanext.datapusherplusapi.model.task import DONE, FAILED, RUNNING, Task
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY = 1.0  # seconds between two progress writes
+STUCK_REFRESH_KEY = "{}:datapusherplusapi:stuck_refresh"
+
+
+def _date(value: Any) -> Any:
+    return datetime.datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _resources_to_retry(filters: dict[str, Any]) -> list[str]:
+    """Resources whose latest job failed, among the dashboard's filter."""
+    chosen = dict(filters, status=jobs.ERROR, latest_only=True)
+    for key in ("date_from", "date_to"):
+        if chosen.get(key):
+            chosen[key] = _date(chosen[key])
+    rows, _count = jobs.listing(chosen, datetime.datetime.utcnow())
+    ids = rows.with_only_columns(Job.resource_id).order_by(None)
+    return [row[0] for row in model.Session.execute(ids)]
+
+
+def _resources_not_in_datastore(filters: dict[str, Any]) -> list[str]:
+    """Active resources of active datasets, in a submittable format, whose data
+    is not in the DataStore and that have no active job."""
+    formats = [filters["format"].upper()] if filters.get("format") else config.formats()
+    res, pkg = model.Resource, model.Package
+    stmt = (sa.select(res.id).join(pkg, pkg.id == res.package_id)
+            .where(res.state == "active", pkg.state == "active",
+                   sa.func.upper(res.format).in_(formats),
+                   # datastore_active lives in the resource's JSON extras
+                   sa.not_(sa.func.coalesce(sa.cast(res.extras, sa.UnicodeText), "")
+                           .like('%"datastore_active": true%')),
+                   res.id.notin_(sa.select(Job.resource_id).where(Job.status.in_(jobs.ACTIVE))))
+            .order_by(pkg.name, res.position))
+    if filters.get("organization"):
+        value = filters["organization"]
+        stmt = stmt.where(pkg.owner_org.in_(sa.select(model.Group.id).where(
+            sa.or_(model.Group.id == value, model.Group.name == value))))
+    return [row[0] for row in model.Session.execute(stmt)]
+
+
+def _save(task: Task, **values: Any) -> None:
+    for key, value in values.items():
+        setattr(task, key, value)
+    task.updated_at = datetime.datetime.utcnow()
+    model.Session.commit()
+
+
+def run_bulk_task(task_id: str) -> None:
+    """Run a queued bulk task (``not_in_datastore`` or ``retry_failed``)."""
+    task = model.Session.get(Task, task_id)
+    if task is None:
+        log.warning("DataPusher+ bulk task %s vanished", task_id)
+        return
+    try:
+        filters = task.filters or {}
+        resource_ids = (_resources_to_retry(filters) if task.kind == "retry_failed"
+                        else _resources_not_in_datastore(filters))
+        user = model.Session.get(model.User, task.user_id) if task.user_id else None
+        _save(task, status=RUNNING, total=len(resource_ids))
+        counts = {"done": 0, "submitted": 0, "skipped": 0, "failed": 0}
+        last_write = time.monotonic()
+        for resource_id in resource_ids:
+            try:
+                tk.get_action("datapusher_plus_submit")(
+                    {"user": user.name if user else "", "ignore_auth": user is None},
+                    {"resource_id": resource_id})
+                counts["submitted"] += 1
+            except JobAlreadyActive:
+                counts["skipped"] += 1
+            except (SubmitError, tk.ValidationError, tk.ObjectNotFound, tk.NotAuthorized):
+                counts["failed"] += 1
+            counts["done"] += 1
+            if time.monotonic() - last_write >= PROGRESS_EVERY:
+                _save(task, **counts)
+                last_write = time.monotonic()
+        _save(task, status=DONE, finished_at=datetime.datetime.utcnow(), **counts)
+    except Exception as e:  # recorded, then re-raised for RQ's own record
+        model.Session.rollback()
+        task = model.Session.get(Task, task_id)
+        _save(task, status=FAILED, error=str(e)[:1000], finished_at=datetime.datetime.utcnow())
+        raise
+
+
+def queue_stuck_refresh() -> bool:
+    """Enqueue ``refresh_stuck_jobs`` unless one was queued in the last minute."""
+    key = STUCK_REFRESH_KEY.format(tk.config.get("ckan.site_id"))
+    if not connect_to_redis().set(key, "1", nx=True, ex=60):
+        return False
+    tk.enqueue_job(refresh_stuck_jobs, [], title="DataPusher+ stuck job refresh")
+    return True
+
+
+def refresh_stuck_jobs(limit: int = 200) -> int:
+    """Ask the service about every stuck job (oldest first); return how many."""
+    from ckanext.datapusherplusapi.logic.action import _refresh_from_service
+    stuck_before = datetime.datetime.utcnow() - datetime.timedelta(minutes=config.stuck_after())
+    stuck = model.Session.execute(
+        sa.select(Job).where(Job.status.in_(jobs.ACTIVE), Job.submitted_at < stuck_before)
+        .order_by(Job.submitted_at).limit(limit)).scalars().all()
+    for job in stuck:
+        _refresh_from_service(job)
+    return len(stuck)
