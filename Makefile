@@ -1,6 +1,6 @@
 # ckanext-datapusherplusapi — the README's commands.  Everything is in bin/dpp.sh;
 # settings come from the environment (see `make env`).
-.PHONY: help dev test test-prepare stop clean env i18n i18n-check
+.PHONY: help dev test test-prepare bench stop clean env i18n i18n-check
 
 help:
 	@sed -n '2,14p' bin/dpp.sh
@@ -13,6 +13,9 @@ test:          ## set up (idempotent) and run the whole test suite, end-to-end t
 
 test-prepare:  ## set up for tests without running them (then: pytest --ckan-ini=test.ini ...)
 	bin/dpp.sh test-prepare
+
+bench:         ## benchmarks (not part of CI): dashboard at 1k/10k/100k jobs; resets the test database
+	bin/dpp.sh bench
 
 stop:          ## stop CKAN, worker, DataPusher, file server, Redis and PostgreSQL
 	bin/dpp.sh stop

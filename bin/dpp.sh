@@ -5,6 +5,7 @@
 #   bin/dpp.sh services     start project-local PostgreSQL and Redis (idempotent)
 #   bin/dpp.sh test [args]  install + services + databases, then the whole pytest suite
 #   bin/dpp.sh test-prepare the same without running pytest
+#   bin/dpp.sh bench        benchmarks (bench/), printed as a markdown table
 #   bin/dpp.sh dev          install + services + a demo portal on $DPP_CKAN_PORT
 #   bin/dpp.sh stop         stop everything this script started
 #   bin/dpp.sh clean        stop, then delete .dev/ (virtualenvs, databases, logs)
@@ -365,6 +366,7 @@ case "${1:-}" in
   services) install_debian; services_up ;;
   test) shift; cmd_test "$@" ;;
   test-prepare) test_prepare ;;
+  bench) shift; test_prepare; cd "$REPO"; "$VENV/bin/python" bench/dashboard.py --ckan-ini "$REPO/test.ini" "$@" ;;
   dev) cmd_dev ;;
   stop) cmd_stop ;;
   clean) cmd_stop; rm -rf "$DPP_HOME"; log "removed $DPP_HOME" ;;

@@ -42,7 +42,7 @@ def build(check: bool) -> int:
         for message in catalog:
             if not message.id:
                 continue
-            text = table.get(message.id)
+            text = table.get(message.id)  # a (singular, plural) tuple for plurals
             if not text:
                 problems.append("{}: untranslated: {!r}".format(lang, message.id))
             message.string = text or ""

@@ -98,6 +98,67 @@ FR = {
     "{hours} h {minutes} min": "{hours} h {minutes} min",
     "{minutes} min {seconds} s": "{minutes} min {seconds} s",
     "{seconds} s": "{seconds} s",
+    "Actions": "Actions",
+    "All": "Tous",
+    "Background work": "Travail en arrière-plan",
+    "Bulk submit": "Soumission en masse",
+    "Cancel": "Annuler",
+    "Cancelled by {user}": "Annulée par {user}",
+    "Clear": "Effacer",
+    "DataPusher+ jobs": "Tâches DataPusher+",
+    "Dataset": "Jeu de données",
+    "Export CSV": "Exporter en CSV",
+    "Filter": "Filtrer",
+    "Filter ignored:": "Filtre ignoré :",
+    "Filter the jobs": "Filtrer les tâches",
+    "Format": "Format",
+    "From": "Du",
+    "From {first} to {last}; at most {top} jobs on one day.":
+        "Du {first} au {last} ; au plus {top} tâches en un jour.",
+    "Job cancelled": "Tâche annulée",
+    "Jobs per day by status, last 30 days": "Tâches par jour et par état, 30 derniers jours",
+    "Latest job of each resource only": "Seulement la dernière tâche de chaque ressource",
+    "Need to be system administrator to administer": "Il faut être administrateur système",
+    "No job matches.": "Aucune tâche ne correspond.",
+    "Only a pending or running job can be cancelled":
+        "Seule une tâche en attente ou en cours peut être annulée",
+    "Only sysadmins may use the DataPusher+ dashboard":
+        "Seuls les administrateurs système peuvent utiliser le tableau de bord DataPusher+",
+    "Organization": "Organisation",
+    "Pages": "Pages",
+    "Queued: the progress shows below": "En file d'attente : la progression s'affiche ci-dessous",
+    "Reachable": "Joignable",
+    "Resource": "Ressource",
+    "Resource or dataset": "Ressource ou jeu de données",
+    "Retry": "Relancer",
+    "Retry every failed job matching the filter": "Relancer chaque tâche échouée correspondant au filtre",
+    "Retry failed jobs": "Relance des tâches échouées",
+    "Service": "Service",
+    "Submit every resource whose data is not in the DataStore yet, by organization and format. The work runs in the background.":
+        "Soumettre chaque ressource dont les données ne sont pas encore dans le DataStore, par "
+        "organisation et par format. Le travail s'exécute en arrière-plan.",
+    "Submit resources not in the DataStore": "Soumettre les ressources absentes du DataStore",
+    "Submitted again": "Soumise à nouveau",
+    "Success rate": "Taux de réussite",
+    "Summary": "Résumé",
+    "The service does not know this job any more": "Le service ne connaît plus cette tâche",
+    "To": "Au",
+    "Unreachable": "Injoignable",
+    "last successful contact:": "dernier contact réussi :",
+    "latest of each resource": "dernière de chaque ressource",
+    "median {median}, 95th percentile {p95} (last 7 days)":
+        "médiane {median}, 95e centile {p95} (7 derniers jours)",
+    "never": "jamais",
+    "{done} of {total} done ({submitted} submitted, {skipped} already running, {failed} refused)":
+        "{done} sur {total} traitées ({submitted} soumises, {skipped} déjà en cours, {failed} refusées)",
+    "{ms} ms": "{ms} ms",
+    "{rate} over 24 h, {rate7} over 7 days": "{rate} sur 24 h, {rate7} sur 7 jours",
+    "A job pending or running for more than {minutes} minutes is shown as stuck; the service is then asked about it.":
+        "Une tâche en attente ou en cours depuis plus de {minutes} minutes est signalée comme "
+        "bloquée ; le service est alors interrogé à son sujet.",
+    "Every push of a resource into the DataStore through the DataPusher+ service, on the whole portal.":
+        "Chaque envoi d'une ressource dans le DataStore par le service DataPusher+, sur tout le portail.",
+    ("%(count)s job", "%(count)s jobs"): ("%(count)s tâche", "%(count)s tâches"),
 }
 
 AR = {
@@ -188,6 +249,65 @@ AR = {
     "{hours} h {minutes} min": "{hours} س {minutes} د",
     "{minutes} min {seconds} s": "{minutes} د {seconds} ث",
     "{seconds} s": "{seconds} ث",
+    "Actions": "الإجراءات",
+    "All": "الكل",
+    "Background work": "العمل في الخلفية",
+    "Bulk submit": "إرسال جماعي",
+    "Cancel": "إلغاء",
+    "Cancelled by {user}": "ألغاها {user}",
+    "Clear": "مسح",
+    "DataPusher+ jobs": "مهام DataPusher+",
+    "Dataset": "مجموعة البيانات",
+    "Export CSV": "تصدير CSV",
+    "Filter": "تصفية",
+    "Filter ignored:": "تم تجاهل عامل التصفية:",
+    "Filter the jobs": "تصفية المهام",
+    "Format": "التنسيق",
+    "From": "من",
+    "From {first} to {last}; at most {top} jobs on one day.":
+        "من {first} إلى {last}؛ بحد أقصى {top} مهمة في يوم واحد.",
+    "Job cancelled": "أُلغيت المهمة",
+    "Jobs per day by status, last 30 days": "المهام يوميًا حسب الحالة، آخر 30 يومًا",
+    "Latest job of each resource only": "آخر مهمة لكل مورد فقط",
+    "Need to be system administrator to administer": "يجب أن تكون مسؤول نظام",
+    "No job matches.": "لا توجد مهمة مطابقة.",
+    "Only a pending or running job can be cancelled": "لا يمكن إلغاء إلا مهمة قيد الانتظار أو قيد التشغيل",
+    "Only sysadmins may use the DataPusher+ dashboard":
+        "لا يستخدم لوحة معلومات DataPusher+ إلا مسؤولو النظام",
+    "Organization": "المؤسسة",
+    "Pages": "الصفحات",
+    "Queued: the progress shows below": "في قائمة الانتظار: يظهر التقدم أدناه",
+    "Reachable": "متاحة",
+    "Resource": "المورد",
+    "Resource or dataset": "المورد أو مجموعة البيانات",
+    "Retry": "إعادة المحاولة",
+    "Retry every failed job matching the filter": "إعادة محاولة كل مهمة فاشلة تطابق عامل التصفية",
+    "Retry failed jobs": "إعادة محاولة المهام الفاشلة",
+    "Service": "الخدمة",
+    "Submit every resource whose data is not in the DataStore yet, by organization and format. The work runs in the background.":
+        "إرسال كل مورد لم تصل بياناته إلى DataStore بعد، حسب المؤسسة والتنسيق. يجري العمل في الخلفية.",
+    "Submit resources not in the DataStore": "إرسال الموارد غير الموجودة في DataStore",
+    "Submitted again": "أُعيد الإرسال",
+    "Success rate": "معدل النجاح",
+    "Summary": "الملخص",
+    "The service does not know this job any more": "لم تعد الخدمة تعرف هذه المهمة",
+    "To": "إلى",
+    "Unreachable": "غير متاحة",
+    "last successful contact:": "آخر اتصال ناجح:",
+    "latest of each resource": "الأحدث لكل مورد",
+    "median {median}, 95th percentile {p95} (last 7 days)":
+        "الوسيط {median}، المئين 95 {p95} (آخر 7 أيام)",
+    "never": "أبدًا",
+    "{done} of {total} done ({submitted} submitted, {skipped} already running, {failed} refused)":
+        "أُنجز {done} من {total} ({submitted} أُرسلت، {skipped} قيد التشغيل مسبقًا، {failed} مرفوضة)",
+    "{ms} ms": "{ms} مللي ثانية",
+    "{rate} over 24 h, {rate7} over 7 days": "{rate} خلال 24 ساعة، {rate7} خلال 7 أيام",
+    "A job pending or running for more than {minutes} minutes is shown as stuck; the service is then asked about it.":
+        "تُعرض المهمة المنتظرة أو الجارية لأكثر من {minutes} دقيقة على أنها عالقة، ثم تُسأل الخدمة عنها.",
+    "Every push of a resource into the DataStore through the DataPusher+ service, on the whole portal.":
+        "كل عملية إرسال لمورد إلى DataStore عبر خدمة DataPusher+، على مستوى البوابة كلها.",
+    ("%(count)s job", "%(count)s jobs"): (
+        "لا مهام", "مهمة واحدة", "مهمتان", "%(count)s مهام", "%(count)s مهمة", "%(count)s مهمة"),
 }
 
 CATALOGUES = {"fr": FR, "ar": AR}

@@ -207,3 +207,8 @@ def datapusherplusapi_chart(per_day: list[dict[str, Any]], width: int = 600,
     return {"width": width, "height": height, "top": top, "bars": bars,
             "series": CHART_SERIES, "first": days[0][0] if days else "",
             "last": days[-1][0] if days else ""}
+
+
+def datapusherplusapi_stuck_after() -> int:
+    """Minutes after which an active job is shown as stuck."""
+    return config.stuck_after()

@@ -149,3 +149,34 @@ def test_live_status_with_the_real_service(page, service_user, real_service, liv
     assert seen[-1] == "complete", seen
     assert polls_after == []
     assert "Successfully pushed 2 entries" in page.locator("#dpp-details .dpp-logs").inner_text()
+
+
+def test_dashboard_retry_a_failed_job(page, service_user, fake_service, live_ckan, monkeypatch):
+    """A sysadmin filters to failed jobs, clicks Retry and watches the row change."""
+    from ckan.tests import helpers
+    monkeypatch.setitem(tk.config, dpp_config.POLL_INTERVAL, 1)
+    admin = factories.Sysadmin(password=PASSWORD)
+    editor, dataset, resource = _editor_and_resource("http://127.0.0.1:9/villes.csv")
+    fake_service.callback = Callback(status="error", error={"message": "bad file"})
+    helpers.call_action("datapusher_plus_submit", {"user": admin["name"]},
+                        resource_id=resource["id"])
+    fake_service.wait_callbacks()
+    fake_service.callback = Callback(delay=1.5)  # the retry succeeds, after a while
+    _login(page, live_ckan, admin)
+    page.goto(live_ckan + "/ckan-admin/datapusher-plus/")
+    page.select_option("#dpp-status-filter", "error")
+    page.click("form[aria-label] button[type=submit]")
+    page.wait_for_url(lambda url: "status=error" in url)
+    rows = page.locator("#dpp-jobs tbody tr[data-dpp-job]")
+    assert rows.count() == 1 and rows.first.get_attribute("data-dpp-status") == "error"
+    _shot(page, "dashboard-1-failed")
+    # The latest job of each resource: the row changes in place as the retry runs.
+    page.goto(live_ckan + "/ckan-admin/datapusher-plus/?latest_only=true")
+    row = page.locator("#dpp-jobs tbody tr[data-dpp-job]").first
+    assert row.get_attribute("data-dpp-status") == "error"
+    row.locator("button", has_text="Retry").click()
+    page.locator('#dpp-jobs tbody tr[data-dpp-status="submitted"]').wait_for(timeout=10_000)
+    _shot(page, "dashboard-2-retried")
+    page.locator('#dpp-jobs tbody tr[data-dpp-status="complete"]').wait_for(timeout=20_000)
+    assert page.locator('[data-dpp-count="complete"] .fs-4').inner_text() == "1"
+    _shot(page, "dashboard-3-complete")

@@ -1,0 +1,352 @@
+"""The sysadmin dashboard: access, filters, paging, CSV, live part, scale."""
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from bs4 import BeautifulSoup
+
+import ckan.model as model
+from ckan.tests import factories, helpers
+
+from ckanext.datapusherplusapi.model import Job
+from ckanext.datapusherplusapi.tests.fake_service import Callback
+from ckanext.datapusherplusapi.tests.helpers import (
+    make_resource, member_of, submit, sysadmin_with_token, user_with_token,
+)
+
+pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
+
+URL = "/ckan-admin/datapusher-plus/"
+HX = {"HX-Request": "true"}
+
+
+def _as(user):
+    return {"Authorization": user["token"]} if user else {}
+
+
+def _soup(response):
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def seed_jobs(resources, count, status="complete", days_ago=0, error=None, **extra):
+    """Job rows written straight through the model (as the bench does)."""
+    now = datetime.datetime.utcnow() - datetime.timedelta(days=days_ago)
+    rows = []
+    for i in range(count):
+        resource = resources[i % len(resources)]
+        pkg = model.Package.get(resource["package_id"])
+        submitted = now - datetime.timedelta(seconds=i)
+        rows.append(dict(
+            id=str(uuid.uuid4()), resource_id=resource["id"], package_id=pkg.id,
+            organization_id=pkg.owner_org, status=status, service_job_id=str(uuid.uuid4()),
+            force=False, attempt=1, resource_url=resource["url"],
+            resource_format=resource["format"].upper(), submitted_at=submitted,
+            started_at=submitted, updated_at=submitted,
+            finished_at=submitted + datetime.timedelta(seconds=2) if status in (
+                "complete", "error", "cancelled") else None,
+            error=error, error_type="service_job_error" if error else None, **extra))
+    model.Session.execute(sa.insert(Job), rows)
+    model.Session.commit()
+
+
+@pytest.fixture
+def admin(service_user, fake_service, live_ckan):
+    fake_service.callback = Callback()
+    return sysadmin_with_token()
+
+
+class TestAccess:
+    def test_sysadmins_only(self, app, admin):
+        org = factories.Organization()
+        for user in (None, user_with_token(), member_of(org["id"], "admin")):
+            assert app.get(URL, headers=_as(user)).status_code == 403
+            assert app.get(URL + "export.csv", headers=_as(user)).status_code == 403
+            assert app.post(URL + "bulk", data={"mode": "retry_failed"},
+                            headers=_as(user)).status_code == 403
+        assert app.get(URL, headers=_as(admin)).status_code == 200
+
+    def test_admin_tab(self, app, admin):
+        page = _soup(app.get("/ckan-admin/", headers=_as(admin)))
+        assert page.find("a", href=URL.rstrip("/")) or page.find("a", href=URL)
+
+    def test_actions_sysadmin_only(self, admin):
+        user = factories.User()
+        import ckan.plugins.toolkit as tk
+        for action in ("datapusher_plus_job_list", "datapusher_plus_stats",
+                       "datapusher_plus_job_retry", "datapusher_plus_job_cancel",
+                       "datapusher_plus_bulk_submit", "datapusher_plus_service_status",
+                       "datapusher_plus_task_list", "datapusher_plus_job_refresh"):
+            with pytest.raises(tk.NotAuthorized):
+                helpers.call_auth(action, {"user": user["name"], "model": model})
+            assert helpers.call_auth(action, {"user": admin["name"], "model": model})
+
+    def test_post_needs_csrf(self, app, admin):
+        assert app.post(URL + "bulk", data={"mode": "not_in_datastore"},
+                        headers=_as(admin)).status_code == 400
+
+
+class TestTable:
+    def test_filters_sort_and_pages(self, app, admin):
+        org_a = factories.Organization(name="org-a", title="Org A")
+        org_b = factories.Organization(name="org-b")
+        csv_a = make_resource(org_a, name="alpha csv")
+        xlsx_b = make_resource(org_b, name="beta sheet", format="XLSX")
+        seed_jobs([csv_a], 30, "complete")
+        seed_jobs([xlsx_b], 5, "error", error="boom")
+        seed_jobs([csv_a], 3, "error", days_ago=10, error="old")
+
+        def rows(**params):
+            page = _soup(app.get(URL, query_string=params, headers=_as(admin)))
+            return page.select("#dpp-jobs tbody tr[data-dpp-job]"), page
+
+        first, page = rows()
+        assert len(first) == 25 and "38 jobs" in page.get_text()
+        assert [a.get_text() for a in page.select(".pagination a")] == ["1", "2"]
+        second, _ = rows(page=2)
+        assert len(second) == 13
+        assert len(rows(status="error")[0]) == 8
+        assert len(rows(organization="org-b")[0]) == 5
+        assert len(rows(format="XLSX")[0]) == 5
+        assert len(rows(q="alpha")[0]) == 25
+        recent = (datetime.date.today() - datetime.timedelta(days=2)).isoformat()
+        assert len(rows(status="error", date_from=recent)[0]) == 5
+        assert len(rows(latest_only="true")[0]) == 2
+        assert [r["data-dpp-status"] for r in rows(latest_only="true", sort="status",
+                                                   order="asc")[0]] == ["complete", "error"]
+        oldest, _ = rows(sort="submitted", order="asc")
+        assert "old" in oldest[0].get_text()
+        # Filters live in the URL: a bookmark gives the same view.
+        link = page.select_one('a[data-dpp-count="error"]')["href"]
+        assert "status=error" in link
+
+    def test_bad_filter_is_said_not_fatal(self, app, admin):
+        response = app.get(URL, query_string={"date_from": "yesterday"}, headers=_as(admin))
+        assert response.status_code == 200
+        assert "Filter ignored" in response.get_data(as_text=True)
+
+    def test_escaping(self, app, admin):
+        org = factories.Organization(title='<script>alert("org")</script>')
+        resource = make_resource(org, name='<img src=x onerror=alert(1)>')
+        seed_jobs([resource], 1, "error", error="<script>alert('err')</script>")
+        html = app.get(URL, headers=_as(admin)).get_data(as_text=True)
+        for raw in ('<script>alert("org")</script>', "<img src=x onerror",
+                    "<script>alert('err')</script>"):
+            assert raw not in html
+
+    def test_stuck_shown(self, app, admin):
+        resource = make_resource()
+        seed_jobs([resource], 1, "submitted", days_ago=1)
+        page = _soup(app.get(URL, query_string={"status": "stuck"}, headers=_as(admin)))
+        row = page.select_one("#dpp-jobs tbody tr[data-dpp-job]")
+        assert row["data-dpp-status"] == "stuck"
+        assert page.select_one('[data-dpp-count="stuck"] .fs-4').get_text() == "1"
+
+
+class TestCsv:
+    def test_export(self, app, admin):
+        org = factories.Organization()
+        resource = make_resource(org, name="=HYPERLINK(\"http://evil\")")
+        seed_jobs([resource], 3, "error", error="+cmd|' /C calc'!A0")
+        seed_jobs([make_resource(org, name="fine")], 2, "complete")
+        response = app.get(URL + "export.csv", query_string={"status": "error"},
+                           headers=_as(admin))
+        assert response.status_code == 200
+        assert response.headers["Content-Type"].startswith("text/csv")
+        rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+        assert len(rows) == 3
+        assert rows[0]["resource_name"] == "'=HYPERLINK(\"http://evil\")"
+        assert rows[0]["error"].startswith("'+cmd")
+        assert rows[0]["status"] == "error"
+        assert "job_key" not in response.get_data(as_text=True)
+
+
+class TestLive:
+    def test_nothing_active_286(self, app, admin):
+        seed_jobs([make_resource()], 2, "complete")
+        page = _soup(app.get(URL, headers=_as(admin)))
+        assert "hx-trigger" not in page.find(id="dpp-live").attrs
+        live = app.get(URL, query_string={"part": "live"}, headers=dict(HX, **_as(admin)))
+        assert live.status_code == 286
+        assert b"<html" not in live.get_data()
+
+    def test_active_polls(self, app, admin):
+        seed_jobs([make_resource()], 1, "submitted")
+        page = _soup(app.get(URL, query_string={"status": "pending"}, headers=_as(admin)))
+        live = page.find(id="dpp-live")
+        assert live["hx-trigger"] == "every 3s"
+        assert "status=pending" in live["hx-get"] and "part=live" in live["hx-get"]
+        response = app.get(live["hx-get"], headers=dict(HX, **_as(admin)))
+        assert response.status_code == 200
+
+
+class TestActions:
+    def _token(self, app, admin):
+        client = app.test_client()
+        token = _soup(client.get(URL, headers=_as(admin))).find(
+            "input", attrs={"name": "_csrf_token"})["value"]
+        return client, token
+
+    def test_retry_and_cancel(self, app, admin, fake_service):
+        fake_service.callback = None
+        resource = make_resource()
+        seed_jobs([resource], 1, "error", error="boom")
+        failed = model.Session.execute(sa.select(Job.id)).scalar()
+        client, token = self._token(app, admin)
+        response = client.post(URL + "jobs/{}/retry".format(failed), headers=dict(HX, **_as(admin)),
+                               data={"_csrf_token": token, "query": "status=pending"})
+        assert response.status_code == 200
+        live = _soup(response)
+        assert "Submitted again" in live.find(attrs={"role": "status"}).get_text()
+        rows = live.select("#dpp-jobs tbody tr[data-dpp-job]")
+        assert [r["data-dpp-status"] for r in rows] == ["submitted"]
+        new_job = rows[0]["data-dpp-job"]
+        response = client.post(URL + "jobs/{}/cancel".format(new_job),
+                               headers=dict(HX, **_as(admin)), data={"_csrf_token": token})
+        assert "Job cancelled" in response.get_data(as_text=True)
+        status = helpers.call_action("datapusher_plus_status", resource_id=resource["id"])
+        assert status["status"] == "cancelled" and admin["name"] in status["error"]
+
+    def test_cancel_only_active(self, admin):
+        seed_jobs([make_resource()], 1, "complete")
+        job_id = model.Session.execute(sa.select(Job.id)).scalar()
+        import ckan.plugins.toolkit as tk
+        with pytest.raises(tk.ValidationError):
+            helpers.call_action("datapusher_plus_job_cancel", {"user": admin["name"]}, id=job_id)
+
+    def test_stats(self, admin):
+        resource = make_resource()
+        seed_jobs([resource], 3, "complete")
+        seed_jobs([resource], 1, "error", error="x")
+        seed_jobs([resource], 2, "complete", days_ago=3)
+        stats = helpers.call_action("datapusher_plus_stats")
+        assert stats["total"] == 6
+        assert stats["counts"]["complete"] == 5 and stats["counts"]["error"] == 1
+        assert stats["success_rate_24h"] == 0.75
+        assert stats["success_rate_7d"] == round(5 / 6, 4)
+        assert stats["median_duration"] == 2.0 and stats["p95_duration"] == 2.0
+        assert len(stats["per_day"]) == 30
+        assert stats["per_day"][-1]["complete"] == 3
+
+    def test_service_status(self, admin, fake_service):
+        status = helpers.call_action("datapusher_plus_service_status")
+        assert status["reachable"] is True and status["name"] == "datapusher"
+        assert status["job_types"] == ["push_to_datastore"]
+        assert status["last_success"]
+        assert status["response_time_ms"] >= 0
+
+    def test_service_down(self, admin, monkeypatch):
+        import ckan.plugins.toolkit as tk
+        from ckanext.datapusherplusapi import config as dpp_config
+        from ckanext.datapusherplusapi.tests.conftest import free_port
+        monkeypatch.setitem(tk.config, dpp_config.URL, "http://127.0.0.1:{}".format(free_port()))
+        status = helpers.call_action("datapusher_plus_service_status")
+        assert status["reachable"] is False and status["error"]
+
+
+class TestScale:
+    """The page's SQL query count does not grow with the number of jobs."""
+
+    def _queries(self, app, admin, **params):
+        engine = model.Session.get_bind()
+        statements = []
+
+        def count(conn, cursor, statement, *args):
+            statements.append(statement)
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert app.get(URL, query_string=params, headers=_as(admin)).status_code == 200
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        return len(statements)
+
+    def test_constant_query_count(self, app, admin):
+        resources = [make_resource(name="r{}".format(i)) for i in range(5)]
+        seed_jobs(resources, 10, "complete")
+        self._queries(app, admin)  # warm-up: the user's first request writes last_active
+        small = self._queries(app, admin)
+        small_filtered = self._queries(app, admin, status="error", latest_only="true")
+        seed_jobs(resources, 990, "error", error="e")
+        large = self._queries(app, admin)
+        large_filtered = self._queries(app, admin, status="error", latest_only="true")
+        print("dashboard SQL queries: {} (10 jobs), {} (1,000 jobs)".format(small, large))
+        assert small == large, (small, large)
+        assert small_filtered == large_filtered
+
+
+class TestBackground:
+    def test_bulk_submit_with_a_real_worker(self, app, admin, fake_service, file_server):
+        """The page only queues the work; an RQ worker does it and records progress."""
+        import rq
+        from ckan.lib import jobs as ckan_jobs
+        fake_service.callback = None
+        org = factories.Organization(name="bulk-org")
+        todo = [make_resource(org, name="csv{}".format(i)) for i in range(4)]
+        make_resource(org, name="a pdf", format="PDF")  # not submittable
+        make_resource(name="elsewhere")  # another organization
+        queue = ckan_jobs.get_queue()
+        queue.empty()
+        client, token = TestActions()._token(app, admin)
+        response = client.post(URL + "bulk", headers=dict(HX, **_as(admin)), data={
+            "_csrf_token": token, "mode": "not_in_datastore", "organization": "bulk-org"})
+        assert "Queued" in response.get_data(as_text=True)
+        assert fake_service.job_posts() == []  # the web request made no service call
+        bulk_jobs = [job for job in queue.jobs if "run_bulk_task" in job.func_name]
+        assert len(bulk_jobs) == 1
+        rq.SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        assert len(fake_service.job_posts()) == 4
+        task = helpers.call_action("datapusher_plus_task_list", {"user": admin["name"]})[0]
+        assert (task["status"], task["total"], task["done"], task["submitted"]) == (
+            "done", 4, 4, 4)
+        page = _soup(app.get(URL, headers=_as(admin)))
+        assert "4 of 4 done" in page.find(attrs={"data-dpp-task": True}).get_text()
+        statuses = {helpers.call_action("datapusher_plus_status", resource_id=r["id"])["status"]
+                    for r in todo}
+        assert statuses == {"submitted"}
+
+    def test_retry_failed_matching_the_filter(self, admin, fake_service):
+        import rq
+        from ckan.lib import jobs as ckan_jobs
+        fake_service.callback = None
+        org = factories.Organization(name="retry-org")
+        failing = [make_resource(org) for _ in range(3)]
+        seed_jobs(failing, 3, "error", error="x")
+        other = make_resource()
+        seed_jobs([other], 1, "error", error="x")
+        queue = ckan_jobs.get_queue()
+        queue.empty()
+        helpers.call_action("datapusher_plus_bulk_submit", {"user": admin["name"]},
+                            mode="retry_failed", organization="retry-org")
+        rq.SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        assert sorted(p["json"]["metadata"]["resource_id"] for p in fake_service.job_posts()) \
+            == sorted(r["id"] for r in failing)
+
+    def test_stuck_refresh_asks_the_service(self, admin, fake_service):
+        from ckanext.datapusherplusapi import jobs as background
+        fake_service.callback = None
+        resource = make_resource()
+        job = submit_as(admin, resource)
+        row = model.Session.get(Job, job)
+        row.submitted_at = datetime.datetime.utcnow() - datetime.timedelta(hours=2)
+        model.Session.commit()
+        fake_service.jobs[job]["status"] = "complete"
+        assert background.refresh_stuck_jobs() == 1
+        assert helpers.call_action("datapusher_plus_status",
+                                   resource_id=resource["id"])["status"] == "complete"
+
+    def test_stuck_unknown_to_the_service(self, admin, fake_service):
+        from ckanext.datapusherplusapi import jobs as background
+        resource = make_resource()
+        seed_jobs([resource], 1, "submitted", days_ago=1)
+        background.refresh_stuck_jobs()
+        status = helpers.call_action("datapusher_plus_status", resource_id=resource["id"])
+        assert status["status"] == "error" and status["error_type"] == "service_lost_job"
+
+
+def submit_as(user, resource):
+    return helpers.call_action("datapusher_plus_submit", {"user": user["name"]},
+                               resource_id=resource["id"])["job_id"]
