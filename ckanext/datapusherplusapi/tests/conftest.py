@@ -43,6 +43,8 @@ def pytest_configure(config: Any) -> None:
         "markers", "e2e: end-to-end against the real DataPusher service (run by make test)")
     config.addinivalue_line("markers", "ckan_config(key, value): CKAN config for a test")
     config.addinivalue_line(
+        "markers", "load: a bounded load test against gunicorn (run by make test)")
+    config.addinivalue_line(
         "markers", "browser: drives Debian's headless Chromium with Playwright (run by make test)")
     # CKAN 2.11's own deprecation noise (SQLAlchemy 2.0, passlib) is not ours.
     for warning in ("ignore::DeprecationWarning", "ignore::sqlalchemy.exc.SADeprecationWarning",
@@ -153,5 +155,53 @@ def real_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
     process.terminate()
     try:
         process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture
+def gunicorn_ckan(service_user, fake_service, tmp_path):
+    """This test's CKAN served by gunicorn with 4 worker processes, configured
+    (through its own ini file) for the fake service and the service token."""
+    port = free_port()
+    url = "http://127.0.0.1:{}".format(port)
+    overrides = {
+        "ckan.site_url": url,
+        "ckanext.datapusher_plus.url": fake_service.url,
+        "ckanext.datapusher_plus.api_token": service_user["token"],
+        "ckanext.datapusher_plus.callback_url_base": url,
+    }
+    lines = []
+    for line in (REPO / "test.ini").read_text().splitlines():
+        if line.split("=", 1)[0].strip() in overrides:
+            continue  # given below
+        lines.append(line)
+        if line.strip() == "[app:main]":
+            lines.extend("{} = {}".format(key, value) for key, value in overrides.items())
+    ini = tmp_path / "gunicorn.ini"
+    ini.write_text("\n".join(lines) + "\n")
+    log_path = tmp_path / "gunicorn.log"
+    env = dict(os.environ, CKAN_INI=str(ini))
+    with open(log_path, "wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", "4", "--bind",
+             "127.0.0.1:{}".format(port), "--timeout", "120",
+             "ckanext.datapusherplusapi.tests.wsgi_app:application"],
+            env=env, stdout=log_file, stderr=subprocess.STDOUT, cwd=str(tmp_path))
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            if requests.get(url + "/api/3/action/status_show", timeout=5).ok:
+                break
+        except requests.RequestException:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("gunicorn did not start:\n" + log_path.read_text()[-3000:])
+        time.sleep(0.3)
+    yield {"url": url, "process": process, "log": log_path}
+    process.terminate()
+    try:
+        process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
