@@ -43,6 +43,8 @@ def pytest_configure(config: Any) -> None:
         "markers", "e2e: end-to-end against the real DataPusher service (run by make test)")
     config.addinivalue_line("markers", "ckan_config(key, value): CKAN config for a test")
     config.addinivalue_line(
+        "markers", "soak: a long run of mixed faults (run by make test)")
+    config.addinivalue_line(
         "markers", "load: a bounded load test against gunicorn (run by make test)")
     config.addinivalue_line(
         "markers", "browser: drives Debian's headless Chromium with Playwright (run by make test)")

@@ -42,6 +42,8 @@ class Callback:
     logs: list[dict[str, Any]] = field(default_factory=list)
     times: int = 1  # how many times the callback is POSTed
     override: dict[str, Any] = field(default_factory=dict)  # fields to change in the body
+    authorization: Optional[str] = None  # another Authorization header than the job's token
+    statuses: list[str] = field(default_factory=list)  # one status per POST (out of order)
 
 
 class FakeService:
@@ -69,6 +71,11 @@ class FakeService:
         self._server.server_close()
         for thread in self._threads:
             thread.join(timeout=10)
+
+    def stop_callbacks(self, timeout: float = 30) -> None:
+        """Wait for the callbacks under way to be sent."""
+        for thread in list(self._threads):
+            thread.join(timeout=timeout)
 
     def script(self, *answers: Answer) -> None:
         self.answers.extend(answers)
@@ -160,11 +167,14 @@ class FakeService:
         job["finished_timestamp"] = time.strftime("%Y-%m-%dT%H:%M:%S")
         payload = {k: v for k, v in job.items() if k not in ("api_key", "job_key")}
         payload.update(callback.override)
-        for _ in range(callback.times):
+        for i in range(callback.times):
+            if callback.statuses:
+                payload["status"] = callback.statuses[i % len(callback.statuses)]
             try:
                 response = requests.post(job["result_url"], data=json.dumps(payload),
                                          headers={"Content-Type": "application/json",
-                                                  "Authorization": job["api_key"]}, timeout=30)
+                                                  "Authorization": callback.authorization
+                                                  or job["api_key"]}, timeout=30)
             except requests.RequestException as e:  # as the real service: no retry
                 self.callback_errors.append(e)
                 continue
