@@ -371,6 +371,8 @@ case "${1:-}" in
   stop) cmd_stop ;;
   clean) cmd_stop; rm -rf "$DPP_HOME"; log "removed $DPP_HOME" ;;
   env) cmd_env ;;
+  pg-restart)  # used by a test: PostgreSQL restarted between a submit and its callback
+    find_pg_bin; as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null; pg_up ;;
   ckan) shift; test_env; exec "$VENV/bin/ckan" -c "$REPO/test.ini" "$@" ;;  # ckan CLI on the test config
   *) sed -n '2,12p' "$0"; exit 2 ;;
 esac

@@ -337,7 +337,7 @@ def cancel(job_id: str) -> Any:
 def bulk() -> Any:
     """Queue a bulk task (retry failed jobs, or submit what is not in the DataStore)."""
     data = {key: request.form.get(key) for key in
-            ("mode", "organization", "format", "q", "date_from", "date_to")
+            ("mode", "organization", "format", "q", "date_from", "date_to", "resume")
             if request.form.get(key)}
     return _run("datapusher_plus_bulk_submit", data,
                 tk._("Queued: the progress shows below"))

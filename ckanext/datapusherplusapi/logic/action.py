@@ -612,6 +612,9 @@ def datapusher_plus_bulk_submit(context: Context, data_dict: DataDict) -> dict[s
     :type date_from: string
     :param date_to: (``retry_failed``) last day of submission
     :type date_to: string
+    :param resume: id of an interrupted task (its worker was killed) to run
+        again; the resources it already submitted are not submitted twice
+    :type resume: string
 
     :returns: the task, whose progress ``datapusher_plus_task_list`` shows
     :rtype: dictionary
@@ -619,6 +622,20 @@ def datapusher_plus_bulk_submit(context: Context, data_dict: DataDict) -> dict[s
     tk.check_access("datapusher_plus_bulk_submit", context, data_dict)
     from ckanext.datapusherplusapi import jobs as background
     from ckanext.datapusherplusapi.model import Task
+    if data_dict.get("resume"):
+        task = model.Session.get(Task, data_dict["resume"])
+        if task is None:
+            raise tk.ObjectNotFound(tk._("Unknown task"))
+        if task.status not in ("running", "failed") or (task.status == "running"
+                                                       and not task.interrupted):
+            raise tk.ValidationError({"resume": [tk._("Only an interrupted or failed task can be resumed")]})
+        task.status, task.updated_at, task.error = "queued", _now(), None
+        model.Session.commit()
+        tk.enqueue_job(background.run_bulk_task, [task.id],
+                       title="DataPusher+ {}".format(task.kind), rq_kwargs={"timeout": 6 * 3600})
+        return task.dictize()
+    if not data_dict.get("mode"):
+        raise tk.ValidationError({"mode": [tk._("Missing value")]})
     user = model.User.get(context.get("user") or "")
     filters = {key: (value.isoformat() if isinstance(value, datetime.date) else value)
                for key, value in _dashboard_filters(data_dict).items()

@@ -78,7 +78,8 @@ def job_refresh(ignore_missing: Validator, unicode_safe: Validator) -> Schema:
 def bulk_submit(not_empty: Validator, ignore_missing: Validator, unicode_safe: Validator,
                 one_of: Validator, isodate: Validator) -> Schema:
     return {
-        "mode": [not_empty, unicode_safe, one_of(["not_in_datastore", "retry_failed"])],
+        "mode": [ignore_missing, unicode_safe, one_of(["not_in_datastore", "retry_failed"])],
+        "resume": [ignore_missing, unicode_safe],
         "organization": [ignore_missing, unicode_safe],
         "format": [ignore_missing, unicode_safe],
         "q": [ignore_missing, unicode_safe],

@@ -16,6 +16,9 @@ RUNNING = "running"
 DONE = "done"
 FAILED = "failed"
 ACTIVE = (QUEUED, RUNNING)
+# A running task writes its progress every second; silent this long, its
+# worker is gone (killed, restarted): the task is shown as interrupted.
+INTERRUPTED_AFTER = datetime.timedelta(minutes=2)
 
 task_table = sa.Table(
     "datapusherplusapi_task",
@@ -72,5 +75,12 @@ class Task(tk.BaseModel):
             "submitted": self.submitted, "skipped": self.skipped, "failed": self.failed,
             "error": self.error, "created": iso(self.created_at),
             "updated": iso(self.updated_at), "finished": iso(self.finished_at),
-            "active": self.status in ACTIVE,
+            "active": self.status in ACTIVE and not self.interrupted,
+            "interrupted": self.interrupted,
         }
+
+    @property
+    def interrupted(self) -> bool:
+        """Running, but its worker stopped reporting progress."""
+        return (self.status == RUNNING
+                and datetime.datetime.utcnow() - self.updated_at > INTERRUPTED_AFTER)

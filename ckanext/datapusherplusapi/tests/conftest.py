@@ -161,17 +161,13 @@ def real_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
         process.kill()
 
 
-@pytest.fixture
-def gunicorn_ckan(service_user, fake_service, tmp_path):
-    """This test's CKAN served by gunicorn with 4 worker processes, configured
-    (through its own ini file) for the fake service and the service token."""
-    port = free_port()
-    url = "http://127.0.0.1:{}".format(port)
+def write_ini(path: Path, site_url: str, service_url: str, token: str) -> Path:
+    """test.ini for another process: this test's service URL, token and site."""
     overrides = {
-        "ckan.site_url": url,
-        "ckanext.datapusher_plus.url": fake_service.url,
-        "ckanext.datapusher_plus.api_token": service_user["token"],
-        "ckanext.datapusher_plus.callback_url_base": url,
+        "ckan.site_url": site_url,
+        "ckanext.datapusher_plus.url": service_url,
+        "ckanext.datapusher_plus.api_token": token,
+        "ckanext.datapusher_plus.callback_url_base": site_url,
     }
     lines = []
     for line in (REPO / "test.ini").read_text().splitlines():
@@ -180,8 +176,17 @@ def gunicorn_ckan(service_user, fake_service, tmp_path):
         lines.append(line)
         if line.strip() == "[app:main]":
             lines.extend("{} = {}".format(key, value) for key, value in overrides.items())
-    ini = tmp_path / "gunicorn.ini"
-    ini.write_text("\n".join(lines) + "\n")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture
+def gunicorn_ckan(service_user, fake_service, tmp_path):
+    """This test's CKAN served by gunicorn with 4 worker processes, configured
+    (through its own ini file) for the fake service and the service token."""
+    port = free_port()
+    url = "http://127.0.0.1:{}".format(port)
+    ini = write_ini(tmp_path / "gunicorn.ini", url, fake_service.url, service_user["token"])
     log_path = tmp_path / "gunicorn.log"
     env = dict(os.environ, CKAN_INI=str(ini))
     with open(log_path, "wb") as log_file:
