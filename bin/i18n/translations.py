@@ -159,6 +159,12 @@ FR = {
     "Every push of a resource into the DataStore through the DataPusher+ service, on the whole portal.":
         "Chaque envoi d'une ressource dans le DataStore par le service DataPusher+, sur tout le portail.",
     ("%(count)s job", "%(count)s jobs"): ("%(count)s tâche", "%(count)s tâches"),
+    "Missing value": "Valeur manquante",
+    "Only an interrupted or failed task can be resumed":
+        "Seule une tâche interrompue ou en échec peut être reprise",
+    "Resume": "Reprendre",
+    "Unknown task": "Tâche inconnue",
+    "interrupted": "interrompue",
 }
 
 AR = {
@@ -308,6 +314,11 @@ AR = {
         "كل عملية إرسال لمورد إلى DataStore عبر خدمة DataPusher+، على مستوى البوابة كلها.",
     ("%(count)s job", "%(count)s jobs"): (
         "لا مهام", "مهمة واحدة", "مهمتان", "%(count)s مهام", "%(count)s مهمة", "%(count)s مهمة"),
+    "Missing value": "قيمة مفقودة",
+    "Only an interrupted or failed task can be resumed": "لا يمكن استئناف إلا مهمة متوقفة أو فاشلة",
+    "Resume": "استئناف",
+    "Unknown task": "مهمة غير معروفة",
+    "interrupted": "متوقفة",
 }
 
 CATALOGUES = {"fr": FR, "ar": AR}

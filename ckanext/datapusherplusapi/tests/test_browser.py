@@ -180,3 +180,37 @@ def test_dashboard_retry_a_failed_job(page, service_user, fake_service, live_cka
     page.locator('#dpp-jobs tbody tr[data-dpp-status="complete"]').wait_for(timeout=20_000)
     assert page.locator('[data-dpp-count="complete"] .fs-4').inner_text() == "1"
     _shot(page, "dashboard-3-complete")
+
+
+def test_no_payload_runs_in_the_browser(page, service_user, fake_service, live_ckan):
+    """XSS payloads in every field and service message: no dialog, no console marker."""
+    from ckan.tests import helpers
+    from ckanext.datapusherplusapi.tests.test_security import PAYLOADS
+    admin = factories.Sysadmin(password=PASSWORD)
+    events = []
+    page.on("dialog", lambda dialog: (events.append("dialog: " + dialog.message), dialog.dismiss()))
+    page.on("console", lambda message: events.append("console: " + message.text)
+            if "dpp-xss" in message.text else None)
+    page.set_content("<script>alert('dpp-xss self-test')</script>")  # the watch works
+    assert events == ["dialog: dpp-xss self-test"]
+    events.clear()
+    urls = []
+    for i, payload in enumerate(PAYLOADS[:12]):
+        org = factories.Organization(title=payload)
+        dataset = factories.Dataset(owner_org=org["id"], title=payload, notes=payload)
+        resource = factories.Resource(package_id=dataset["id"], name=payload, description=payload,
+                                      url="http://127.0.0.1:9/{}.csv".format(i), format="CSV")
+        fake_service.callback = Callback(status="error", error={"message": payload},
+                                         logs=[{"timestamp": "t", "level": "INFO",
+                                                "message": payload}])
+        helpers.call_action("datapusher_plus_submit", {"user": admin["name"]},
+                            resource_id=resource["id"])
+        urls += ["/dataset/{}/datapusher-plus/{}".format(dataset["name"], resource["id"]),
+                 "/dataset/{}/resource/{}".format(dataset["name"], resource["id"])]
+    fake_service.wait_callbacks(12)
+    _login(page, live_ckan, admin)
+    for url in urls + ["/ckan-admin/datapusher-plus/"]:
+        page.goto(live_ckan + url)
+        page.wait_for_timeout(150)
+    _shot(page, "xss-dashboard")
+    assert events == []
