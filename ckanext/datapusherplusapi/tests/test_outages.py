@@ -93,3 +93,33 @@ def test_worker_killed_during_a_bulk_submit(app, service_user, fake_service, liv
     assert sorted(per_resource) == sorted(resources)  # every resource was submitted
     assert all(len(statuses) == 1 for statuses in per_resource.values()), per_resource
     assert model.Session.get(Task, task["id"]).status == "done"
+
+
+def test_two_job_workers_give_the_same_result_as_one(app, service_user, fake_service, live_ckan,
+                                                     tmp_path):
+    """Two bulk tasks over the same resources, run at once by two worker
+    processes: every resource is submitted exactly once (the others skip)."""
+    fake_service.callback = None
+    fake_service.script(*[Answer(delay=0.05)] * 100)
+    admin = sysadmin_with_token()
+    org = factories.Organization(name="two-workers")
+    resources = [make_resource(org)["id"] for _ in range(10)]
+    ini = write_ini(tmp_path / "worker.ini", live_ckan, fake_service.url, service_user["token"])
+    from ckan.lib import jobs as ckan_jobs
+    ckan_jobs.get_queue().empty()
+    tasks = [helpers.call_action("datapusher_plus_bulk_submit", {"user": admin["name"]},
+                                 mode="not_in_datastore", organization="two-workers")
+             for _ in range(2)]
+    ckan = os.path.join(os.path.dirname(sys.executable), "ckan")
+    workers = [subprocess.Popen([ckan, "-c", str(ini), "jobs", "worker", "--burst"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+               for _ in range(2)]
+    for worker in workers:
+        assert worker.wait(timeout=120) == 0
+    model.Session.remove()
+    rows = model.Session.execute(sa.select(Job.resource_id)).scalars().all()
+    assert sorted(rows) == sorted(resources)  # one job per resource, none twice
+    done = [model.Session.get(Task, task["id"]) for task in tasks]
+    assert all(task.status == "done" for task in done)
+    assert sum(task.submitted for task in done) == 10
+    assert len(fake_service.job_posts()) == 10
