@@ -161,7 +161,7 @@ def datapusherplusapi_sort_url(filters: dict[str, Any], column: str) -> str:
 
 def datapusherplusapi_pages(listing: dict[str, Any]) -> list[int]:
     """Page numbers to link around the current page (first and last included)."""
-    last = max(1, -(-listing["count"] // listing["limit"]))
+    last = datapusherplusapi_last_page(listing)
     current = listing["page"]
     shown = {1, last} | set(range(max(1, current - 2), min(last, current + 2) + 1))
     return sorted(shown)

@@ -116,6 +116,22 @@ def file_server(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     server.server_close()
 
 
+def _wait_until_up(url: str, process: subprocess.Popen, log_path: Path, what: str,
+                   seconds: float) -> None:
+    """Wait for a server we started to answer ``url``; fail with its log if it dies."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if requests.get(url, timeout=5).ok:
+                return
+        except requests.RequestException:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("{} did not start:\n{}".format(what, log_path.read_text()[-3000:]))
+        time.sleep(0.2)
+
+
 @pytest.fixture(scope="session")
 def real_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The PyPI ``datapusher`` 0.0.17 service, started for the session.
@@ -142,17 +158,7 @@ def real_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
             [str(python), "-c", "from datapusher.main import serve; serve()"],
             env=env, stdout=log_file, stderr=subprocess.STDOUT, cwd=str(workdir))
     url = "http://127.0.0.1:{}".format(port)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if requests.get(url + "/status", timeout=2).ok:
-                break
-        except requests.RequestException:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail("The DataPusher service did not start:\n" + log_path.read_text()[-3000:])
-        time.sleep(0.2)
+    _wait_until_up(url + "/status", process, log_path, "The DataPusher service", 60)
     yield {"url": url, "log": log_path, "process": process}
     process.terminate()
     try:
@@ -195,17 +201,7 @@ def gunicorn_ckan(service_user, fake_service, tmp_path):
              "127.0.0.1:{}".format(port), "--timeout", "120",
              "ckanext.datapusherplusapi.tests.wsgi_app:application"],
             env=env, stdout=log_file, stderr=subprocess.STDOUT, cwd=str(tmp_path))
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            if requests.get(url + "/api/3/action/status_show", timeout=5).ok:
-                break
-        except requests.RequestException:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail("gunicorn did not start:\n" + log_path.read_text()[-3000:])
-        time.sleep(0.3)
+    _wait_until_up(url + "/api/3/action/status_show", process, log_path, "gunicorn", 90)
     yield {"url": url, "process": process, "log": log_path}
     process.terminate()
     try:
