@@ -163,6 +163,17 @@ def _tab_data(package_id: str, resource_id: str) -> dict[str, Any]:
             "error_message": None}
 
 
+def _page_csrf() -> Any:
+    """The pages' POSTs all need CKAN's CSRF token (form field or htmx header)."""
+    if request.method != "POST":
+        return None
+    try:
+        csrf.protect()
+    except CSRFError:
+        return tk.abort(400, tk._("The CSRF token is missing or invalid"))
+    return None
+
+
 def _is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -192,10 +203,9 @@ def resource_tab(id: str, resource_id: str) -> Any:
         return tk.abort(404, tk._("Resource not found"))
 
     if request.method == "POST":
-        try:
-            csrf.protect()
-        except CSRFError:
-            return tk.abort(400, tk._("The CSRF token is missing or invalid"))
+        refused = _page_csrf()
+        if refused is not None:
+            return refused
         force = request.form.get("force") in ("true", "1", "on")
         context = {"user": tk.current_user.name}
         try:
@@ -241,12 +251,7 @@ def _sysadmins_only() -> Any:
         tk.check_access("datapusher_plus_job_list", {"user": _user_name()}, {})
     except tk.NotAuthorized:
         return tk.abort(403, tk._("Need to be system administrator to administer"))
-    if request.method == "POST":
-        try:
-            csrf.protect()
-        except CSRFError:
-            return tk.abort(400, tk._("The CSRF token is missing or invalid"))
-    return None
+    return _page_csrf()
 
 
 def _user_name() -> str:
