@@ -165,6 +165,9 @@ FR = {
     "Resume": "Reprendre",
     "Unknown task": "Tâche inconnue",
     "interrupted": "interrompue",
+    "The DataPusher+ service lost this job (it may have been restarted). Submit the file again.":
+        "Le service DataPusher+ a perdu cette tâche (il a peut-être redémarré). Soumettez à nouveau "
+        "le fichier.",
 }
 
 AR = {
@@ -319,6 +322,8 @@ AR = {
     "Resume": "استئناف",
     "Unknown task": "مهمة غير معروفة",
     "interrupted": "متوقفة",
+    "The DataPusher+ service lost this job (it may have been restarted). Submit the file again.":
+        "فقدت خدمة DataPusher+ هذه المهمة (ربما أُعيد تشغيلها). أرسل الملف مرة أخرى.",
 }
 
 CATALOGUES = {"fr": FR, "ar": AR}

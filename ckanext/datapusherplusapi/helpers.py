@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import ckan.plugins.toolkit as tk
 
 from ckanext.datapusherplusapi import config
+from ckanext.datapusherplusapi.model import job as jobs
 
 
 def datapusherplusapi_formats() -> list[str]:
@@ -71,18 +72,18 @@ def datapusherplusapi_status_label(status: str) -> str:
 
 def datapusherplusapi_status_class(status: str) -> str:
     """Bootstrap (5.1, as in CKAN's themes) classes of a job status badge."""
-    if status == "complete":
+    if status == jobs.COMPLETE:
         return "bg-success"
-    if status == "error":
+    if status == jobs.ERROR:
         return "bg-danger"
-    if status in ("submitting", "submitted", "running"):
+    if status in jobs.ACTIVE:
         return "bg-warning text-dark"
     return "bg-secondary"
 
 
 def datapusherplusapi_is_active(status: str) -> bool:
     """Whether a job in this status may still change."""
-    return status in ("submitting", "submitted", "running")
+    return status in jobs.ACTIVE
 
 
 def datapusherplusapi_is_stuck(status: dict[str, Any]) -> bool:
@@ -110,6 +111,9 @@ _ERRORS = {
         "Something went wrong in CKAN while submitting the file. The portal's administrators "
         "will find the details in CKAN's logs."),
     "superseded": lambda: tk._("This job was replaced by a forced resubmission."),
+    "service_lost_job": lambda: tk._(
+        "The DataPusher+ service lost this job (it may have been restarted). Submit the file "
+        "again."),
 }
 
 
