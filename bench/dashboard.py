@@ -77,6 +77,8 @@ def main() -> int:
                     error="e" if status == "error" else None))
             model.Session.execute(sa.insert(Job), rows)
             model.Session.commit()
+        model.Session.execute(Job.flag_latest())
+        model.Session.commit()
         model.Session.execute(sa.text("ANALYZE datapusherplusapi_job"))
         model.Session.commit()
 

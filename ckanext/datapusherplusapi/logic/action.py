@@ -105,6 +105,11 @@ def _start_job(session: Any, resource: dict[str, Any], fmt: str, force: bool,
                     error_type="superseded",
                     error=tk._("Superseded by a forced resubmission"))
             .execution_options(synchronize_session=False))
+    # The new row is the resource's latest; the database refuses it (and so this
+    # update, rolled back with it) while another job is active.
+    session.execute(
+        sa.update(Job).where(Job.resource_id == resource["id"], Job.is_latest.is_(True))
+        .values(is_latest=False).execution_options(synchronize_session=False))
     attempt = session.execute(Job.count_for_resource(resource["id"])).scalar() + 1
     pkg = model.Package.get(resource["package_id"])
     job = Job(
@@ -119,6 +124,7 @@ def _start_job(session: Any, resource: dict[str, Any], fmt: str, force: bool,
         resource_format=fmt,
         submitted_at=now,
         updated_at=now,
+        is_latest=True,
     )
     job.service_job_id = job.id = str(uuid.uuid4())
     session.add(job)

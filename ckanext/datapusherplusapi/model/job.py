@@ -54,11 +54,15 @@ job_table = sa.Table(
     sa.Column("error_type", sa.UnicodeText, nullable=True),
     sa.Column("error_detail", sa.JSON, nullable=True),
     sa.Column("logs", sa.JSON, nullable=True),
+    # The resource's most recent attempt (kept by the submit path).
+    sa.Column("is_latest", sa.Boolean, nullable=False, default=False),
     sa.Index("datapusherplusapi_job_resource_idx", "resource_id", "submitted_at"),
     sa.Index("datapusherplusapi_job_status_idx", "status", "submitted_at"),
     sa.Index("datapusherplusapi_job_submitted_idx", "submitted_at"),
     sa.Index("datapusherplusapi_job_org_idx", "organization_id", "submitted_at"),
     sa.Index("datapusherplusapi_job_format_idx", "resource_format", "submitted_at"),
+    sa.Index("datapusherplusapi_job_latest_idx", "submitted_at",
+             postgresql_where=sa.text("is_latest")),
     # At most one active job per resource, enforced by the database.
     sa.Index("datapusherplusapi_job_one_active_idx", "resource_id", unique=True,
              postgresql_where=sa.text(
@@ -91,6 +95,7 @@ class Job(tk.BaseModel):
     error_type: Mapped[Optional[str]]
     error_detail: Mapped[Optional[Any]]
     logs: Mapped[Optional[list[dict[str, Any]]]]
+    is_latest: Mapped[bool]
 
     @property
     def is_active(self) -> bool:
@@ -123,6 +128,13 @@ class Job(tk.BaseModel):
     def count_for_resource(cls, resource_id: str) -> sa.sql.Select:
         """How many attempts a resource has had."""
         return sa.select(sa.func.count(cls.id)).where(cls.resource_id == resource_id)
+
+    @classmethod
+    def flag_latest(cls) -> sa.sql.Update:
+        """Recompute ``is_latest`` for every resource (after bulk writes)."""
+        latest = (sa.select(cls.id).distinct(cls.resource_id)
+                  .order_by(cls.resource_id, cls.submitted_at.desc(), cls.id.desc()))
+        return sa.update(cls).values(is_latest=cls.id.in_(latest.scalar_subquery()))
 
     @classmethod
     def for_resource(cls, resource_id: str) -> sa.sql.Select:
@@ -180,9 +192,7 @@ def listing(filters: dict[str, Any], stuck_before: datetime.datetime
     org = sa.orm.aliased(model.Group)
     conditions = []
     if filters.get("latest_only"):
-        latest = (sa.select(Job.id).distinct(Job.resource_id)
-                  .order_by(Job.resource_id.desc(), Job.submitted_at.desc()))
-        conditions.append(Job.id.in_(latest.scalar_subquery()))
+        conditions.append(Job.is_latest.is_(True))
     status = filters.get("status")
     if status == "stuck":
         conditions += [Job.status.in_(ACTIVE), Job.submitted_at < stuck_before]

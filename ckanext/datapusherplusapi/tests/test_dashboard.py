@@ -51,6 +51,7 @@ def seed_jobs(resources, count, status="complete", days_ago=0, error=None, **ext
                 "complete", "error", "cancelled") else None,
             error=error, error_type="service_job_error" if error else None, **extra))
     model.Session.execute(sa.insert(Job), rows)
+    model.Session.execute(Job.flag_latest())
     model.Session.commit()
 
 
@@ -350,3 +351,19 @@ class TestBackground:
 def submit_as(user, resource):
     return helpers.call_action("datapusher_plus_submit", {"user": user["name"]},
                                resource_id=resource["id"])["job_id"]
+
+
+def test_the_submit_path_keeps_the_latest_flag(admin, fake_service):
+    """Exactly one row per resource is flagged latest: its newest attempt."""
+    fake_service.callback = None
+    resource = make_resource()
+    ids = [submit_as(admin, resource)]
+    for _ in range(2):
+        ids.append(helpers.call_action("datapusher_plus_submit", {"user": admin["name"]},
+                                       resource_id=resource["id"], force=True)["job_id"])
+    rows = model.Session.execute(sa.select(Job.id, Job.is_latest).where(
+        Job.resource_id == resource["id"])).all()
+    assert {row.id for row in rows if row.is_latest} == {ids[-1]}
+    listed = helpers.call_action("datapusher_plus_job_list", {"user": admin["name"]},
+                                 latest_only=True)
+    assert [job["job_id"] for job in listed["results"]] == [ids[-1]]
