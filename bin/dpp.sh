@@ -366,7 +366,13 @@ case "${1:-}" in
   services) install_debian; services_up ;;
   test) shift; cmd_test "$@" ;;
   test-prepare) test_prepare ;;
-  bench) shift; test_prepare; cd "$REPO"; "$VENV/bin/python" bench/dashboard.py --ckan-ini "$REPO/test.ini" "$@" ;;
+  bench) shift; test_prepare; cd "$REPO"
+    case "${1:-all}" in
+      dashboard) "$VENV/bin/python" bench/dashboard.py --ckan-ini "$REPO/test.ini" ;;
+      polls) "$VENV/bin/python" bench/polls.py --ckan-ini "$REPO/test.ini" ;;
+      all) "$VENV/bin/python" bench/dashboard.py --ckan-ini "$REPO/test.ini"
+           "$VENV/bin/python" bench/polls.py --ckan-ini "$REPO/test.ini" ;;
+    esac ;;
   dev) cmd_dev ;;
   stop) cmd_stop ;;
   clean) cmd_stop; rm -rf "$DPP_HOME"; log "removed $DPP_HOME" ;;

@@ -168,6 +168,7 @@ FR = {
     "The DataPusher+ service lost this job (it may have been restarted). Submit the file again.":
         "Le service DataPusher+ a perdu cette tâche (il a peut-être redémarré). Soumettez à nouveau "
         "le fichier.",
+    "Resource was not found.": "La ressource est introuvable.",
 }
 
 AR = {
@@ -324,6 +325,7 @@ AR = {
     "interrupted": "متوقفة",
     "The DataPusher+ service lost this job (it may have been restarted). Submit the file again.":
         "فقدت خدمة DataPusher+ هذه المهمة (ربما أُعيد تشغيلها). أرسل الملف مرة أخرى.",
+    "Resource was not found.": "لم يتم العثور على المورد.",
 }
 
 CATALOGUES = {"fr": FR, "ar": AR}

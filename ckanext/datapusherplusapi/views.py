@@ -147,15 +147,21 @@ def status(resource_id: Optional[str] = None) -> Response:
 PARTS = ("status", "details", "badge")
 
 
-def _tab_data(package_id: str, resource_id: str) -> dict[str, Any]:
-    """Everything the tab shows; raises NotAuthorized / ObjectNotFound."""
+def _tab_data(package_id: str, resource_id: str, page: bool = True) -> dict[str, Any]:
+    """Everything the tab shows; raises NotAuthorized / ObjectNotFound.
+
+    A fragment (``page=False``) needs no dataset: its links use the URL's own
+    dataset reference, which spares every poll a whole ``package_show``."""
     context = {"user": tk.current_user.name if tk.current_user.is_authenticated else ""}
     tk.check_access("datapusher_plus_submit", dict(context), {"resource_id": resource_id})
-    pkg_dict = tk.get_action("package_show")(dict(context), {"id": package_id})
-    resource = tk.get_action("resource_show")(dict(context), {"id": resource_id})
-    if resource["package_id"] != pkg_dict["id"]:
-        raise tk.ObjectNotFound(tk._("Resource not found"))
     status = tk.get_action("datapusher_plus_status")(dict(context), {"resource_id": resource_id})
+    if page:
+        pkg_dict = tk.get_action("package_show")(dict(context), {"id": package_id})
+        resource = tk.get_action("resource_show")(dict(context), {"id": resource_id})
+        if resource["package_id"] != pkg_dict["id"]:
+            raise tk.ObjectNotFound(tk._("Resource not found"))
+    else:
+        pkg_dict, resource = {"name": package_id}, {"id": resource_id}
     history = tk.get_action("datapusher_plus_job_history")(
         dict(context), {"resource_id": resource_id})
     return {"pkg_dict": pkg_dict, "resource": resource, "status": status,
@@ -196,7 +202,7 @@ def resource_tab(id: str, resource_id: str) -> Any:
     if part and part not in PARTS:
         return tk.abort(400, tk._("Unknown part"))
     try:
-        data = _tab_data(id, resource_id)
+        data = _tab_data(id, resource_id, page=not (_is_htmx() and part))
     except tk.NotAuthorized:
         return tk.abort(403, tk._("Not authorized to see this page"))
     except tk.ObjectNotFound:
@@ -222,7 +228,7 @@ def resource_tab(id: str, resource_id: str) -> Any:
                 tk.h.flash_success(tk._("File submitted successfully to DataPusher+"))
             return tk.redirect_to("datapusherplusapi.resource_tab", id=id,
                                   resource_id=resource_id)
-        data = dict(_tab_data(id, resource_id), error_message=data["error_message"])
+        data = dict(_tab_data(id, resource_id, page=not part), error_message=data["error_message"])
         return _render_part(part or "status", data, changed=True)
 
     if _is_htmx() and part:

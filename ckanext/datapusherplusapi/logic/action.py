@@ -12,6 +12,7 @@ from sqlalchemy import exc as sa_exc
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+from ckan.lib.dictization import model_dictize
 from ckan.logic import validate
 from ckan.types import Action, Context, DataDict
 
@@ -237,6 +238,16 @@ def datapusher_plus_submit(context: Context, data_dict: DataDict) -> dict[str, A
     }
 
 
+def _resource_dict(resource_id: str) -> dict[str, Any]:
+    """The resource alone (its URL as resource_show gives it), without the
+    cost of dictizing its whole dataset: status polls come often."""
+    resource = model.Resource.get(resource_id)
+    if resource is None or resource.state != "active" or (
+            resource.package is not None and resource.package.state == "deleted"):
+        raise tk.ObjectNotFound(tk._("Resource was not found."))
+    return model_dictize.resource_dictize(resource, {"model": model, "session": model.Session})
+
+
 def _log_lines(job: Optional[Job]) -> list[dict[str, Any]]:
     return list(job.logs or []) if job else []
 
@@ -261,8 +272,7 @@ def datapusher_plus_status(context: Context, data_dict: DataDict) -> dict[str, A
     :rtype: dictionary
     """
     tk.check_access("datapusher_plus_status", context, data_dict)
-    resource = tk.get_action("resource_show")(
-        {"ignore_auth": True}, {"id": data_dict["resource_id"]})
+    resource = _resource_dict(data_dict["resource_id"])
     job = model.Session.execute(Job.latest_for_resource(resource["id"])).scalars().first()
     result: dict[str, Any] = {
         "resource_id": resource["id"],
@@ -416,14 +426,14 @@ def datapusher_plus_job_history(context: Context, data_dict: DataDict) -> list[d
     :rtype: list of dictionaries
     """
     tk.check_access("datapusher_plus_job_history", context, data_dict)
-    resource = tk.get_action("resource_show")(
-        {"ignore_auth": True}, {"id": data_dict["resource_id"]})
+    resource = _resource_dict(data_dict["resource_id"])
     rows = model.Session.execute(
         sa.select(Job, model.User.name, model.User.fullname)
         .outerjoin(model.User, model.User.id == Job.user_id)
         .where(Job.resource_id == resource["id"])
         .order_by(Job.submitted_at.desc())
-        .limit(min(data_dict["limit"], HISTORY_LIMIT))).all()
+        .limit(min(data_dict["limit"], HISTORY_LIMIT))
+        .execution_options(populate_existing=True)).all()
     history = []
     for job, name, fullname in rows:
         item = job.dictize()

@@ -110,8 +110,10 @@ class Job(tk.BaseModel):
     @classmethod
     def latest_for_resource(cls, resource_id: str) -> sa.sql.Select:
         """The most recent attempt for a resource."""
+        # populate_existing: rows updated in bulk by this session are read afresh.
         return (sa.select(cls).where(cls.resource_id == resource_id)
-                .order_by(cls.submitted_at.desc()).limit(1))
+                .order_by(cls.submitted_at.desc()).limit(1)
+                .execution_options(populate_existing=True))
 
     @classmethod
     def active_for_resource(cls, resource_id: str) -> sa.sql.Select:
