@@ -14,7 +14,7 @@ test:          ## set up (idempotent) and run the whole test suite, end-to-end t
 test-prepare:  ## set up for tests without running them (then: pytest --ckan-ini=test.ini ...)
 	bin/dpp.sh test-prepare
 
-bench:         ## benchmarks (not part of CI): dashboard at 1k/10k/100k jobs; resets the test database
+bench:         ## benchmarks (not part of CI): dashboard at 1k/10k/100k jobs, status polls; resets the test database
 	bin/dpp.sh bench
 
 stop:          ## stop CKAN, worker, DataPusher, file server, Redis and PostgreSQL
