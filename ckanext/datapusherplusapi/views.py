@@ -104,7 +104,7 @@ def _call(action: str, data: dict[str, Any]) -> Response:
     refused = _check_csrf()
     if refused is not None:
         return refused
-    context = {"user": tk.current_user.name if tk.current_user.is_authenticated else ""}
+    context = {"user": _user_name()}
     try:
         result = tk.get_action(action)(context, data)
     except SubmitError as e:
@@ -152,7 +152,7 @@ def _tab_data(package_id: str, resource_id: str, page: bool = True) -> dict[str,
 
     A fragment (``page=False``) needs no dataset: its links use the URL's own
     dataset reference, which spares every poll a whole ``package_show``."""
-    context = {"user": tk.current_user.name if tk.current_user.is_authenticated else ""}
+    context = {"user": _user_name()}
     tk.check_access("datapusher_plus_submit", dict(context), {"resource_id": resource_id})
     status = tk.get_action("datapusher_plus_status")(dict(context), {"resource_id": resource_id})
     if page:
@@ -195,13 +195,42 @@ def _render_part(part: str, data: dict[str, Any], status_code: int = 200,
     return response
 
 
+def _submit_from_page(resource_id: str) -> Optional[str]:
+    """Submit (force from the form); the refusal's message, or None."""
+    force = request.form.get("force") in ("true", "1", "on")
+    try:
+        tk.get_action("datapusher_plus_submit")(
+            {"user": _user_name()}, {"resource_id": resource_id, "force": force})
+    except SubmitError as e:
+        return e.message
+    except tk.ValidationError as e:
+        return _flatten(e.error_dict)
+    return None
+
+
 @ui.route("/dataset/<id>/datapusher-plus/<resource_id>", methods=["GET", "POST"])
 def resource_tab(id: str, resource_id: str) -> Any:
     """The resource's DataPusher+ tab; its parts for htmx (``?part=``)."""
     part = request.args.get("part") or request.form.get("part") or ""
     if part and part not in PARTS:
         return tk.abort(400, tk._("Unknown part"))
+    error_message = None
     try:
+        if request.method == "POST":
+            # Who may not push gets 403/404 before anything else, then CSRF.
+            tk.check_access("datapusher_plus_submit", {"user": _user_name()},
+                            {"resource_id": resource_id})
+            refused = _page_csrf()
+            if refused is not None:
+                return refused
+            error_message = _submit_from_page(resource_id)
+            if not _is_htmx():
+                if error_message:
+                    tk.h.flash_error(error_message)
+                else:
+                    tk.h.flash_success(tk._("File submitted successfully to DataPusher+"))
+                return tk.redirect_to("datapusherplusapi.resource_tab", id=id,
+                                      resource_id=resource_id)
         data = _tab_data(id, resource_id, page=not (_is_htmx() and part))
     except tk.NotAuthorized:
         return tk.abort(403, tk._("Not authorized to see this page"))
@@ -209,26 +238,7 @@ def resource_tab(id: str, resource_id: str) -> Any:
         return tk.abort(404, tk._("Resource not found"))
 
     if request.method == "POST":
-        refused = _page_csrf()
-        if refused is not None:
-            return refused
-        force = request.form.get("force") in ("true", "1", "on")
-        context = {"user": tk.current_user.name}
-        try:
-            tk.get_action("datapusher_plus_submit")(
-                context, {"resource_id": resource_id, "force": force})
-        except SubmitError as e:
-            data["error_message"] = e.message
-        except tk.ValidationError as e:
-            data["error_message"] = _flatten(e.error_dict)
-        if not _is_htmx():
-            if data["error_message"]:
-                tk.h.flash_error(data["error_message"])
-            else:
-                tk.h.flash_success(tk._("File submitted successfully to DataPusher+"))
-            return tk.redirect_to("datapusherplusapi.resource_tab", id=id,
-                                  resource_id=resource_id)
-        data = dict(_tab_data(id, resource_id, page=not part), error_message=data["error_message"])
+        data["error_message"] = error_message
         return _render_part(part or "status", data, changed=True)
 
     if _is_htmx() and part:
