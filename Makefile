@@ -14,7 +14,7 @@ test:          ## set up (idempotent) and run the whole test suite, end-to-end t
 test-prepare:  ## set up for tests without running them (then: pytest --ckan-ini=test.ini ...)
 	bin/dpp.sh test-prepare
 
-bench:         ## benchmarks (not part of CI): dashboard at 1k/10k/100k jobs, status polls; resets the test database
+bench:         ## benchmarks (not part of CI): status polls, dashboard at 1k/10k/100k jobs, submit path; one summary table; resets the test database
 	bin/dpp.sh bench
 
 stop:          ## stop CKAN, worker, DataPusher, file server, Redis and PostgreSQL
@@ -27,7 +27,7 @@ env:
 	@bin/dpp.sh env
 
 i18n:          ## extract the .pot, update the fr/ar catalogues, compile them
-	.dev/venv-ckan-$${CKAN_VERSION:-2.11.5}/bin/python bin/i18n/build.py
+	.dev/venv-ckan-$${CKAN_VERSION:-2.11.6}/bin/python bin/i18n/build.py
 
 i18n-check:
-	.dev/venv-ckan-$${CKAN_VERSION:-2.11.5}/bin/python bin/i18n/build.py --check
+	.dev/venv-ckan-$${CKAN_VERSION:-2.11.6}/bin/python bin/i18n/build.py --check

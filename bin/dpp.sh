@@ -5,7 +5,7 @@
 #   bin/dpp.sh services     start project-local PostgreSQL and Redis (idempotent)
 #   bin/dpp.sh test [args]  install + services + databases, then the whole pytest suite
 #   bin/dpp.sh test-prepare the same without running pytest
-#   bin/dpp.sh bench        benchmarks (bench/), printed as a markdown table
+#   bin/dpp.sh bench [polls|dashboard|submit]  benchmarks (bench/), markdown tables
 #   bin/dpp.sh dev          install + services + a demo portal on $DPP_CKAN_PORT
 #   bin/dpp.sh stop         stop everything this script started
 #   bin/dpp.sh clean        stop, then delete .dev/ (virtualenvs, databases, logs)
@@ -18,7 +18,7 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export DPP_HOME="${DPP_HOME:-$REPO/.dev}"
-export CKAN_VERSION="${CKAN_VERSION:-2.11.5}"
+export CKAN_VERSION="${CKAN_VERSION:-2.11.6}"
 export DPP_PG_PORT="${DPP_PG_PORT:-54329}"
 export DPP_REDIS_PORT="${DPP_REDIS_PORT:-63799}"
 export DPP_CKAN_PORT="${DPP_CKAN_PORT:-5000}"
@@ -367,12 +367,7 @@ case "${1:-}" in
   test) shift; cmd_test "$@" ;;
   test-prepare) test_prepare ;;
   bench) shift; test_prepare; cd "$REPO"
-    case "${1:-all}" in
-      dashboard) "$VENV/bin/python" bench/dashboard.py --ckan-ini "$REPO/test.ini" ;;
-      polls) "$VENV/bin/python" bench/polls.py --ckan-ini "$REPO/test.ini" ;;
-      all) "$VENV/bin/python" bench/dashboard.py --ckan-ini "$REPO/test.ini"
-           "$VENV/bin/python" bench/polls.py --ckan-ini "$REPO/test.ini" ;;
-    esac ;;
+    "$VENV/bin/python" bench/run.py --ckan-ini "$REPO/test.ini" "${@:-all}" ;;
   dev) cmd_dev ;;
   stop) cmd_stop ;;
   clean) cmd_stop; rm -rf "$DPP_HOME"; log "removed $DPP_HOME" ;;

@@ -106,8 +106,16 @@ def _last_contact_key() -> str:
     return "{}:datapusherplusapi:last_contact".format(tk.config.get("ckan.site_id"))
 
 
+_remembered = 0.0  # when this process last wrote the contact time (monotonic)
+
+
 def _remember_contact() -> None:
-    """Record, for every CKAN process, when the service last answered."""
+    """Record, for every CKAN process, when the service last answered (to
+    the second: a process writes it at most once a second)."""
+    global _remembered
+    if time.monotonic() - _remembered < 1.0:
+        return
+    _remembered = time.monotonic()
     try:
         connect_to_redis().set(_last_contact_key(), datetime.datetime.utcnow().isoformat())
     except Exception:  # Redis down must not break a submission

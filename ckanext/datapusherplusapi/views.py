@@ -147,13 +147,17 @@ def status(resource_id: Optional[str] = None) -> Response:
 PARTS = ("status", "details", "badge")
 
 
-def _tab_data(package_id: str, resource_id: str, page: bool = True) -> dict[str, Any]:
+def _tab_data(package_id: str, resource_id: str, page: bool = True,
+              latest_only: bool = False) -> dict[str, Any]:
     """Everything the tab shows; raises NotAuthorized / ObjectNotFound.
 
     A fragment (``page=False``) needs no dataset: its links use the URL's own
-    dataset reference, which spares every poll a whole ``package_show``."""
+    dataset reference, which spares every poll a whole ``package_show``; the
+    status and badge parts (``latest_only``) need only the latest attempt."""
     context = {"user": _user_name()}
-    tk.check_access("datapusher_plus_submit", dict(context), {"resource_id": resource_id})
+    # The history is for who may push: its authorization is the tab's own.
+    history = tk.get_action("datapusher_plus_job_history")(dict(context), dict(
+        {"resource_id": resource_id}, **({"limit": 1} if latest_only else {})))
     status = tk.get_action("datapusher_plus_status")(dict(context), {"resource_id": resource_id})
     if page:
         pkg_dict = tk.get_action("package_show")(dict(context), {"id": package_id})
@@ -162,8 +166,6 @@ def _tab_data(package_id: str, resource_id: str, page: bool = True) -> dict[str,
             raise tk.ObjectNotFound(tk._("Resource not found"))
     else:
         pkg_dict, resource = {"name": package_id}, {"id": resource_id}
-    history = tk.get_action("datapusher_plus_job_history")(
-        dict(context), {"resource_id": resource_id})
     return {"pkg_dict": pkg_dict, "resource": resource, "status": status,
             "history": history, "latest": history[0] if history else None,
             "error_message": None}
@@ -231,7 +233,9 @@ def resource_tab(id: str, resource_id: str) -> Any:
                     tk.h.flash_success(tk._("File submitted successfully to DataPusher+"))
                 return tk.redirect_to("datapusherplusapi.resource_tab", id=id,
                                       resource_id=resource_id)
-        data = _tab_data(id, resource_id, page=not (_is_htmx() and part))
+        fragment = _is_htmx() and bool(part)
+        data = _tab_data(id, resource_id, page=not fragment,
+                         latest_only=fragment and part in ("status", "badge"))
     except tk.NotAuthorized:
         return tk.abort(403, tk._("Not authorized to see this page"))
     except tk.ObjectNotFound:

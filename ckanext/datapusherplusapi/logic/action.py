@@ -18,6 +18,7 @@ from ckan.types import Action, Context, DataDict
 
 from ckanext.datapusherplusapi import config, helpers, service
 from ckanext.datapusherplusapi.logic import errors, identity, schema
+from ckanext.datapusherplusapi.model import counts as job_counts
 from ckanext.datapusherplusapi.model import job as jobs
 from ckanext.datapusherplusapi.model.job import Job
 
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 HOOK_PATH = "/api/3/action/datapusher_plus_hook"
 LOG_MESSAGE_LIMIT = 2000
 HISTORY_LIMIT = 1000
+DURATION_SAMPLE = 1000  # completed jobs behind the dashboard's median and p95
 
 
 def _now() -> datetime.datetime:
@@ -95,7 +97,7 @@ def _payload(job_id: str, resource: dict[str, Any], force: bool) -> dict[str, An
 
 
 def _start_job(session: Any, resource: dict[str, Any], fmt: str, force: bool,
-               user_id: Optional[str]) -> Job:
+               user_id: Optional[str], organization_id: Optional[str]) -> Job:
     """Write the new job row; the database refuses a second active job."""
     now = _now()
     if force:
@@ -111,16 +113,15 @@ def _start_job(session: Any, resource: dict[str, Any], fmt: str, force: bool,
     session.execute(
         sa.update(Job).where(Job.resource_id == resource["id"], Job.is_latest.is_(True))
         .values(is_latest=False).execution_options(synchronize_session=False))
-    attempt = session.execute(Job.count_for_resource(resource["id"])).scalar() + 1
-    pkg = model.Package.get(resource["package_id"])
     job = Job(
         resource_id=resource["id"],
         package_id=resource["package_id"],
-        organization_id=pkg.owner_org if pkg else None,
+        organization_id=organization_id,
         status=jobs.SUBMITTING,
         user_id=user_id,
         force=bool(force),
-        attempt=attempt,
+        # counted by the INSERT itself: one round trip less
+        attempt=Job.count_for_resource(resource["id"]).scalar_subquery() + 1,
         resource_url=resource.get("url"),
         resource_format=fmt,
         submitted_at=now,
@@ -150,13 +151,15 @@ def _finish_submission(session: Any, job: Job, answer: dict[str, Any]) -> str:
         values["job_key"] = answer["job_key"]
     if answer["job_id"] != job.service_job_id:
         values["service_job_id"] = answer["job_id"]
-    session.execute(sa.update(Job).where(Job.id == job.id).values(**values)
-                    .execution_options(synchronize_session=False))
-    session.execute(
-        sa.update(Job).where(Job.id == job.id, Job.status == jobs.SUBMITTING)
-        .values(status=jobs.SUBMITTED).execution_options(synchronize_session=False))
+    # One statement: "submitted" unless a callback already moved the job on.
+    values["status"] = sa.case((Job.status == jobs.SUBMITTING, jobs.SUBMITTED),
+                               else_=Job.status)
+    status = session.execute(
+        sa.update(Job).where(Job.id == job.id).values(**values).returning(Job.status)
+        .execution_options(synchronize_session=False)).scalar()
     session.commit()
-    return session.execute(sa.select(Job.status).where(Job.id == job.id)).scalar()
+    session.expire(job)  # later reads in this request see the row as it is now
+    return status
 
 
 def _fail_submission(session: Any, job_id: str, error_type: str, message: str,
@@ -206,15 +209,16 @@ def datapusher_plus_submit(context: Context, data_dict: DataDict) -> dict[str, A
     :returns: ``message``, ``job_id``, ``resource_id`` and ``status`` of the job
     :rtype: dictionary
     """
-    tk.check_access("datapusher_plus_submit", context, data_dict)
-    resource = tk.get_action("resource_show")(
-        {"ignore_auth": True}, {"id": data_dict["resource_id"]})
+    resource_obj = _authorized_resource("datapusher_plus_submit", context, data_dict)
+    resource = _dictize(resource_obj)
     _check_package(resource, data_dict.get("package_id"))
     fmt = _check_submittable(resource)
 
     session = model.Session
-    user = model.User.get(context.get("user") or "") if context.get("user") else None
-    job = _start_job(session, resource, fmt, data_dict["force"], user.id if user else None)
+    user = context.get("auth_user_obj") or (
+        model.User.get(context["user"]) if context.get("user") else None)
+    job = _start_job(session, resource, fmt, data_dict["force"], user.id if user else None,
+                     resource_obj.package.owner_org if resource_obj.package else None)
     job_id = job.id
     try:
         answer = service.submit_job(job_id, _payload(job_id, resource, data_dict["force"]))
@@ -238,13 +242,34 @@ def datapusher_plus_submit(context: Context, data_dict: DataDict) -> dict[str, A
     }
 
 
-def _resource_dict(resource_id: str) -> dict[str, Any]:
-    """The resource alone (its URL as resource_show gives it), without the
-    cost of dictizing its whole dataset: status polls come often."""
+def _resource_obj(resource_id: str) -> model.Resource:
+    """An active resource of a dataset that is not deleted, or ObjectNotFound."""
     resource = model.Resource.get(resource_id)
     if resource is None or resource.state != "active" or (
             resource.package is not None and resource.package.state == "deleted"):
         raise tk.ObjectNotFound(tk._("Resource was not found."))
+    return resource
+
+
+def _authorized_resource(action: str, context: Context, data_dict: DataDict) -> model.Resource:
+    """``check_access`` for an action on a resource, then the resource (active,
+    of a dataset that is not deleted).
+
+    The resource and its dataset are read once and held: CKAN's resource and
+    dataset auth functions take them from the context, and the session's
+    identity map keeps only what is referenced.
+    """
+    resource = model.Session.get(model.Resource, data_dict["resource_id"],
+                                 options=[sa.orm.joinedload(model.Resource.package)])
+    if resource is not None:  # (a reused context may hold another resource)
+        context["resource"] = resource
+        if resource.package is not None:
+            context["package"] = resource.package
+    tk.check_access(action, context, data_dict)
+    return _resource_obj(data_dict["resource_id"])
+
+
+def _dictize(resource: model.Resource) -> dict[str, Any]:
     return model_dictize.resource_dictize(resource, {"model": model, "session": model.Session})
 
 
@@ -271,8 +296,7 @@ def datapusher_plus_status(context: Context, data_dict: DataDict) -> dict[str, A
         ``datastore_active``
     :rtype: dictionary
     """
-    tk.check_access("datapusher_plus_status", context, data_dict)
-    resource = _resource_dict(data_dict["resource_id"])
+    resource = _dictize(_authorized_resource("datapusher_plus_status", context, data_dict))
     job = model.Session.execute(Job.latest_for_resource(resource["id"])).scalars().first()
     result: dict[str, Any] = {
         "resource_id": resource["id"],
@@ -425,12 +449,11 @@ def datapusher_plus_job_history(context: Context, data_dict: DataDict) -> list[d
         ``error_type`` and ``submitted_by`` (``{name, display_name}`` or null)
     :rtype: list of dictionaries
     """
-    tk.check_access("datapusher_plus_job_history", context, data_dict)
-    resource = _resource_dict(data_dict["resource_id"])
+    resource = _authorized_resource("datapusher_plus_job_history", context, data_dict)
     rows = model.Session.execute(
         sa.select(Job, model.User.name, model.User.fullname)
         .outerjoin(model.User, model.User.id == Job.user_id)
-        .where(Job.resource_id == resource["id"])
+        .where(Job.resource_id == resource.id)
         .order_by(Job.submitted_at.desc())
         .limit(min(data_dict["limit"], HISTORY_LIMIT))
         .execution_options(populate_existing=True)).all()
@@ -453,7 +476,8 @@ def _stuck_before() -> datetime.datetime:
 def _dashboard_filters(data_dict: DataDict) -> dict[str, Any]:
     keys = ("status", "organization", "format", "date_from", "date_to", "q", "latest_only",
             "sort", "order")
-    return {key: data_dict.get(key) for key in keys if data_dict.get(key) not in (None, "")}
+    return {key: data_dict.get(key) for key in keys
+            if data_dict.get(key) not in (None, "", False)}
 
 
 @tk.side_effect_free
@@ -492,11 +516,15 @@ def datapusher_plus_job_list(context: Context, data_dict: DataDict) -> dict[str,
     """
     tk.check_access("datapusher_plus_job_list", context, data_dict)
     stuck_before = _stuck_before()
-    rows_stmt, count_stmt = jobs.listing(_dashboard_filters(data_dict), stuck_before)
+    filters = _dashboard_filters(data_dict)
+    rows_stmt, count_stmt = jobs.listing(filters, stuck_before)
     limit = min(data_dict["limit"], HISTORY_LIMIT)
     page = data_dict["page"]
     session = model.Session
-    count = session.execute(count_stmt).scalar() or 0
+    if set(filters) <= {"sort", "order"}:  # every job: the trigger-kept counts
+        count = sum(job_counts.totals(session).values())
+    else:
+        count = session.execute(count_stmt).scalar() or 0
     results = []
     for job, res_name, pkg_name, pkg_title, org_name, org_title, user_name in session.execute(
             rows_stmt.offset((page - 1) * limit).limit(limit)):
@@ -515,47 +543,51 @@ def datapusher_plus_stats(context: Context, data_dict: DataDict) -> dict[str, An
 
     :returns: ``counts`` by status (with ``pending`` = submitting + submitted
         and ``stuck``), ``success_rate_24h`` and ``success_rate_7d`` (complete /
-        finished, or null), ``median_duration`` and ``p95_duration`` (seconds,
-        completed jobs of the last 7 days), ``per_day`` (30 days of
-        ``{day, status: count}``) and ``total``
+        (complete + error) of the jobs submitted in the last 24 hours and 7
+        days, to the hour, or null), ``median_duration`` and ``p95_duration``
+        (seconds, the latest 1,000 jobs completed in the last 7 days),
+        ``per_day`` (30 days of ``{day, status: count}``, by day of
+        submission) and ``total``
     :rtype: dictionary
     """
     tk.check_access("datapusher_plus_stats", context, data_dict)
+    session = model.Session
     now = _now()
-    day, week = now - datetime.timedelta(days=1), now - datetime.timedelta(days=7)
-    count = sa.func.count(Job.id)
-    finished = {"24h": Job.finished_at >= day, "7d": Job.finished_at >= week}
-    columns: dict[Any, Any] = {"total": count}
-    columns.update({status: count.filter(Job.status == status) for status in jobs.STATUSES})
-    columns["stuck"] = count.filter(Job.status.in_(jobs.ACTIVE), Job.submitted_at < _stuck_before())
-    for key, when in finished.items():
-        for status in (jobs.COMPLETE, jobs.ERROR):
-            columns[(key, status)] = count.filter(when, Job.status == status)
-    row = dict(zip(columns, model.Session.execute(sa.select(*columns.values())).one()))
-    total, stuck = row["total"], row["stuck"]
-    by_status = {status: row[status] for status in jobs.STATUSES}
-    rates = {}
-    for key in finished:
-        complete, failed = row[(key, jobs.COMPLETE)], row[(key, jobs.ERROR)]
-        rates[key] = round(complete / (complete + failed), 4) if complete + failed else None
-    seconds = sa.func.extract("epoch", Job.finished_at - Job.submitted_at)
-    median, p95 = model.Session.execute(sa.select(
-        sa.func.percentile_cont(0.5).within_group(seconds),
-        sa.func.percentile_cont(0.95).within_group(seconds),
-    ).where(Job.status == jobs.COMPLETE, Job.finished_at >= week)).one()
+    # The counts come from the trigger-kept table (model/counts.py): a few
+    # thousand rows at most, whatever the number of jobs.
+    if job_counts.compact(session, now):
+        session.commit()
+    by_status = dict.fromkeys(jobs.STATUSES, 0)
+    by_status.update({status: n for status, n in job_counts.totals(session).items()
+                      if status in by_status})
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    windows = {"24h": hour - datetime.timedelta(hours=23),
+               "7d": hour - datetime.timedelta(hours=7 * 24 - 1)}
     start = (now - datetime.timedelta(days=29)).date()
-    day_col = sa.func.date_trunc("day", Job.submitted_at)
     per_day: dict[str, dict[str, int]] = {
         (start + datetime.timedelta(days=i)).isoformat(): {} for i in range(30)}
-    for when, status, n in model.Session.execute(
-            sa.select(day_col, Job.status, count)
-            .where(Job.submitted_at >= datetime.datetime.combine(start, datetime.time()))
-            .group_by(day_col, Job.status)):
-        per_day.setdefault(when.date().isoformat(), {})[status] = n
+    for when, status, n in job_counts.per_day(session, datetime.datetime.combine(
+            start, datetime.time())):
+        per_day.setdefault(when.isoformat(), {})[status] = n
+    rates = {}
+    for key, since in windows.items():
+        figures = job_counts.since(session, since)
+        complete, failed = figures.get(jobs.COMPLETE, 0), figures.get(jobs.ERROR, 0)
+        rates[key] = round(complete / (complete + failed), 4) if complete + failed else None
+    stuck = session.execute(sa.select(sa.func.count(Job.id)).where(
+        Job.status.in_(jobs.ACTIVE), Job.submitted_at < _stuck_before())).scalar()
+    latest = (sa.select(sa.func.extract("epoch", Job.finished_at - Job.submitted_at)
+                        .label("seconds"))
+              .where(Job.status == jobs.COMPLETE,
+                     Job.finished_at >= now - datetime.timedelta(days=7))
+              .order_by(Job.finished_at.desc()).limit(DURATION_SAMPLE).subquery())
+    median, p95 = session.execute(sa.select(
+        sa.func.percentile_cont(0.5).within_group(latest.c.seconds),
+        sa.func.percentile_cont(0.95).within_group(latest.c.seconds))).one()
     counts = dict(by_status, stuck=stuck,
                   pending=by_status[jobs.SUBMITTING] + by_status[jobs.SUBMITTED])
     return {
-        "total": total, "counts": counts,
+        "total": sum(by_status.values()), "counts": counts,
         "success_rate_24h": rates["24h"], "success_rate_7d": rates["7d"],
         "median_duration": round(median, 3) if median is not None else None,
         "p95_duration": round(p95, 3) if p95 is not None else None,
