@@ -133,14 +133,16 @@ class Bench:
         self._processes.append(process)
         return process
 
-    def gunicorn(self, ini: Path, workers: int = 4) -> str:
-        """CKAN served by gunicorn (``workers`` processes); returns its URL."""
+    def gunicorn(self, name: str, overrides: dict[str, str], workers: int = 4) -> str:
+        """CKAN served by gunicorn (``workers`` processes) with test.ini and
+        ``overrides`` (``ckan.site_url`` is its own URL); returns that URL."""
         ckan_port = port()
+        site = "http://127.0.0.1:{}".format(ckan_port)
+        ini = self.write_ini(name, dict(overrides, **{"ckan.site_url": site}))
         self.popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
                     "127.0.0.1:{}".format(ckan_port), "--timeout", "120",
                     "ckanext.datapusherplusapi.tests.wsgi_app:application"],
                    env=dict(os.environ, CKAN_INI=str(ini)), cwd=str(self.work))
-        site = "http://127.0.0.1:{}".format(ckan_port)
         wait(site + "/api/3/action/status_show")
         return site
 

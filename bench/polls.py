@@ -69,7 +69,7 @@ def run(bench: Bench, polls: int = POLLS) -> Section:
     ours, core = dataset["resources"][0]["id"], dataset["resources"][1]["id"]
 
     # CKAN with both clients (ours and core's datapusher plugin), on gunicorn.
-    ini = bench.write_ini("polls.ini", {
+    site = bench.gunicorn("polls.ini", {
         "ckan.plugins": "datapusherplusapi datastore datapusherplusapi_nosolr datapusher",
         "ckanext.datapusher_plus.url": service_url,
         "ckanext.datapusher_plus.api_token": robot_token,
@@ -77,7 +77,6 @@ def run(bench: Bench, polls: int = POLLS) -> Section:
         "ckan.datapusher.api_token": robot_token,
         "ckan.datapusher.formats": "csv",
     })
-    site = bench.gunicorn(ini)
     auth = {"Authorization": editor_token}
     assert requests.post(site + "/api/3/action/datapusher_plus_submit",
                          json={"resource_id": ours}, headers=auth, timeout=60).ok
@@ -91,6 +90,8 @@ def run(bench: Bench, polls: int = POLLS) -> Section:
         if mine == "complete" and theirs == "complete":
             break
         time.sleep(0.3)
+    else:
+        raise SystemExit("the service did not complete both jobs: {} / {}".format(mine, theirs))
 
     fragment_url = "{}/dataset/bench-polls-data/datapusher-plus/{}?part=status".format(
         site, ours)

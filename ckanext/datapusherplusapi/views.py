@@ -104,7 +104,7 @@ def _call(action: str, data: dict[str, Any]) -> Response:
     refused = _check_csrf()
     if refused is not None:
         return refused
-    context = {"user": _user_name()}
+    context = _context()
     try:
         result = tk.get_action(action)(context, data)
     except SubmitError as e:
@@ -154,7 +154,7 @@ def _tab_data(package_id: str, resource_id: str, page: bool = True,
     A fragment (``page=False``) needs no dataset: its links use the URL's own
     dataset reference, which spares every poll a whole ``package_show``; the
     status and badge parts (``latest_only``) need only the latest attempt."""
-    context = {"user": _user_name()}
+    context = _context()
     # The history is for who may push: its authorization is the tab's own.
     history = tk.get_action("datapusher_plus_job_history")(dict(context), dict(
         {"resource_id": resource_id}, **({"limit": 1} if latest_only else {})))
@@ -202,7 +202,7 @@ def _submit_from_page(resource_id: str) -> Optional[str]:
     force = request.form.get("force") in ("true", "1", "on")
     try:
         tk.get_action("datapusher_plus_submit")(
-            {"user": _user_name()}, {"resource_id": resource_id, "force": force})
+            _context(), {"resource_id": resource_id, "force": force})
     except SubmitError as e:
         return e.message
     except tk.ValidationError as e:
@@ -220,7 +220,7 @@ def resource_tab(id: str, resource_id: str) -> Any:
     try:
         if request.method == "POST":
             # Who may not push gets 403/404 before anything else, then CSRF.
-            tk.check_access("datapusher_plus_submit", {"user": _user_name()},
+            tk.check_access("datapusher_plus_submit", _context(),
                             {"resource_id": resource_id})
             refused = _page_csrf()
             if refused is not None:
@@ -268,14 +268,19 @@ CSV_FIELDS = ("job_id", "resource_id", "resource_name", "dataset_name", "organiz
 @admin.before_request
 def _sysadmins_only() -> Any:
     try:
-        tk.check_access("datapusher_plus_job_list", {"user": _user_name()}, {})
+        tk.check_access("datapusher_plus_job_list", _context(), {})
     except tk.NotAuthorized:
         return tk.abort(403, tk._("Need to be system administrator to administer"))
     return _page_csrf()
 
 
-def _user_name() -> str:
-    return tk.current_user.name if tk.current_user.is_authenticated else ""
+def _context() -> dict[str, Any]:
+    """An action context for this request's user, as CKAN's API view makes
+    it: with the user object already loaded, which spares a query."""
+    if tk.current_user.is_authenticated:
+        user = tk.current_user._get_current_object()  # the model.User, not the proxy
+        return {"user": user.name, "auth_user_obj": user}
+    return {"user": ""}
 
 
 def _filters(source: Any) -> dict[str, Any]:
@@ -283,7 +288,7 @@ def _filters(source: Any) -> dict[str, Any]:
 
 
 def _dashboard_data(filters: dict[str, Any]) -> dict[str, Any]:
-    context = {"user": _user_name()}
+    context = _context()
     try:
         listing = tk.get_action("datapusher_plus_job_list")(dict(context), dict(filters))
         bad_filter = None
@@ -312,7 +317,7 @@ def dashboard() -> Any:
     if _is_htmx() and request.args.get("part") == "live":
         data = _dashboard_data(filters)
         return _render_live(data)
-    tk.get_action("datapusher_plus_job_refresh")({"user": _user_name()}, {})
+    tk.get_action("datapusher_plus_job_refresh")(_context(), {})
     return tk.render("datapusherplusapi/dashboard.html", extra_vars=_dashboard_data(filters))
 
 
@@ -336,7 +341,7 @@ def _after_post(message: str, error: bool = False) -> Any:
 
 def _run(action: str, data: dict[str, Any], done: str) -> Any:
     try:
-        tk.get_action(action)({"user": _user_name()}, data)
+        tk.get_action(action)(_context(), data)
     except SubmitError as e:
         return _after_post(e.message, error=True)
     except tk.ValidationError as e:
@@ -379,7 +384,7 @@ def export() -> Response:
     """The filtered jobs as CSV (every page)."""
     filters = _filters(request.args)
     filters.pop("page", None)
-    context = {"user": _user_name()}
+    context = _context()
     tk.get_action("datapusher_plus_job_list")(dict(context), dict(filters, limit=1))
 
     def rows() -> Any:

@@ -37,6 +37,26 @@ def test_status_follows_resource_show():
     assert helpers.call_auth("datapusher_plus_status", _context(member), resource_id=private)
 
 
+def test_status_of_a_public_resource_still_asks_a_plugin_that_replaced_resource_show(
+        monkeypatch):
+    """The status action's shortcut for public resources (no membership
+    lookup) is taken only under CKAN's own read rules."""
+    from ckan import authz
+    org = factories.Organization()
+    public = make_resource(org)["id"]
+    user = factories.User()
+    context = dict(_context(user), ignore_auth=False)  # (call_action ignores auth)
+    assert helpers.call_action("datapusher_plus_status", dict(context), resource_id=public)
+    authz._AuthFunctions.keys()  # built
+
+    def nobody(context, data_dict):
+        return {"success": False, "msg": "a plugin's own rule"}
+
+    monkeypatch.setitem(authz._AuthFunctions._functions, "resource_show", nobody)
+    with pytest.raises(tk.NotAuthorized):
+        helpers.call_action("datapusher_plus_status", dict(context), resource_id=public)
+
+
 def test_hook_only_for_the_service_user(service_user):
     assert helpers.call_auth("datapusher_plus_hook", _context(service_user))
     for user in (factories.Sysadmin(), factories.User(), None):
