@@ -88,7 +88,8 @@ def run_bulk_task(task_id: str) -> None:
         for resource_id in resource_ids:
             try:
                 tk.get_action("datapusher_plus_submit")(
-                    {"user": user.name if user else "", "ignore_auth": user is None},
+                    {"user": user.name if user else "", "auth_user_obj": user,
+                     "ignore_auth": user is None},
                     {"resource_id": resource_id})
                 counts["submitted"] += 1
             except JobAlreadyActive:
