@@ -76,7 +76,7 @@ setup(
         "ckanext": [
             ("**.py", "python", None),
             ("**.js", "javascript", None),
-            ("**/templates/**.html", "ckan", None),
+            ("**/templates/**.html", "ckan.lib.extract.extract_ckan", None),
         ],
     },
 )

@@ -10,7 +10,7 @@ from babel.messages.extract import extract_from_dir
 PKG = Path(__file__).resolve().parents[1]
 DOMAIN = "ckanext-datapusherplusapi"
 METHODS = [("**/tests/**", "ignore"), ("**.py", "python"),
-           ("**/templates/**.html", "ckan"), ("**.js", "javascript")]
+           ("**/templates/**.html", "ckan.lib.extract.extract_ckan"), ("**.js", "javascript")]
 
 
 def _key(value):
