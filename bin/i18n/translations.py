@@ -169,6 +169,18 @@ FR = {
         "Le service DataPusher+ a perdu cette tâche (il a peut-être redémarré). Soumettez à nouveau "
         "le fichier.",
     "Resource was not found.": "La ressource est introuvable.",
+    # ckan datapusherplusapi (the CLI)
+    "Name resources, --dataset, --organization or --all":
+        "Indiquez des ressources, --dataset, --organization ou --all",
+    "{submitted} submitted, {skipped} skipped (a job is already active), {failed} failed":
+        "{submitted} soumise(s), {skipped} ignorée(s) (une tâche est déjà active), "
+        "{failed} en échec",
+    "{count} resource(s) would be submitted": "{count} ressource(s) seraient soumises",
+    "Submitting": "Soumission",
+    "Retrying": "Nouvel essai",
+    "Not found": "Introuvable",
+    "{count} job row(s) would be deleted": "{count} ligne(s) de tâche seraient supprimées",
+    "{count} job row(s) deleted": "{count} ligne(s) de tâche supprimée(s)",
 }
 
 AR = {
@@ -326,6 +338,17 @@ AR = {
     "The DataPusher+ service lost this job (it may have been restarted). Submit the file again.":
         "فقدت خدمة DataPusher+ هذه المهمة (ربما أُعيد تشغيلها). أرسل الملف مرة أخرى.",
     "Resource was not found.": "لم يتم العثور على المورد.",
+    # ckan datapusherplusapi (the CLI)
+    "Name resources, --dataset, --organization or --all":
+        "حدّد موارد أو --dataset أو --organization أو --all",
+    "{submitted} submitted, {skipped} skipped (a job is already active), {failed} failed":
+        "أُرسل {submitted}، وتُخطّي {skipped} (توجد مهمة نشطة)، وفشل {failed}",
+    "{count} resource(s) would be submitted": "سيُرسل {count} من الموارد",
+    "Submitting": "جارٍ الإرسال",
+    "Retrying": "إعادة المحاولة",
+    "Not found": "غير موجود",
+    "{count} job row(s) would be deleted": "سيُحذف {count} من سجلات المهام",
+    "{count} job row(s) deleted": "حُذف {count} من سجلات المهام",
 }
 
 CATALOGUES = {"fr": FR, "ar": AR}

@@ -18,6 +18,7 @@ MAX_FILE_SIZE = "ckanext.datapusher_plus.max_file_size"
 FORMATS = "ckanext.datapusher_plus.formats"
 CALLBACK_URL_BASE = "ckanext.datapusher_plus.callback_url_base"
 DEBUG = "ckanext.datapusher_plus.debug"
+AUTO_SUBMIT = "ckanext.datapusher_plus.auto_submit"
 POLL_INTERVAL = "ckanext.datapusher_plus.poll_interval"
 STUCK_AFTER = "ckanext.datapusher_plus.stuck_after"
 
@@ -83,3 +84,8 @@ def poll_interval() -> int:
 def stuck_after() -> int:
     """Minutes after which an active job is shown as stuck."""
     return tk.config[STUCK_AFTER]
+
+
+def auto_submit() -> bool:
+    """Whether new resources and new files are submitted by themselves."""
+    return tk.config[AUTO_SUBMIT]

@@ -127,3 +127,73 @@ def refresh_stuck_jobs(limit: int = 200) -> int:
     for job in stuck:
         _refresh_from_service(job)
     return len(stuck)
+
+
+# ------------------------------------------------------------ auto-submit ---
+AUTO_SUBMIT_WAIT = 30.0  # seconds a job waits for the change it was queued for
+
+
+def _acting_user() -> Any:
+    """The logged-in user of this request, if any (who saved the resource)."""
+    try:
+        return tk.current_user.name if tk.current_user.is_authenticated else None
+    except (AttributeError, RuntimeError):  # no request: a CLI, a worker
+        return None
+
+
+def queue_auto_submit(resource: dict[str, Any], expected_url: Any = None,
+                      user: Any = None) -> bool:
+    """Queue ``auto_submit`` when auto-submit is on and the resource's format
+    (as the submit path reads it) is one of ``formats``; True when queued.
+    Never raises: a save must not fail for it."""
+    if not config.auto_submit():
+        return False
+    from ckanext.datapusherplusapi.helpers import datapusherplusapi_resource_format
+    if datapusherplusapi_resource_format(resource) not in config.formats():
+        return False
+    resource_id = resource["id"]
+    try:
+        tk.enqueue_job(auto_submit, [resource_id],
+                       {"expected_url": expected_url, "user": user or _acting_user(),
+                        "force": expected_url is not None},
+                       title="DataPusher+ auto-submit {}".format(resource_id))
+    except Exception:  # Redis down: the resource is saved, the push can be done by hand
+        log.exception("DataPusher+: could not queue the auto-submission of %s", resource_id)
+        return False
+    return True
+
+
+def auto_submit(resource_id: str, expected_url: Any = None, user: Any = None,
+                force: bool = False) -> str:
+    """Submit a created or changed resource (background job); returns what
+    happened: ``submitted``, ``skipped`` (a job is active, or the resource
+    changed again or is gone) or ``failed`` (the job row says why)."""
+    deadline = time.monotonic() + AUTO_SUBMIT_WAIT
+    while True:  # the change this job was queued for may not be committed yet
+        model.Session.remove()
+        resource = model.Session.get(model.Resource, resource_id)
+        if resource is None or resource.state != "active":
+            log.info("DataPusher+ auto-submit: resource %s is gone", resource_id)
+            return "skipped"
+        if expected_url is None or resource.url == expected_url:
+            break
+        if time.monotonic() > deadline:
+            log.info("DataPusher+ auto-submit: resource %s changed again; its own job submits it",
+                     resource_id)
+            return "skipped"
+        time.sleep(0.5)
+    saver = model.User.get(user) if user else None
+    if saver is not None and saver.state == "active":
+        name = saver.name
+    else:  # saved by the site, a script without a user, or a user since removed
+        name = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    try:
+        tk.get_action("datapusher_plus_submit")(
+            {"user": name}, {"resource_id": resource_id, "force": force})
+    except JobAlreadyActive:
+        log.info("DataPusher+ auto-submit: resource %s already has an active job", resource_id)
+        return "skipped"
+    except (SubmitError, tk.ValidationError, tk.ObjectNotFound, tk.NotAuthorized) as e:
+        log.warning("DataPusher+ auto-submit of resource %s failed: %s", resource_id, e)
+        return "failed"
+    return "submitted"

@@ -595,6 +595,35 @@ def datapusher_plus_stats(context: Context, data_dict: DataDict) -> dict[str, An
     }
 
 
+@validate(schema.job_purge)
+def datapusher_plus_job_purge(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Delete old job rows (sysadmins): finished jobs (complete, error,
+    cancelled) submitted more than ``older_than`` days ago. Each resource's
+    latest job is kept, so its status and its last push stay known.
+
+    :param older_than: age in days (0: every finished job but the latest ones)
+    :type older_than: int
+    :param dry_run: only count them (default false)
+    :type dry_run: bool
+
+    :returns: ``deleted`` (or, with ``dry_run``, ``would_delete``): a number
+    :rtype: dictionary
+    """
+    tk.check_access("datapusher_plus_job_purge", context, data_dict)
+    before = _now() - datetime.timedelta(days=data_dict["older_than"])
+    old = (Job.status.in_(jobs.TERMINAL), Job.submitted_at < before, Job.is_latest.is_(False))
+    session = model.Session
+    if data_dict["dry_run"]:
+        count = session.execute(sa.select(sa.func.count(Job.id)).where(*old)).scalar()
+        return {"would_delete": count}
+    deleted = session.execute(sa.delete(Job).where(*old)
+                              .execution_options(synchronize_session=False)).rowcount
+    session.commit()
+    log.info("DataPusher+: purged %s job rows older than %s days", deleted,
+             data_dict["older_than"])
+    return {"deleted": deleted}
+
+
 def _job_or_404(job_id: str) -> Job:
     job = model.Session.get(Job, job_id)
     if job is None:

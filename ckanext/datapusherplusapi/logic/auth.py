@@ -112,3 +112,8 @@ def datapusher_plus_service_status(context: Context, data_dict: DataDict) -> Aut
 def datapusher_plus_job_refresh(context: Context, data_dict: DataDict) -> AuthResult:
     """Sysadmins only (the dashboard)."""
     return _sysadmins_only(context, data_dict)
+
+
+def datapusher_plus_job_purge(context: Context, data_dict: DataDict) -> AuthResult:
+    """Sysadmins only (the dashboard, the ckan CLI)."""
+    return _sysadmins_only(context, data_dict)

@@ -86,3 +86,12 @@ def bulk_submit(not_empty: Validator, ignore_missing: Validator, unicode_safe: V
         "date_from": [ignore_missing, isodate],
         "date_to": [ignore_missing, isodate],
     }
+
+
+@validator_args
+def job_purge(not_empty: Validator, natural_number_validator: Validator,
+              boolean_validator: Validator, default: Validator) -> Schema:
+    return {
+        "older_than": [not_empty, natural_number_validator],
+        "dry_run": [default(False), boolean_validator],
+    }

@@ -81,7 +81,8 @@ class TestAccess:
         for action in ("datapusher_plus_job_list", "datapusher_plus_stats",
                        "datapusher_plus_job_retry", "datapusher_plus_job_cancel",
                        "datapusher_plus_bulk_submit", "datapusher_plus_service_status",
-                       "datapusher_plus_task_list", "datapusher_plus_job_refresh"):
+                       "datapusher_plus_task_list", "datapusher_plus_job_refresh",
+                       "datapusher_plus_job_purge"):
             with pytest.raises(tk.NotAuthorized):
                 helpers.call_auth(action, {"user": user["name"], "model": model})
             assert helpers.call_auth(action, {"user": admin["name"], "model": model})

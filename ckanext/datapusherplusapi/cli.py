@@ -1,0 +1,180 @@
+"""``ckan datapusherplusapi ...``: push resources and look after jobs from a shell.
+
+Every command calls this extension's (or CKAN's) actions as the site user.
+Exit codes: 0 done (skipped resources included), 1 something failed or was
+not found, 2 wrong usage.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Optional
+
+import click
+
+import ckan.plugins.toolkit as tk
+
+__all__ = ["datapusherplusapi"]
+
+PAGE = 1000  # datasets or jobs per page when listing through the actions
+
+
+def _context() -> dict[str, Any]:
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
+    return {"user": site_user["name"]}
+
+
+def _datasets(fq: Optional[str] = None) -> Iterable[dict[str, Any]]:
+    """Datasets of a search (all without ``fq``), every page, private ones included."""
+    start = 0
+    while True:
+        query = {"q": "*:*", "rows": PAGE, "start": start, "include_private": True,
+                 "sort": "name asc"}
+        if fq:
+            query["fq"] = fq
+        found = tk.get_action("package_search")(_context(), query)
+        yield from found["results"]
+        start += PAGE
+        if start >= found["count"] or not found["results"]:
+            return
+
+
+def _submittable(resources: Iterable[dict[str, Any]], formats: list[str]) -> list[dict[str, Any]]:
+    from ckanext.datapusherplusapi.helpers import datapusherplusapi_resource_format
+    return [r for r in resources if datapusherplusapi_resource_format(r) in formats]
+
+
+def _submit_all(resources: list[dict[str, Any]], force: bool, label: str) -> int:
+    """Submit each resource with a progress bar; the exit code."""
+    from ckanext.datapusherplusapi.logic.errors import JobAlreadyActive, SubmitError
+    submit = tk.get_action("datapusher_plus_submit")
+    counts = {"submitted": 0, "skipped": 0, "failed": 0}
+    failures = []
+    with click.progressbar(resources, label=label, show_pos=True) as bar:
+        for resource in bar:
+            try:
+                submit(_context(), {"resource_id": resource["id"], "force": force})
+                counts["submitted"] += 1
+            except JobAlreadyActive:
+                counts["skipped"] += 1
+            except SubmitError as e:
+                counts["failed"] += 1
+                failures.append((resource["id"], e.message))
+            except (tk.ValidationError, tk.ObjectNotFound, tk.NotAuthorized) as e:
+                counts["failed"] += 1
+                failures.append((resource["id"], str(getattr(e, "error_dict", None) or e)))
+    for resource_id, message in failures:
+        click.secho("{}: {}".format(resource_id, message), fg="red", err=True)
+    click.echo(tk._("{submitted} submitted, {skipped} skipped (a job is already active), "
+                    "{failed} failed").format(**counts))
+    return 1 if counts["failed"] else 0
+
+
+def _show(resources: list[dict[str, Any]]) -> None:
+    for resource in resources:
+        click.echo("{}\t{}\t{}".format(resource["id"], resource.get("format") or "",
+                                       resource.get("url") or ""))
+    click.echo(tk._("{count} resource(s) would be submitted").format(count=len(resources)))
+
+
+@click.group(short_help="DataPusher+: push resources to the DataStore, look after jobs")
+def datapusherplusapi() -> None:
+    """Push resources into the DataStore through the DataPusher+ service."""
+
+
+@datapusherplusapi.command()
+@click.argument("resource_ids", nargs=-1)
+@click.option("-d", "--dataset", "datasets", multiple=True, help="every resource of a dataset")
+@click.option("-o", "--organization", "organizations", multiple=True,
+              help="every resource of an organization's datasets")
+@click.option("--all", "everything", is_flag=True, help="every resource of the portal")
+@click.option("-f", "--format", "formats", multiple=True,
+              help="only these formats (default: ckanext.datapusher_plus.formats)")
+@click.option("--force", is_flag=True, help="submit even if a job is active (it is cancelled)")
+@click.option("--dry-run", is_flag=True, help="list what would be submitted, submit nothing")
+def submit(resource_ids: tuple[str, ...], datasets: tuple[str, ...],
+           organizations: tuple[str, ...], everything: bool, formats: tuple[str, ...],
+           force: bool, dry_run: bool) -> None:
+    """Submit resources (ids), datasets, organizations or the whole portal."""
+    from ckanext.datapusherplusapi import config
+    if not (resource_ids or datasets or organizations or everything):
+        raise click.UsageError(tk._("Name resources, --dataset, --organization or --all"))
+    wanted = [f.upper() for f in formats] or config.formats()
+    resources: dict[str, dict[str, Any]] = {}
+    try:
+        for resource_id in resource_ids:
+            resource = tk.get_action("resource_show")(_context(), {"id": resource_id})
+            resources[resource["id"]] = resource  # named: any format, the action decides
+        picked: list[dict[str, Any]] = []
+        for name in datasets:
+            picked += tk.get_action("package_show")(_context(), {"id": name})["resources"]
+        for name in organizations:
+            org = tk.get_action("organization_show")(_context(), {"id": name})
+            for dataset in _datasets("owner_org:{}".format(org["id"])):
+                picked += dataset["resources"]
+        if everything:
+            for dataset in _datasets():
+                picked += dataset["resources"]
+    except tk.ObjectNotFound as e:
+        raise click.ClickException(str(e) or tk._("Not found")) from e
+    for resource in _submittable(picked, wanted):
+        resources.setdefault(resource["id"], resource)
+    chosen = list(resources.values())
+    if dry_run:
+        _show(chosen)
+        return
+    raise SystemExit(_submit_all(chosen, force, tk._("Submitting")))
+
+
+@datapusherplusapi.command()
+@click.argument("resource_id")
+def status(resource_id: str) -> None:
+    """A resource's DataPusher+ status and its latest log lines."""
+    try:
+        result = tk.get_action("datapusher_plus_status")(_context(), {"resource_id": resource_id})
+    except tk.ObjectNotFound as e:
+        raise click.ClickException(str(e) or tk._("Resource not found")) from e
+    for key in ("resource_id", "status", "job_id", "submitted", "started", "finished",
+                "duration", "attempt", "error_type", "error", "datastore_active"):
+        if result.get(key) not in (None, ""):
+            click.echo("{}: {}".format(key, result[key]))
+    for line in result["logs"][-10:]:
+        click.echo("  {timestamp} {level} {message}".format(**line))
+
+
+@datapusherplusapi.command("retry-failed")
+@click.option("-o", "--organization", help="only this organization's resources")
+@click.option("-f", "--format", "fmt", help="only this format")
+@click.option("--dry-run", is_flag=True, help="list what would be submitted, submit nothing")
+def retry_failed(organization: Optional[str], fmt: Optional[str], dry_run: bool) -> None:
+    """Submit again every resource whose latest job failed."""
+    filters: dict[str, Any] = {"status": "error", "latest_only": True, "limit": PAGE}
+    if organization:
+        filters["organization"] = organization
+    if fmt:
+        filters["format"] = fmt
+    failed: list[dict[str, Any]] = []
+    page = 1
+    while True:
+        listing = tk.get_action("datapusher_plus_job_list")(_context(), dict(filters, page=page))
+        failed += [{"id": job["resource_id"], "format": job["resource_format"],
+                    "url": job.get("resource_url")} for job in listing["results"]]
+        if page * listing["limit"] >= listing["count"] or not listing["results"]:
+            break
+        page += 1
+    if dry_run:
+        _show(failed)
+        return
+    raise SystemExit(_submit_all(failed, False, tk._("Retrying")))
+
+
+@datapusherplusapi.command()
+@click.option("--older-than", "days", type=click.IntRange(min=0), required=True,
+              help="age in days of the finished jobs to delete")
+@click.option("--dry-run", is_flag=True, help="count them, delete nothing")
+def purge(days: int, dry_run: bool) -> None:
+    """Delete finished job rows older than DAYS (each resource's latest is kept)."""
+    result = tk.get_action("datapusher_plus_job_purge")(
+        _context(), {"older_than": days, "dry_run": dry_run})
+    if dry_run:
+        click.echo(tk._("{count} job row(s) would be deleted").format(count=result["would_delete"]))
+    else:
+        click.echo(tk._("{count} job row(s) deleted").format(count=result["deleted"]))

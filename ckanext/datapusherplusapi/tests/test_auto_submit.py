@@ -1,0 +1,112 @@
+"""ckanext.datapusher_plus.auto_submit: new resources and new files are pushed
+by a background job; metadata-only edits are not."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import ckan.plugins.toolkit as tk
+from ckan.tests import factories, helpers
+
+from ckanext.datapusherplusapi import config as dpp_config
+from ckanext.datapusherplusapi import jobs
+
+pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "service_user")
+
+
+@pytest.fixture
+def queued(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, list[Any], dict[str, Any]]]:
+    """What the save enqueues, held instead of sent to Redis (run by hand)."""
+    calls: list[tuple[Any, list[Any], dict[str, Any]]] = []
+    monkeypatch.setattr(tk, "enqueue_job", lambda fn, args=None, kwargs=None, **_: calls.append(
+        (fn, list(args or []), dict(kwargs or {}))))
+    return calls
+
+
+def _run(calls):
+    results = [fn(*args, **kwargs) for fn, args, kwargs in calls]
+    calls.clear()
+    return results
+
+
+def _status(resource_id):
+    return helpers.call_action("datapusher_plus_status", resource_id=resource_id)
+
+
+@pytest.mark.ckan_config(dpp_config.AUTO_SUBMIT, True)
+class TestOn:
+    def test_a_new_resource_is_pushed_by_a_background_job(self, queued, fake_service):
+        editor = factories.User()
+        org = factories.Organization(users=[{"name": editor["name"], "capacity": "editor"}])
+        dataset = factories.Dataset(owner_org=org["id"])
+        resource = helpers.call_action(
+            "resource_create", {"user": editor["name"], "ignore_auth": False},
+            package_id=dataset["id"], url="http://127.0.0.1:9/data.csv", format="CSV")
+        # The save itself did not call the service: the job is only queued.
+        assert fake_service.job_posts() == []
+        assert [fn for fn, _a, _k in queued] == [jobs.auto_submit]
+        assert _status(resource["id"])["status"] == "not_submitted"
+        assert _run(queued) == ["submitted"]
+        assert len(fake_service.job_posts()) == 1
+        assert _status(resource["id"])["status"] == "submitted"
+        history = helpers.call_action("datapusher_plus_job_history", resource_id=resource["id"])
+        assert history[0]["submitted_by"]["name"] == editor["name"]
+
+    def test_a_new_url_is_pushed_again_a_metadata_edit_is_not(self, queued, fake_service):
+        dataset = factories.Dataset(owner_org=factories.Organization()["id"])
+        resource = helpers.call_action("resource_create", package_id=dataset["id"],
+                                       url="http://127.0.0.1:9/v1.csv", format="CSV")
+        assert _run(queued) == ["submitted"]
+        first = _status(resource["id"])["job_id"]
+
+        helpers.call_action("resource_patch", id=resource["id"], description="Nouvelle description")
+        assert queued == []
+
+        helpers.call_action("resource_patch", id=resource["id"], url="http://127.0.0.1:9/v2.csv")
+        assert len(queued) == 1 and queued[0][2]["expected_url"] == "http://127.0.0.1:9/v2.csv"
+        # The first job was still active: the new file supersedes it.
+        assert _run(queued) == ["submitted"]
+        status = _status(resource["id"])
+        assert status["job_id"] != first and status["resource_url"].endswith("/v2.csv")
+        history = helpers.call_action("datapusher_plus_job_history", resource_id=resource["id"])
+        assert [job["status"] for job in history] == ["submitted", "cancelled"]
+        assert len(fake_service.job_posts()) == 2
+
+    def test_formats_outside_the_list_are_left_alone(self, queued, fake_service):
+        dataset = factories.Dataset(owner_org=factories.Organization()["id"])
+        helpers.call_action("resource_create", package_id=dataset["id"],
+                            url="http://127.0.0.1:9/report.pdf", format="PDF")
+        assert queued == []
+
+    def test_a_job_queued_before_the_change_is_committed_waits_for_it(self, monkeypatch,
+                                                                        queued, fake_service):
+        dataset = factories.Dataset(owner_org=factories.Organization()["id"])
+        resource = helpers.call_action("resource_create", package_id=dataset["id"],
+                                       url="http://127.0.0.1:9/v1.csv", format="CSV")
+        queued.clear()
+        monkeypatch.setattr(jobs, "AUTO_SUBMIT_WAIT", 1.0)
+        # Queued for a URL the resource never gets (a later change won): skipped.
+        assert jobs.auto_submit(resource["id"], expected_url="http://127.0.0.1:9/never.csv",
+                                force=True) == "skipped"
+        assert fake_service.job_posts() == []
+
+    def test_a_failed_push_is_recorded_not_raised(self, queued, fake_service):
+        from ckanext.datapusherplusapi.tests.fake_service import Answer
+        fake_service.script(Answer(status=500, body={"error": "boom"}))
+        dataset = factories.Dataset(owner_org=factories.Organization()["id"])
+        resource = helpers.call_action("resource_create", package_id=dataset["id"],
+                                       url="http://127.0.0.1:9/data.csv", format="CSV")
+        assert _run(queued) == ["failed"]
+        status = _status(resource["id"])
+        assert status["status"] == "error" and status["error"]
+
+
+def test_off_by_default(queued, fake_service):
+    assert tk.config[dpp_config.AUTO_SUBMIT] is False
+    dataset = factories.Dataset(owner_org=factories.Organization()["id"])
+    resource = helpers.call_action("resource_create", package_id=dataset["id"],
+                                   url="http://127.0.0.1:9/data.csv", format="CSV")
+    helpers.call_action("resource_patch", id=resource["id"], url="http://127.0.0.1:9/v2.csv")
+    assert queued == []
+    assert fake_service.job_posts() == []

@@ -1,0 +1,145 @@
+"""``ckan datapusherplusapi ...``, through CKAN's CLI fixture (and once as a
+real ``ckan`` command)."""
+from __future__ import annotations
+
+import datetime
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+import ckan.model as model
+from ckan.tests import factories, helpers
+
+from ckanext.datapusherplusapi.cli import datapusherplusapi
+from ckanext.datapusherplusapi.model.job import Job
+from ckanext.datapusherplusapi.tests.fake_service import Answer
+
+pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "service_user")
+REPO = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def run(cli, app):
+    def invoke(*args):
+        with app.flask_app.test_request_context():
+            return cli.invoke(datapusherplusapi, [str(a) for a in args])
+    return invoke
+
+
+@pytest.fixture
+def portal():
+    org = factories.Organization(name="ville")
+    first = factories.Dataset(name="budget", owner_org=org["id"], resources=[
+        {"url": "http://127.0.0.1:9/a.csv", "format": "CSV", "name": "a"},
+        {"url": "http://127.0.0.1:9/b.pdf", "format": "PDF", "name": "b"},
+        {"url": "http://127.0.0.1:9/c.tsv", "format": "TSV", "name": "c"}])
+    second = factories.Dataset(name="transport", owner_org=org["id"], private=True, resources=[
+        {"url": "http://127.0.0.1:9/d.csv", "format": "CSV", "name": "d"}])
+    elsewhere = factories.Dataset(name="ailleurs", owner_org=factories.Organization()["id"], resources=[
+        {"url": "http://127.0.0.1:9/e.csv", "format": "CSV", "name": "e"}])
+    ids = {r["name"]: r["id"] for d in (first, second, elsewhere) for r in d["resources"]}
+    return ids
+
+
+def _latest(resource_id):
+    return helpers.call_action("datapusher_plus_status", resource_id=resource_id)["status"]
+
+
+def test_submit_a_resource_a_dataset_an_organization_everything(run, portal, fake_service):
+    result = run("submit", portal["a"])
+    assert result.exit_code == 0, result.output
+    assert "1 submitted, 0 skipped" in result.output
+    assert _latest(portal["a"]) == "submitted"
+
+    result = run("submit", "--dataset", "budget", "--dry-run")
+    assert result.exit_code == 0
+    listed = {line.split("\t")[0] for line in result.output.splitlines() if "\t" in line}
+    assert listed == {portal["a"], portal["c"]}  # not the PDF
+    assert "2 resource(s) would be submitted" in result.output
+    assert len(fake_service.job_posts()) == 1
+
+    result = run("submit", "--organization", "ville")
+    assert result.exit_code == 0, result.output
+    # a is active already; c and the private dataset's d are new.
+    assert "2 submitted, 1 skipped" in result.output
+    assert _latest(portal["d"]) == "submitted" and _latest(portal["e"]) == "not_submitted"
+
+    result = run("submit", "--all", "--format", "csv", "--force")
+    assert result.exit_code == 0, result.output
+    assert "3 submitted, 0 skipped" in result.output
+    assert _latest(portal["e"]) == "submitted" and _latest(portal["b"]) == "not_submitted"
+
+
+def test_usage_not_found_and_failures_have_their_exit_codes(run, portal, fake_service):
+    assert run("submit").exit_code == 2
+    missing = run("submit", "--dataset", "nowhere")
+    assert missing.exit_code == 1 and "Error" in missing.output
+    assert run("status", str(uuid.uuid4())).exit_code == 1
+    fake_service.script(Answer(status=500, body={"error": "disk full"}))
+    failed = run("submit", portal["a"])
+    assert failed.exit_code == 1
+    assert "0 submitted, 0 skipped (a job is already active), 1 failed" in failed.output
+    assert portal["a"] in failed.output and "disk full" in failed.output
+    assert _latest(portal["a"]) == "error"  # recorded with its reason
+
+
+def test_status(run, portal, fake_service):
+    run("submit", portal["c"])
+    result = run("status", portal["c"])
+    assert result.exit_code == 0
+    assert "status: submitted" in result.output and "attempt: 1" in result.output
+
+
+def _seed(resource_id, status, days_ago, latest=False):
+    when = datetime.datetime.utcnow() - datetime.timedelta(days=days_ago)
+    model.Session.execute(sa.insert(Job), [dict(
+        id=str(uuid.uuid4()), resource_id=resource_id, status=status, submitted_at=when,
+        updated_at=when, finished_at=when, force=False, attempt=1, is_latest=latest,
+        resource_format="CSV", error="boom" if status == "error" else None)])
+    model.Session.commit()
+
+
+def test_retry_failed(run, portal, fake_service):
+    _seed(portal["a"], "error", 2, latest=True)
+    _seed(portal["e"], "complete", 3)
+    _seed(portal["e"], "error", 1, latest=True)
+    _seed(portal["c"], "error", 5)
+    _seed(portal["c"], "complete", 4, latest=True)  # failed once, then fine: not retried
+    dry = run("retry-failed", "--dry-run")
+    assert dry.exit_code == 0 and "2 resource(s) would be submitted" in dry.output
+    assert portal["c"] not in dry.output
+    result = run("retry-failed")
+    assert result.exit_code == 0, result.output
+    assert "2 submitted" in result.output
+    assert _latest(portal["a"]) == _latest(portal["e"]) == "submitted"
+
+
+def test_purge_keeps_each_resources_latest_job(run, portal):
+    for days in (40, 35, 31):
+        _seed(portal["a"], "complete", days)
+    _seed(portal["a"], "error", 33, latest=True)  # old, but the latest: kept
+    _seed(portal["e"], "complete", 10)
+    dry = run("purge", "--older-than", 30, "--dry-run")
+    assert dry.exit_code == 0 and "3 job row(s) would be deleted" in dry.output
+    result = run("purge", "--older-than", 30)
+    assert result.exit_code == 0 and "3 job row(s) deleted" in result.output
+    assert model.Session.execute(sa.select(sa.func.count(Job.id))).scalar() == 2
+    stats = helpers.call_action("datapusher_plus_stats")
+    assert stats["total"] == 2  # the trigger-kept counts followed the delete
+    assert run("purge").exit_code == 2  # --older-than is required
+
+
+def test_the_ckan_command(portal):
+    ckan = Path(sys.executable).parent / "ckan"
+    ini = REPO / "test.ini"
+    shown = subprocess.run([str(ckan), "-c", str(ini), "datapusherplusapi", "status", portal["a"]],
+                           capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    assert "status: not_submitted" in shown.stdout
+    usage = subprocess.run([str(ckan), "-c", str(ini), "datapusherplusapi", "submit"],
+                           capture_output=True, text=True, timeout=120)
+    assert usage.returncode == 2
