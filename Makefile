@@ -1,6 +1,6 @@
 # ckanext-datapusherplusapi — the README's commands.  Everything is in bin/dpp.sh;
 # settings come from the environment (see `make env`).
-.PHONY: help dev test test-prepare bench stop clean env i18n i18n-check
+.PHONY: help dev test test-matrix test-prepare bench stop clean env i18n i18n-check
 
 help:
 	@sed -n '2,14p' bin/dpp.sh
@@ -10,6 +10,10 @@ dev:           ## demo portal: CKAN + plugin + DataStore + DataPusher service + 
 
 test:          ## set up (idempotent) and run the whole test suite, end-to-end tests included
 	bin/dpp.sh test $(PYTEST_ARGS)
+
+test-matrix:   ## the whole suite on every tested CKAN version (what CI runs): 2.11.6, then 2.12.0
+	bin/dpp.sh test $(PYTEST_ARGS)
+	CKAN_VERSION=2.12.0 bin/dpp.sh test $(PYTEST_ARGS)
 
 test-prepare:  ## set up for tests without running them (then: pytest --ckan-ini=test.ini ...)
 	bin/dpp.sh test-prepare

@@ -33,6 +33,7 @@ setup(
     classifiers=[
         "Framework :: CKAN",
         "Framework :: CKAN :: 2.11",
+        "Framework :: CKAN :: 2.12",
         "License :: OSI Approved :: GNU Affero General Public License v3 or later (AGPLv3+)",
         "Programming Language :: Python :: 3",
     ],

@@ -18,7 +18,11 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export DPP_HOME="${DPP_HOME:-$REPO/.dev}"
-export CKAN_VERSION="${CKAN_VERSION:-2.11.6}"
+DEFAULT_CKAN_VERSION=2.11.6
+export CKAN_VERSION="${CKAN_VERSION:-$DEFAULT_CKAN_VERSION}"
+# The default version's test databases are ckan_dpp_test/datastore_dpp_test;
+# another version gets its own (each CKAN migrates its databases its own way).
+if [ "$CKAN_VERSION" = "$DEFAULT_CKAN_VERSION" ]; then TEST_SITE=test; else TEST_SITE="test_${CKAN_VERSION//./_}"; fi
 export DPP_PG_PORT="${DPP_PG_PORT:-54329}"
 export DPP_REDIS_PORT="${DPP_REDIS_PORT:-63799}"
 export DPP_CKAN_PORT="${DPP_CKAN_PORT:-5000}"
@@ -207,7 +211,7 @@ site_env() {
   mkdir -p "$CKAN_STORAGE_PATH"
 }
 
-test_env() { site_env test; export CKAN_REDIS_URL="redis://127.0.0.1:$DPP_REDIS_PORT/1"; }
+test_env() { site_env "$TEST_SITE"; export CKAN_REDIS_URL="redis://127.0.0.1:$DPP_REDIS_PORT/1"; }
 
 dev_env() {
   site_env dev
@@ -220,7 +224,7 @@ test_prepare() {
   install_python
   services_up
   test_env
-  databases_for "$REPO/test.ini" ckan_dpp_test datastore_dpp_test
+  databases_for "$REPO/test.ini" "ckan_dpp_$TEST_SITE" "datastore_dpp_$TEST_SITE"
   "$VENV/bin/ckan" -c "$REPO/test.ini" db init >/dev/null 2>&1 || "$VENV/bin/ckan" -c "$REPO/test.ini" db init
 }
 
