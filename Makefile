@@ -11,9 +11,10 @@ dev:           ## demo portal: CKAN + plugin + DataStore + DataPusher service + 
 test:          ## set up (idempotent) and run the whole test suite, end-to-end tests included
 	bin/dpp.sh test $(PYTEST_ARGS)
 
-test-matrix:   ## the whole suite on every tested CKAN version (what CI runs): 2.11.6, then 2.12.0
+test-matrix:   ## the whole suite on every tested CKAN version (what CI runs): 2.11.6, then 2.12.0, then 2.10.11
 	bin/dpp.sh test $(PYTEST_ARGS)
 	CKAN_VERSION=2.12.0 bin/dpp.sh test $(PYTEST_ARGS)
+	CKAN_VERSION=2.10.11 bin/dpp.sh test $(PYTEST_ARGS)
 
 test-prepare:  ## set up for tests without running them (then: pytest --ckan-ini=test.ini ...)
 	bin/dpp.sh test-prepare

@@ -32,6 +32,7 @@ setup(
     license="AGPL-3.0-or-later",
     classifiers=[
         "Framework :: CKAN",
+        "Framework :: CKAN :: 2.10",
         "Framework :: CKAN :: 2.11",
         "Framework :: CKAN :: 2.12",
         "License :: OSI Approved :: GNU Affero General Public License v3 or later (AGPLv3+)",

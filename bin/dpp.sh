@@ -75,6 +75,7 @@ install_debian() {
   command -v runuser >/dev/null || missing+=(util-linux)
   [ -x /usr/bin/chromium ] || missing+=(chromium)  # browser tests: Debian's, never a download
   command -v curl >/dev/null || missing+=(curl)
+  command -v npm >/dev/null || missing+=(npm)  # axe-core, from the npm registry
   if [ ${#missing[@]} -gt 0 ]; then
     log "apt-get install ${missing[*]}"
     as_root apt-get update -qq
@@ -103,7 +104,10 @@ install_python() {
     log "virtualenv for CKAN $CKAN_VERSION in $VENV"
     [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
     pipq "$VENV/bin/python" -U pip setuptools wheel
-    pipq "$VENV/bin/python" "ckan[requirements]==$CKAN_VERSION" -r "$REPO/bin/requirements-dev.txt"
+    pipq "$VENV/bin/python" "ckan[requirements]==$CKAN_VERSION"
+    # In a second step: CKAN 2.10 pins greenlet 2.0.2, Playwright needs greenlet 3
+    # (SQLAlchemy 1.4 runs on it); one resolution of both would refuse.
+    pipq "$VENV/bin/python" -r "$REPO/bin/requirements-dev.txt"
     pipq "$VENV/bin/python" --no-deps --no-build-isolation -e "$REPO"
     (cd / && "$VENV/bin/python" -c "import ckan, ckanext.datapusherplusapi.plugin") \
       || die "CKAN virtualenv is broken"
@@ -117,6 +121,20 @@ install_python() {
     (cd / && PYTHONPATH="$DPP_HARNESS_DIR" LANG=C LC_ALL=C "$DP_VENV/bin/python" -c "import datapusher.jobs") \
       || die "DataPusher virtualenv is broken"
     echo "$want" > "$DP_VENV/.dpp-stamp"
+  fi
+}
+
+# axe-core (accessibility rules the browser tests inject into each page), from
+# the npm registry into $DPP_HOME/node; pinned, installed once per version.
+AXE_VERSION=4.14.1
+export DPP_AXE="$DPP_HOME/node/node_modules/axe-core/axe.min.js"
+install_node() {
+  if ! stamp_ok "$DPP_HOME/node/.dpp-stamp" "$AXE_VERSION" || [ ! -f "$DPP_AXE" ]; then
+    log "axe-core $AXE_VERSION (npm) in $DPP_HOME/node"
+    mkdir -p "$DPP_HOME/node"
+    npm install --prefix "$DPP_HOME/node" --no-save --no-audit --no-fund --loglevel=error \
+      "axe-core@$AXE_VERSION" >/dev/null || die "npm install axe-core@$AXE_VERSION failed"
+    echo "$AXE_VERSION" > "$DPP_HOME/node/.dpp-stamp"
   fi
 }
 
@@ -222,6 +240,7 @@ dev_env() {
 test_prepare() {
   install_debian
   install_python
+  install_node
   services_up
   test_env
   databases_for "$REPO/test.ini" "ckan_dpp_$TEST_SITE" "datastore_dpp_$TEST_SITE"
@@ -366,7 +385,7 @@ cmd_env() {
 }
 
 case "${1:-}" in
-  install) install_debian; install_python ;;
+  install) install_debian; install_python; install_node ;;
   services) install_debian; services_up ;;
   test) shift; cmd_test "$@" ;;
   test-prepare) test_prepare ;;

@@ -51,6 +51,7 @@ FR = {
         "DataPusher+ n'a pas pu charger le fichier dans le DataStore. Vérifiez que le fichier peut être "
         "téléchargé et qu'il s'agit d'un tableau bien formé.",
     "DataPusher+ status": "État DataPusher+",
+    "DataPusher+: {status}": "État DataPusher+ : {status}",
     "Duration": "Durée",
     "Error": "Erreur",
     "Every push of this resource, newest first": "Chaque envoi de cette ressource, du plus récent au plus ancien",
@@ -226,6 +227,7 @@ AR = {
     "DataPusher+ could not load the file into the DataStore. Check that the file can be downloaded and that it is a well-formed table.":
         "تعذر على DataPusher+ تحميل الملف في DataStore. تحقق من إمكانية تنزيل الملف ومن أنه جدول سليم البنية.",
     "DataPusher+ status": "حالة DataPusher+",
+    "DataPusher+: {status}": "حالة DataPusher+: {status}",
     "Duration": "المدة",
     "Error": "خطأ",
     "Every push of this resource, newest first": "كل عمليات إرسال هذا المورد، الأحدث أولًا",

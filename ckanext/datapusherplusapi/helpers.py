@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.datapusherplusapi import config
+from ckanext.datapusherplusapi import compat, config
 from ckanext.datapusherplusapi.model import job as jobs
 
 
@@ -46,11 +46,18 @@ def datapusherplusapi_status(resource_id: str) -> Optional[dict[str, Any]]:
 
 
 def datapusherplusapi_can_push(resource_id: str) -> bool:
-    """Whether the current user may push this resource (as ``resource_update``)."""
-    try:
-        return bool(tk.check_access("datapusher_plus_submit", {}, {"resource_id": resource_id}))
-    except (tk.NotAuthorized, tk.ObjectNotFound):
-        return False
+    """Whether the current user may push this resource (as ``resource_update``).
+
+    Asked twice by the resource page (button, live region): answered once per
+    request."""
+    answers = tk.g.setdefault("datapusherplusapi_can_push", {})
+    if resource_id not in answers:
+        try:
+            answers[resource_id] = bool(tk.check_access(
+                "datapusher_plus_submit", {}, {"resource_id": resource_id}))
+        except (tk.NotAuthorized, tk.ObjectNotFound):
+            answers[resource_id] = False
+    return answers[resource_id]
 
 
 _LABELS = {
@@ -143,7 +150,7 @@ def datapusherplusapi_poll_interval() -> int:
 
 def datapusherplusapi_core_has_htmx() -> bool:
     """Whether CKAN's own pages load htmx (CKAN 2.11 and later do)."""
-    return tk.check_ckan_version(min_version="2.11")
+    return compat.core_has_htmx()
 
 
 def datapusherplusapi_dashboard_url(filters: dict[str, Any], **changes: Any) -> str:

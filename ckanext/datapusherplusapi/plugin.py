@@ -6,13 +6,26 @@ from typing import Any
 
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+from ckan.authz import get_local_functions
 from ckan.common import CKANConfig
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.datapusherplusapi import jobs
+from ckanext.datapusherplusapi import compat, jobs
+from ckanext.datapusherplusapi.logic import action
 
 
-@tk.blanket.actions
+def _actions() -> dict[str, Any]:
+    """The public functions of ``logic/action.py`` (as the module blanket), but
+    the ``datastore_create`` hook only while the datastore plugin is loaded:
+    CKAN 2.10 refuses every action when a chained one has nothing under it
+    (as when plugins are unloaded one by one, datastore first; see compat)."""
+    actions = dict(get_local_functions(action))
+    if not p.plugin_loaded("datastore"):
+        actions.pop("datastore_create")
+    return actions
+
+
+@tk.blanket.actions(_actions)
 @tk.blanket.auth_functions
 @tk.blanket.validators
 @tk.blanket.helpers
@@ -23,6 +36,7 @@ class DatapusherPlusApiPlugin(p.SingletonPlugin, DefaultTranslation):
     """Push resources into the DataStore through a DataPusher+ service."""
 
     p.implements(p.IConfigurer)
+    p.implements(p.IConfigurable)
     p.implements(p.ITranslation)
     p.implements(p.IResourceController, inherit=True)
     p.implements(p.IResourceUrlChange)
@@ -30,6 +44,9 @@ class DatapusherPlusApiPlugin(p.SingletonPlugin, DefaultTranslation):
     def update_config(self, config: CKANConfig) -> None:
         tk.add_template_directory(config, "templates")
         tk.add_resource(str(_webassets_folder()), "datapusherplusapi")
+
+    def configure(self, config: CKANConfig) -> None:
+        compat.refuse_invalid_options(config)  # CKAN 2.10 only warns
 
     # Auto-submit (ckanext.datapusher_plus.auto_submit): a background job each.
     def after_resource_create(self, context: Any, resource: dict[str, Any]) -> None:

@@ -241,6 +241,11 @@ def resource_tab(id: str, resource_id: str) -> Any:
     except tk.ObjectNotFound:
         return tk.abort(404, tk._("Resource not found"))
 
+    # What the browser showed (``seen``): a change is also announced (live region).
+    status = data["status"]["status"]
+    if request.values.get("seen") not in (None, "", status):
+        data["announce"] = tk._("DataPusher+: {status}").format(
+            status=tk.h.datapusherplusapi_status_label(status))
     if request.method == "POST":
         data["error_message"] = error_message
         return _render_part(part or "status", data, changed=True)
@@ -300,9 +305,10 @@ def _dashboard_data(filters: dict[str, Any]) -> dict[str, Any]:
     counts = stats["counts"]
     active = bool(counts["submitting"] + counts["submitted"] + counts["running"]
                   or any(task["active"] for task in tasks))
+    seen = ",".join("{}:{}".format(key, counts[key]) for key, _label in _SUMMARY)
     return {
         "filters": filters, "listing": listing, "stats": stats, "tasks": tasks,
-        "bad_filter": bad_filter, "active": active,
+        "bad_filter": bad_filter, "active": active, "seen": seen,
         "health": tk.get_action("datapusher_plus_service_status")(dict(context), {}),
         "organizations": tk.get_action("organization_list")(dict(context), {}),
         "formats": tk.h.datapusherplusapi_formats(),
@@ -321,8 +327,22 @@ def dashboard() -> Any:
     return tk.render("datapusherplusapi/dashboard.html", extra_vars=_dashboard_data(filters))
 
 
+# The summary's counts, in order: shown as cards, announced when they change.
+_SUMMARY = (("pending", lambda: tk._("Pending")), ("running", lambda: tk._("Running")),
+            ("complete", lambda: tk._("Complete")), ("error", lambda: tk._("Error")),
+            ("stuck", lambda: tk._("Stuck")))
+
+
 def _render_live(data: dict[str, Any], message: Optional[str] = None) -> Response:
     data["message"] = message
+    # Screen readers hear the message, or the counts when they changed since
+    # the browser's copy (``seen``), once, in the page's live region.
+    if message:
+        data["announce"] = message
+    elif request.values.get("seen") not in (None, "", data["seen"]):
+        counts = data["stats"]["counts"]
+        data["announce"] = ", ".join(
+            "{} {}".format(label(), counts[key]) for key, label in _SUMMARY)
     response = make_response(tk.render("datapusherplusapi/snippets/dashboard_live.html",
                                        extra_vars=data))
     if not data["active"] and request.method == "GET":

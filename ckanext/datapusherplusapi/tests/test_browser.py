@@ -48,6 +48,17 @@ def page(browser):
     context.close()
 
 
+# Records what the page's live region (#dpp-announce) says, and keeps the node
+# to prove htmx never replaced it.
+HEAR = """() => {
+    const region = document.getElementById('dpp-announce');
+    window.dppRegion = region; window.dppHeard = [];
+    new MutationObserver(() => { if (region.textContent.trim())
+        window.dppHeard.push(region.textContent.trim()); })
+        .observe(region, {childList: true, characterData: true, subtree: true});
+}"""
+
+
 def _login(page, base, user):
     page.goto(base + "/user/login")
     page.fill("#field-login", user["name"])
@@ -174,11 +185,18 @@ def test_dashboard_retry_a_failed_job(page, service_user, fake_service, live_cka
     page.goto(live_ckan + "/ckan-admin/datapusher-plus/?latest_only=true")
     row = page.locator("#dpp-jobs tbody tr[data-dpp-job]").first
     assert row.get_attribute("data-dpp-status") == "error"
+    page.evaluate(HEAR)
     row.locator("button", has_text="Retry").click()
     page.locator('#dpp-jobs tbody tr[data-dpp-status="submitted"]').wait_for(timeout=10_000)
     _shot(page, "dashboard-2-retried")
     page.locator('#dpp-jobs tbody tr[data-dpp-status="complete"]').wait_for(timeout=20_000)
     assert page.locator('[data-dpp-count="complete"] .fs-4').inner_text() == "1"
+    # Screen readers heard the retry's message, then the counts as they changed, once each.
+    page.wait_for_timeout(1_500)
+    heard = page.evaluate("window.dppHeard")
+    assert page.evaluate("document.getElementById('dpp-announce') === window.dppRegion")
+    assert "Complete 1" in heard[-1], heard
+    assert len(heard) >= 2 and all(a != b for a, b in zip(heard, heard[1:])), heard
     _shot(page, "dashboard-3-complete")
 
 

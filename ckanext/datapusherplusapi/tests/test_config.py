@@ -25,15 +25,16 @@ def test_defaults_and_types():
 
 @pytest.mark.parametrize("value", ["", "ftp://example.org/dp", "not a url", "http://"])
 def test_bad_service_url_stops_ckan(value, monkeypatch):
-    monkeypatch.setitem(tk.config, dpp_config.URL, value)
-    with pytest.raises(CkanConfigurationException) as raised:
+    # Undone at once, not at teardown: unloading the plugins reruns update_config.
+    with monkeypatch.context() as m, pytest.raises(CkanConfigurationException) as raised:
+        m.setitem(tk.config, dpp_config.URL, value)
         update_config()
     assert dpp_config.URL in str(raised.value)
 
 
 def test_missing_token_stops_ckan(monkeypatch):
-    monkeypatch.setitem(tk.config, dpp_config.API_TOKEN, "")
-    with pytest.raises(CkanConfigurationException) as raised:
+    with monkeypatch.context() as m, pytest.raises(CkanConfigurationException) as raised:
+        m.setitem(tk.config, dpp_config.API_TOKEN, "")
         update_config()
     assert dpp_config.API_TOKEN in str(raised.value)
 
@@ -51,6 +52,6 @@ def test_values_are_normalised(monkeypatch):
 
 
 def test_negative_backoff_stops_ckan(monkeypatch):
-    monkeypatch.setitem(tk.config, dpp_config.BACKOFF_FACTOR, "-1")
-    with pytest.raises(CkanConfigurationException):
+    with monkeypatch.context() as m, pytest.raises(CkanConfigurationException):
+        m.setitem(tk.config, dpp_config.BACKOFF_FACTOR, "-1")
         update_config()

@@ -203,7 +203,10 @@ class TestActions:
                                data={"_csrf_token": token, "query": "status=pending"})
         assert response.status_code == 200
         live = _soup(response)
-        assert "Submitted again" in live.find(attrs={"role": "status"}).get_text()
+        assert "Submitted again" in live.find(class_="alert").get_text()
+        # ... and, for screen readers, in the page's live region (out-of-band content).
+        announce = live.find(id="dpp-announce")
+        assert announce["hx-swap-oob"] == "innerHTML" and "Submitted again" in announce.get_text()
         rows = live.select("#dpp-jobs tbody tr[data-dpp-job]")
         assert [r["data-dpp-status"] for r in rows] == ["submitted"]
         new_job = rows[0]["data-dpp-job"]

@@ -8,6 +8,7 @@ from babel.messages import mofile, pofile
 from babel.messages.extract import extract_from_dir
 
 PKG = Path(__file__).resolve().parents[1]
+JS = PKG.parents[1] / "webassets" / "js"
 DOMAIN = "ckanext-datapusherplusapi"
 METHODS = [("**/tests/**", "ignore"), ("**.py", "python"),
            ("**/templates/**.html", "ckan.lib.extract.extract_ckan"), ("**.js", "javascript")]
@@ -23,10 +24,13 @@ def _catalogue(path, reader):
 
 
 def _code_msgids() -> set:
+    """Every message of the code, templates and our own JavaScript (webassets/js)."""
     found = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
-            str(PKG), METHODS, keywords={"_": None, "ungettext": (1, 2), "ngettext": (1, 2)}):
-        found.add(message if isinstance(message, str) else tuple(message))
+    keywords = {"_": None, "ungettext": (1, 2), "ngettext": (1, 2)}
+    for folder, methods in ((PKG, METHODS), (JS, [("**.js", "javascript")])):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+                str(folder), methods, keywords=keywords):
+            found.add(message if isinstance(message, str) else tuple(message))
     return found
 
 

@@ -33,7 +33,7 @@ CHECK = textwrap.dedent('''
     print(json.dumps({
         "package": root,
         "assets": str(assets),
-        "bundle": sorted(bundles) == ["htmx", "style"] and not missing,
+        "bundle": sorted(bundles) == ["htmx", "script", "style"] and not missing,
         "css": os.path.isfile(os.path.join(assets, "css", "datapusherplusapi.css")),
         "htmx": os.path.isfile(os.path.join(assets, "vendor", "htmx", "htmx.min.js")),
         "declaration": os.path.isfile(os.path.join(root, "config_declaration.yaml")),
@@ -63,6 +63,7 @@ def test_wheel_contents(wheel):
                      "ckanext/datapusherplusapi/config_declaration.yaml",
                      "ckanext/datapusherplusapi/webassets/webassets.yml",
                      "ckanext/datapusherplusapi/webassets/css/datapusherplusapi.css",
+                     "ckanext/datapusherplusapi/webassets/js/datapusherplusapi.js",
                      "ckanext/datapusherplusapi/webassets/vendor/htmx/htmx.min.js",
                      "ckanext/datapusherplusapi/webassets/vendor/htmx/LICENSE",
                      "ckanext/datapusherplusapi/templates/datapusherplusapi/snippets/status.html",

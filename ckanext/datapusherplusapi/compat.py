@@ -1,0 +1,41 @@
+"""Where CKAN versions differ (2.10, 2.11, 2.12): handled here, and only here.
+
+- htmx: CKAN 2.11 and later load it on every page; 2.10 does not, so the
+  plugin's vendored copy is loaded there (never two copies).
+- Invalid options: CKAN 2.11 and later refuse to start when a declared option
+  fails its validators; 2.10 only logs a warning unless ``config.mode =
+  strict``.  On 2.10 the plugin refuses for its own options.
+- CKAN 2.10 refuses every action when a chained action has nothing under it:
+  see ``plugin._actions`` (the DataStore hook only with the datastore plugin).
+- CKAN 2.10 reads the API-token and session secret from
+  ``beaker.session.secret`` (2.11+: ``SECRET_KEY``): ``test.ini`` sets both.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as tk
+from ckan.exceptions import CkanConfigurationException
+
+PREFIX = "ckanext.datapusher_plus."
+
+
+def core_has_htmx() -> bool:
+    """Whether CKAN's own pages load htmx (CKAN 2.11 and later do)."""
+    return tk.check_ckan_version(min_version="2.11")
+
+
+def core_refuses_invalid_options() -> bool:
+    return tk.check_ckan_version(min_version="2.11")
+
+
+def refuse_invalid_options(config: Any) -> None:
+    """On CKAN 2.10: raise, as 2.11 does, when one of our options is invalid."""
+    if core_refuses_invalid_options():
+        return
+    from ckan.common import config_declaration
+    _, errors = config_declaration.validate(config)
+    ours = {str(key): issues for key, issues in errors.items() if str(key).startswith(PREFIX)}
+    if ours:
+        raise CkanConfigurationException("Invalid configuration values provided:\n" + "\n".join(
+            "{}: {}".format(key, "; ".join(issues)) for key, issues in sorted(ours.items())))
