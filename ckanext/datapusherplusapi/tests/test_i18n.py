@@ -1,6 +1,7 @@
 """Every user-visible string of the code is in the fr and ar catalogues, translated."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,18 @@ def test_seed_sentence_is_the_french_text():
     po = _catalogue(PKG / "i18n" / "fr" / "LC_MESSAGES" / (DOMAIN + ".po"), pofile.read_po)
     assert po["File submitted successfully to DataPusher+"] == \
         "Fichier soumis avec succès au datapusher plus"
+
+
+PHYSICAL = re.compile(r"\b(?:margin|padding|border)-(?:left|right)\b|\b(?:left|right)\s*:"
+                      r"|\b(?:ml|mr|pl|pr)-(?:\d|auto)\b|\b(?:float|text)-(?:left|right)\b"
+                      r"|\bpull-(?:left|right)\b")
+
+
+def test_no_physical_left_or_right():
+    """Right-to-left for free: templates and CSS use logical sides only
+    (``ms-*``/``me-*``, ``padding-inline``), never left/right."""
+    files = list((PKG / "templates").rglob("*.html")) + list(JS.parent.joinpath("css").rglob("*.css"))
+    assert len(files) > 10
+    found = ["{}: {}".format(path.name, match.group(0)) for path in files
+             for match in PHYSICAL.finditer(path.read_text(encoding="utf-8"))]
+    assert found == []
