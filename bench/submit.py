@@ -17,10 +17,8 @@ Uses the test databases, which it RESETS.
 """
 from __future__ import annotations
 
-import datetime
 import os
 import socket
-import statistics
 import sys
 import time
 import uuid

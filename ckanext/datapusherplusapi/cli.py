@@ -17,9 +17,14 @@ __all__ = ["datapusherplusapi"]
 PAGE = 1000  # datasets or jobs per page when listing through the actions
 
 
+_site_user: dict[str, str] = {}  # read once per command (the group resets it)
+
+
 def _context() -> dict[str, Any]:
-    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
-    return {"user": site_user["name"]}
+    """A new context as the site user (actions write into their context)."""
+    if "name" not in _site_user:
+        _site_user["name"] = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    return {"user": _site_user["name"]}
 
 
 def _datasets(fq: Optional[str] = None) -> Iterable[dict[str, Any]]:
@@ -44,23 +49,15 @@ def _submittable(resources: Iterable[dict[str, Any]], formats: list[str]) -> lis
 
 def _submit_all(resources: list[dict[str, Any]], force: bool, label: str) -> int:
     """Submit each resource with a progress bar; the exit code."""
-    from ckanext.datapusherplusapi.logic.errors import JobAlreadyActive, SubmitError
-    submit = tk.get_action("datapusher_plus_submit")
+    from ckanext.datapusherplusapi.jobs import submit_one
     counts = {"submitted": 0, "skipped": 0, "failed": 0}
     failures = []
     with click.progressbar(resources, label=label, show_pos=True) as bar:
         for resource in bar:
-            try:
-                submit(_context(), {"resource_id": resource["id"], "force": force})
-                counts["submitted"] += 1
-            except JobAlreadyActive:
-                counts["skipped"] += 1
-            except SubmitError as e:
-                counts["failed"] += 1
-                failures.append((resource["id"], e.message))
-            except (tk.ValidationError, tk.ObjectNotFound, tk.NotAuthorized) as e:
-                counts["failed"] += 1
-                failures.append((resource["id"], str(getattr(e, "error_dict", None) or e)))
+            outcome, why = submit_one(_context(), resource["id"], force)
+            counts[outcome] += 1
+            if why:
+                failures.append((resource["id"], why))
     for resource_id, message in failures:
         click.secho("{}: {}".format(resource_id, message), fg="red", err=True)
     click.echo(tk._("{submitted} submitted, {skipped} skipped (a job is already active), "
@@ -78,6 +75,7 @@ def _show(resources: list[dict[str, Any]]) -> None:
 @click.group(short_help="DataPusher+: push resources to the DataStore, look after jobs")
 def datapusherplusapi() -> None:
     """Push resources into the DataStore through the DataPusher+ service."""
+    _site_user.clear()
 
 
 @datapusherplusapi.command()

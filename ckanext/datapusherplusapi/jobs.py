@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import logging
 import time
-from typing import Any
+from typing import Any, Optional
 
 import sqlalchemy as sa
 
@@ -71,6 +71,23 @@ def _save(task: Task, **values: Any) -> None:
     model.Session.commit()
 
 
+def submit_one(context: dict[str, Any], resource_id: str,
+               force: bool = False) -> tuple[str, Optional[str]]:
+    """Submit one resource for bulk work, auto-submit and the ``ckan`` command:
+    ``("submitted", None)``, ``("skipped", None)`` when a job is already
+    active, or ``("failed", why)``; never raises a refusal."""
+    try:
+        tk.get_action("datapusher_plus_submit")(
+            dict(context), {"resource_id": resource_id, "force": force})
+    except JobAlreadyActive:
+        return "skipped", None
+    except SubmitError as e:
+        return "failed", e.message
+    except (tk.ValidationError, tk.ObjectNotFound, tk.NotAuthorized) as e:
+        return "failed", str(getattr(e, "error_dict", None) or e)
+    return "submitted", None
+
+
 def run_bulk_task(task_id: str) -> None:
     """Run a queued bulk task (``not_in_datastore`` or ``retry_failed``)."""
     task = model.Session.get(Task, task_id)
@@ -85,17 +102,11 @@ def run_bulk_task(task_id: str) -> None:
         _save(task, status=RUNNING, total=len(resource_ids))
         counts = {"done": 0, "submitted": 0, "skipped": 0, "failed": 0}
         last_write = time.monotonic()
+        context = {"user": user.name if user else "", "auth_user_obj": user,
+                   "ignore_auth": user is None}
         for resource_id in resource_ids:
-            try:
-                tk.get_action("datapusher_plus_submit")(
-                    {"user": user.name if user else "", "auth_user_obj": user,
-                     "ignore_auth": user is None},
-                    {"resource_id": resource_id})
-                counts["submitted"] += 1
-            except JobAlreadyActive:
-                counts["skipped"] += 1
-            except (SubmitError, tk.ValidationError, tk.ObjectNotFound, tk.NotAuthorized):
-                counts["failed"] += 1
+            outcome, _why = submit_one(context, resource_id)
+            counts[outcome] += 1
             counts["done"] += 1
             if time.monotonic() - last_write >= PROGRESS_EVERY:
                 _save(task, **counts)
@@ -187,13 +198,9 @@ def auto_submit(resource_id: str, expected_url: Any = None, user: Any = None,
         name = saver.name
     else:  # saved by the site, a script without a user, or a user since removed
         name = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
-    try:
-        tk.get_action("datapusher_plus_submit")(
-            {"user": name}, {"resource_id": resource_id, "force": force})
-    except JobAlreadyActive:
+    outcome, why = submit_one({"user": name}, resource_id, force)
+    if outcome == "skipped":
         log.info("DataPusher+ auto-submit: resource %s already has an active job", resource_id)
-        return "skipped"
-    except (SubmitError, tk.ValidationError, tk.ObjectNotFound, tk.NotAuthorized) as e:
-        log.warning("DataPusher+ auto-submit of resource %s failed: %s", resource_id, e)
-        return "failed"
-    return "submitted"
+    elif outcome == "failed":
+        log.warning("DataPusher+ auto-submit of resource %s failed: %s", resource_id, why)
+    return outcome

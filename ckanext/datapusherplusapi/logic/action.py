@@ -423,7 +423,7 @@ def datastore_create(next_action: Action, context: Context,
     """Mark the resource's submitted job ``running`` when the service starts
     writing the DataStore, then create as core does."""
     resource_id = data_dict.get("resource_id")
-    if resource_id and identity.is_service_user(context.get("user")):
+    if resource_id and identity.is_service_user(context.get("user"), cached=True):
         now = _now()
         model.Session.execute(
             sa.update(Job)

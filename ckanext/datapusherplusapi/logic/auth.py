@@ -1,6 +1,8 @@
 """Auth functions, one per action, of the same names."""
 from __future__ import annotations
 
+from typing import Any
+
 from ckan import authz
 import ckan.plugins.toolkit as tk
 from ckan.types import AuthResult, Context, DataDict

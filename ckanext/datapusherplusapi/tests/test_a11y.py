@@ -23,8 +23,8 @@ from ckan.tests import factories, helpers
 from ckanext.datapusherplusapi import config as dpp_config
 from ckanext.datapusherplusapi.tests.conftest import DPP_HOME
 from ckanext.datapusherplusapi.tests.fake_service import Callback
-from ckanext.datapusherplusapi.tests.test_browser import (  # noqa: F401 (fixtures)
-    HEAR, PASSWORD, _editor_and_resource, _login, _shot, browser, page)
+from ckanext.datapusherplusapi.tests.test_browser import (
+    HEAR, PASSWORD, _editor_and_resource, _login, _shot)
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("with_plugins", "clean_db")]
 

@@ -17,7 +17,7 @@ from ckanext.datapusherplusapi import config as dpp_config
 from ckanext.datapusherplusapi.tests.fake_service import Answer, Callback
 from ckanext.datapusherplusapi.tests.helpers import (
     STATUS_URL, SUBMIT_URL, auth, make_resource, member_of, submit,
-    sysadmin_with_token, user_with_token, wait_for,
+    sysadmin_with_token, user_with_token,
 )
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")

@@ -3,7 +3,8 @@
 An editor logs in, opens the DataPusher+ tab, clicks Submit and watches the
 badge go from pending to complete without a reload; polling stops at the
 terminal state (the requests are counted).  Screenshots of each page go to
-``$DPP_HOME/screenshots`` for review.
+``$DPP_HOME/screenshots`` for review.  The ``browser`` and ``page`` fixtures
+are in conftest.py.
 """
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 import ckan.plugins.toolkit as tk
 from ckan.tests import factories
@@ -24,28 +24,8 @@ from ckanext.datapusherplusapi.tests.fake_service import Callback
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("with_plugins", "clean_db")]
 
-CHROMIUM = os.environ.get("DPP_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SHOTS = Path(os.environ.get("DPP_SCREENSHOTS", DPP_HOME / "screenshots"))
 PASSWORD = "correct-horse-42"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is missing ({}): run `make test`".format(CHROMIUM))
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 # Records what the page's live region (#dpp-announce) says, and keeps the node

@@ -16,7 +16,7 @@ from ckan.tests import factories, helpers
 from ckanext.datapusherplusapi.model import Job
 from ckanext.datapusherplusapi.tests.fake_service import Callback
 from ckanext.datapusherplusapi.tests.helpers import (
-    make_resource, member_of, submit, sysadmin_with_token, user_with_token,
+    make_resource, member_of, sysadmin_with_token, user_with_token,
 )
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")

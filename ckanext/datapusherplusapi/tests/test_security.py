@@ -7,7 +7,6 @@ import threading
 import time
 
 import pytest
-import requests
 from bs4 import BeautifulSoup
 
 import ckan.plugins.toolkit as tk
