@@ -148,13 +148,7 @@ def test_keyboard_only_and_live_region(page, service_user, fake_service, live_ck
     page.goto("{}/dataset/{}/datapusher-plus/{}".format(live_ckan, dataset["name"],
                                                        resource["id"]))
     page.evaluate(HEAR)
-    button = page.locator("#dpp-status button[type=submit]")
-    for _ in range(80):  # the keyboard alone: Tab until the button has the focus
-        page.keyboard.press("Tab")
-        if button.evaluate("el => el === document.activeElement"):
-            break
-    else:
-        pytest.fail("the submit button cannot be reached with the Tab key")
+    _tab_to(page, page.locator("#dpp-status button[type=submit]"))
     assert page.evaluate("""() => { const el = document.activeElement;
         const s = getComputedStyle(el); return s.outlineStyle !== 'none' ||
         s.boxShadow !== 'none'; }"""), "the focused button shows no focus ring"
@@ -170,3 +164,42 @@ def test_keyboard_only_and_live_region(page, service_user, fake_service, live_ck
     assert page.evaluate("document.activeElement !== document.body"), \
         page.evaluate("document.activeElement.outerHTML")
     _shot(page, "a11y-keyboard-complete")
+
+
+def _tab_to(page, locator, presses=80):
+    """Press Tab until ``locator`` has the focus (the keyboard alone)."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if locator.evaluate("el => el === document.activeElement"):
+            return
+    pytest.fail("cannot reach {} with the Tab key".format(locator))
+
+
+def test_keyboard_only_resource_page_and_dashboard(page, service_user, fake_service, live_ckan,
+                                                   monkeypatch):
+    """The resource page's push button and the dashboard's Retry, by keyboard."""
+    monkeypatch.setitem(tk.config, dpp_config.POLL_INTERVAL, 1)
+    fake_service.callback = Callback(delay=1.5)
+    admin = factories.Sysadmin(password=PASSWORD)
+    editor, dataset, resource = _editor_and_resource("http://127.0.0.1:9/villes.csv")
+    _login(page, live_ckan, admin)
+    page.goto("{}/dataset/{}/resource/{}".format(live_ckan, dataset["name"], resource["id"]))
+    page.evaluate(HEAR)
+    _tab_to(page, page.locator("#dpp-badge button"))
+    page.keyboard.press("Enter")
+    page.locator('#dpp-badge [data-dpp-status="complete"]').wait_for(timeout=20_000)
+    page.wait_for_timeout(1_500)
+    assert page.evaluate("window.dppHeard")[-1] == "DataPusher+: Complete"
+    assert page.evaluate("document.activeElement !== document.body")
+    # The dashboard: the job failed this time; Retry it with the keyboard.
+    fake_service.callback = Callback(status="error", error={"message": "bad file"})
+    helpers.call_action("datapusher_plus_submit", {"user": admin["name"]},
+                        resource_id=resource["id"])
+    fake_service.wait_callbacks()
+    fake_service.callback = Callback(delay=1.0)
+    page.goto(live_ckan + "/ckan-admin/datapusher-plus/?latest_only=true")
+    retry = page.locator("#dpp-jobs tbody tr[data-dpp-job] button", has_text="Retry").first
+    _tab_to(page, retry, presses=150)
+    page.keyboard.press("Enter")
+    page.locator('#dpp-jobs tbody tr[data-dpp-status="complete"]').wait_for(timeout=20_000)
+    _shot(page, "a11y-keyboard-dashboard")
