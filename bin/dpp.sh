@@ -99,17 +99,21 @@ stamp_ok() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
 
 install_python() {
   local want
-  want="$(cat "$REPO/setup.py" "$REPO/bin/requirements-dev.txt" | sha1sum | cut -c1-12)-$CKAN_VERSION"
+  want="$(cat "$REPO/setup.py" "$REPO/bin/requirements-dev.txt" "$REPO/bin/requirements-loaders.txt" \
+    | sha1sum | cut -c1-12)-$CKAN_VERSION"
   if ! stamp_ok "$VENV/.dpp-stamp" "$want"; then
     log "virtualenv for CKAN $CKAN_VERSION in $VENV"
     [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
     pipq "$VENV/bin/python" -U pip setuptools wheel
     pipq "$VENV/bin/python" "ckan[requirements]==$CKAN_VERSION"
+    # The loaders (xloader, DataPusher+ 2.x) under CKAN's pins: nothing of CKAN moves.
+    "$VENV/bin/python" -m pip freeze --exclude-editable | grep -v '^-e' > "$VENV/ckan-pins.txt"
+    pipq "$VENV/bin/python" -c "$VENV/ckan-pins.txt" -r "$REPO/bin/requirements-loaders.txt"
     # In a second step: CKAN 2.10 pins greenlet 2.0.2, Playwright needs greenlet 3
     # (SQLAlchemy 1.4 runs on it); one resolution of both would refuse.
     pipq "$VENV/bin/python" -r "$REPO/bin/requirements-dev.txt"
     pipq "$VENV/bin/python" --no-deps --no-build-isolation -e "$REPO"
-    (cd / && "$VENV/bin/python" -c "import ckan, ckanext.datapusherplusapi.plugin") \
+    (cd / && "$VENV/bin/python" -c "import ckan, ckanext.datapusherplusapi.plugin, ckanext.xloader.plugin") \
       || die "CKAN virtualenv is broken"
     echo "$want" > "$VENV/.dpp-stamp"
   fi
@@ -215,6 +219,7 @@ databases_for() { # ini ckan_db datastore_db
   local ini="$1"
   pg_db "$2" "$DPP_DB_USER"
   pg_db "$3" "$DPP_DB_USER"
+  pg_db "${2}_xloader" "$DPP_DB_USER"  # ckanext-xloader's job and log tables
   "$VENV/bin/ckan" -c "$ini" datastore set-permissions 2>/dev/null | psql_su -d "$3" >/dev/null
 }
 

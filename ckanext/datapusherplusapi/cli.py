@@ -74,7 +74,7 @@ def _show(resources: list[dict[str, Any]]) -> None:
 
 @click.group(short_help="DataPusher+: push resources to the DataStore, look after jobs")
 def datapusherplusapi() -> None:
-    """Push resources into the DataStore through the DataPusher+ service."""
+    """Push resources into the DataStore through the portal's loader."""
     _site_user.clear()
 
 
@@ -92,10 +92,10 @@ def submit(resource_ids: tuple[str, ...], datasets: tuple[str, ...],
            organizations: tuple[str, ...], everything: bool, formats: tuple[str, ...],
            force: bool, dry_run: bool) -> None:
     """Submit resources (ids), datasets, organizations or the whole portal."""
-    from ckanext.datapusherplusapi import config
+    from ckanext.datapusherplusapi import backends
     if not (resource_ids or datasets or organizations or everything):
         raise click.UsageError(tk._("Name resources, --dataset, --organization or --all"))
-    wanted = [f.upper() for f in formats] or config.formats()
+    wanted = [f.upper() for f in formats] or backends.current().formats()
     resources: dict[str, dict[str, Any]] = {}
     try:
         for resource_id in resource_ids:

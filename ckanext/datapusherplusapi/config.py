@@ -21,18 +21,28 @@ DEBUG = "ckanext.datapusher_plus.debug"
 AUTO_SUBMIT = "ckanext.datapusher_plus.auto_submit"
 POLL_INTERVAL = "ckanext.datapusher_plus.poll_interval"
 STUCK_AFTER = "ckanext.datapusher_plus.stuck_after"
+BACKEND = "ckanext.datapusher_plus.backend"
+CHECK_AFTER = "ckanext.datapusher_plus.check_after"
+
+BACKENDS = ("service", "xloader", "datapusher_plus")
 
 MEGABYTE = 1_000_000
 
 
+def backend() -> str:
+    """The loader this portal runs: ``service``, ``xloader`` or ``datapusher_plus``."""
+    return tk.config[BACKEND]
+
+
 def service_url() -> str:
-    """Base URL of the service, without a trailing slash."""
-    return tk.config[URL].rstrip("/")
+    """Base URL of the service (back end ``service``), without a trailing slash."""
+    return (tk.config.get(URL) or "").rstrip("/")
 
 
 def api_token() -> str:
-    """The CKAN API token the service acts with (secret)."""
-    return tk.config[API_TOKEN]
+    """The CKAN API token the service acts with (secret; also DataPusher+
+    2.x's own token, which reads the same option)."""
+    return tk.config.get(API_TOKEN) or ""
 
 
 def timeout() -> int:
@@ -61,8 +71,9 @@ def max_file_size_bytes() -> int:
 
 
 def formats() -> list[str]:
-    """Submittable formats, upper-cased."""
-    return [f.upper() for f in tk.aslist(tk.config[FORMATS])]
+    """The formats this option lists, upper-cased; empty when it is not set
+    (then the back end's own formats apply: see ``backends``)."""
+    return [f.upper() for f in tk.aslist(tk.config.get(FORMATS) or [])]
 
 
 def callback_url_base() -> str:
@@ -84,6 +95,12 @@ def poll_interval() -> int:
 def stuck_after() -> int:
     """Minutes after which an active job is shown as stuck."""
     return tk.config[STUCK_AFTER]
+
+
+def check_after() -> int:
+    """Seconds without news of an active job after which reading its status
+    asks the loader about it."""
+    return tk.config[CHECK_AFTER]
 
 
 def auto_submit() -> bool:

@@ -9,13 +9,14 @@ from urllib.parse import urlsplit
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.datapusherplusapi import compat, config
+from ckanext.datapusherplusapi import backends, compat, config
 from ckanext.datapusherplusapi.model import job as jobs
 
 
 def datapusherplusapi_formats() -> list[str]:
-    """The formats that may be submitted, upper-cased."""
-    return config.formats()
+    """The formats that may be submitted (what the portal's loader loads,
+    narrowed by ``formats``), upper-cased."""
+    return backends.current().formats()
 
 
 def datapusherplusapi_resource_format(resource: dict[str, Any]) -> str:
@@ -33,7 +34,7 @@ def datapusherplusapi_resource_format(resource: dict[str, Any]) -> str:
 
 def datapusherplusapi_is_submittable(resource: dict[str, Any]) -> bool:
     """Whether the resource's format is one DataPusher+ accepts."""
-    return datapusherplusapi_resource_format(resource) in config.formats()
+    return datapusherplusapi_resource_format(resource) in datapusherplusapi_formats()
 
 
 def datapusherplusapi_status(resource_id: str) -> Optional[dict[str, Any]]:

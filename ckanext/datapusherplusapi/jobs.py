@@ -17,7 +17,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib.redis import connect_to_redis
 
-from ckanext.datapusherplusapi import config
+from ckanext.datapusherplusapi import backends, config, lifecycle
 from ckanext.datapusherplusapi.logic.errors import JobAlreadyActive, SubmitError
 from ckanext.datapusherplusapi.model import job as jobs
 from ckanext.datapusherplusapi.model.job import Job
@@ -47,7 +47,8 @@ def _resources_to_retry(filters: dict[str, Any]) -> list[str]:
 def _resources_not_in_datastore(filters: dict[str, Any]) -> list[str]:
     """Active resources of active datasets, in a submittable format, whose data
     is not in the DataStore and that have no active job."""
-    formats = [filters["format"].upper()] if filters.get("format") else config.formats()
+    formats = ([filters["format"].upper()] if filters.get("format")
+               else backends.current().formats())
     res, pkg = model.Resource, model.Package
     stmt = (sa.select(res.id).join(pkg, pkg.id == res.package_id)
             .where(res.state == "active", pkg.state == "active",
@@ -124,20 +125,20 @@ def queue_stuck_refresh() -> bool:
     key = STUCK_REFRESH_KEY.format(tk.config.get("ckan.site_id"))
     if not connect_to_redis().set(key, "1", nx=True, ex=60):
         return False
-    tk.enqueue_job(refresh_stuck_jobs, [], title="DataPusher+ stuck job refresh")
+    tk.enqueue_job(refresh_stuck_jobs, [], title="DataPusher+ silent job refresh")
     return True
 
 
 def refresh_stuck_jobs(limit: int = 200) -> int:
-    """Ask the service about every stuck job (oldest first); return how many."""
-    from ckanext.datapusherplusapi.logic.action import _refresh_from_service
-    stuck_before = datetime.datetime.utcnow() - datetime.timedelta(minutes=config.stuck_after())
-    stuck = model.Session.execute(
-        sa.select(Job).where(Job.status.in_(jobs.ACTIVE), Job.submitted_at < stuck_before)
-        .order_by(Job.submitted_at).limit(limit)).scalars().all()
-    for job in stuck:
-        _refresh_from_service(job)
-    return len(stuck)
+    """Ask the loader about every active job without news for ``check_after``
+    seconds (the oldest news first); return how many were asked about."""
+    silent_since = datetime.datetime.utcnow() - datetime.timedelta(seconds=config.check_after())
+    silent = model.Session.execute(
+        sa.select(Job).where(Job.status.in_(jobs.ACTIVE), Job.updated_at < silent_since)
+        .order_by(Job.updated_at).limit(limit)).scalars().all()
+    for job in silent:
+        lifecycle.check(model.Session, job, at_once=True)
+    return len(silent)
 
 
 # ------------------------------------------------------------ auto-submit ---
@@ -160,7 +161,7 @@ def queue_auto_submit(resource: dict[str, Any], expected_url: Any = None,
     if not config.auto_submit():
         return False
     from ckanext.datapusherplusapi.helpers import datapusherplusapi_resource_format
-    if datapusherplusapi_resource_format(resource) not in config.formats():
+    if datapusherplusapi_resource_format(resource) not in backends.current().formats():
         return False
     resource_id = resource["id"]
     try:

@@ -8,20 +8,29 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.authz import get_local_functions
 from ckan.common import CKANConfig
+from ckan.exceptions import CkanConfigurationException
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.datapusherplusapi import compat, jobs
-from ckanext.datapusherplusapi.logic import action
+from ckanext.datapusherplusapi import backends, compat, jobs
+from ckanext.datapusherplusapi.logic.action import admin, chains, resource
+
+# The chained actions, and the plugin each chains an action of.
+_CHAINED_FROM = {"datastore_create": "datastore", "xloader_submit": "xloader",
+                 "xloader_hook": "xloader", "datapusher_submit": "datapusher_plus",
+                 "datapusher_hook": "datapusher_plus"}
 
 
 def _actions() -> dict[str, Any]:
-    """The public functions of ``logic/action.py`` (as the module blanket), but
-    the ``datastore_create`` hook only while the datastore plugin is loaded:
-    CKAN 2.10 refuses every action when a chained one has nothing under it
-    (as when plugins are unloaded one by one, datastore first; see compat)."""
-    actions = dict(get_local_functions(action))
-    if not p.plugin_loaded("datastore"):
-        actions.pop("datastore_create")
+    """The public functions of the action modules (as the module blanket),
+    each chained action only while the plugin under it is loaded: CKAN 2.10
+    refuses every action when a chained one has nothing under it (as when
+    plugins are unloaded one by one, datastore first; see compat)."""
+    actions: dict[str, Any] = {}
+    for module in (resource, admin, chains):
+        actions.update(get_local_functions(module))
+    for name, plugin in _CHAINED_FROM.items():
+        if not p.plugin_loaded(plugin):
+            actions.pop(name)
     return actions
 
 
@@ -33,7 +42,7 @@ def _actions() -> dict[str, Any]:
 @tk.blanket.config_declarations
 @tk.blanket.cli
 class DatapusherPlusApiPlugin(p.SingletonPlugin, DefaultTranslation):
-    """Push resources into the DataStore through a DataPusher+ service."""
+    """Push resources into the DataStore through the portal's loader, and watch it."""
 
     p.implements(p.IConfigurer)
     p.implements(p.IConfigurable)
@@ -47,6 +56,10 @@ class DatapusherPlusApiPlugin(p.SingletonPlugin, DefaultTranslation):
 
     def configure(self, config: CKANConfig) -> None:
         compat.refuse_invalid_options(config)  # CKAN 2.10 only warns
+        problems = backends.current().check_config()
+        if problems:
+            raise CkanConfigurationException(
+                "Invalid configuration values provided:\n" + "\n".join(problems))
 
     # Auto-submit (ckanext.datapusher_plus.auto_submit): a background job each.
     def after_resource_create(self, context: Any, resource: dict[str, Any]) -> None:

@@ -17,7 +17,7 @@ SUBMITTED = "submitted"  # the service accepted the job and queued it
 RUNNING = "running"  # the service is writing the DataStore
 COMPLETE = "complete"
 ERROR = "error"
-CANCELLED = "cancelled"  # superseded by a forced resubmission
+CANCELLED = "cancelled"  # superseded by a forced resubmission, or cancelled by a sysadmin
 
 ACTIVE = (SUBMITTING, SUBMITTED, RUNNING)
 TERMINAL = (COMPLETE, ERROR, CANCELLED)
@@ -56,6 +56,10 @@ job_table = sa.Table(
     sa.Column("logs", sa.JSON, nullable=True),
     # The resource's most recent attempt (kept by the submit path).
     sa.Column("is_latest", sa.Boolean, nullable=False, default=False),
+    # The loader that ran it (``service``, ``xloader``, ``datapusher_plus``) and
+    # who started it (``submit``: this extension; ``loader``: the loader itself).
+    sa.Column("backend", sa.UnicodeText, nullable=False, default="service"),
+    sa.Column("origin", sa.UnicodeText, nullable=False, default="submit"),
     sa.Index("datapusherplusapi_job_resource_idx", "resource_id", "submitted_at"),
     sa.Index("datapusherplusapi_job_status_idx", "status", "submitted_at"),
     sa.Index("datapusherplusapi_job_submitted_idx", "submitted_at"),
@@ -98,6 +102,8 @@ class Job(tk.BaseModel):
     error_detail: Mapped[Optional[Any]]
     logs: Mapped[Optional[list[dict[str, Any]]]]
     is_latest: Mapped[bool]
+    backend: Mapped[str]
+    origin: Mapped[str]
 
     @property
     def is_active(self) -> bool:
@@ -171,6 +177,8 @@ class Job(tk.BaseModel):
             "error": self.error,
             "error_type": self.error_type,
             "error_detail": self.error_detail,
+            "backend": self.backend,
+            "started_by_loader": self.origin == "loader",
         }
         if include_secrets:
             data["job_key"] = self.job_key

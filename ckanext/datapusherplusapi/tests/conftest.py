@@ -85,9 +85,16 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def live_ckan(app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def live_port() -> int:
+    """The port ``live_ckan`` listens on (0: any); a module whose background
+    workers must reach CKAN at a known address overrides it."""
+    return 0
+
+
+@pytest.fixture
+def live_ckan(app: Any, monkeypatch: pytest.MonkeyPatch, live_port: int) -> Iterator[str]:
     """The test's CKAN app over HTTP; callbacks are pointed at it."""
-    server = make_server("127.0.0.1", 0, app.app, threaded=True)
+    server = make_server("127.0.0.1", live_port, app.app, threaded=True)
     url = "http://127.0.0.1:{}".format(server.server_port)
     monkeypatch.setitem(tk.config, dpp_config.CALLBACK_URL_BASE, url)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -167,14 +174,17 @@ def real_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
         process.kill()
 
 
-def write_ini(path: Path, site_url: str, service_url: str, token: str) -> Path:
-    """test.ini for another process: this test's service URL, token and site."""
+def write_ini(path: Path, site_url: str, service_url: str, token: str,
+              **extra: str) -> Path:
+    """test.ini for another process: this test's service URL, token and site
+    (and ``extra`` options, dots written as ``__``)."""
     overrides = {
         "ckan.site_url": site_url,
         "ckanext.datapusher_plus.url": service_url,
         "ckanext.datapusher_plus.api_token": token,
         "ckanext.datapusher_plus.callback_url_base": site_url,
     }
+    overrides.update({key.replace("__", "."): value for key, value in extra.items()})
     lines = []
     for line in (REPO / "test.ini").read_text().splitlines():
         if line.split("=", 1)[0].strip() in overrides:
@@ -208,6 +218,42 @@ def gunicorn_ckan(service_user, fake_service, tmp_path):
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+# ---------------------------------------------------------- loaders ---
+def xloader_jobs_db() -> str:
+    """ckanext-xloader's job and log database: ``<CKAN's database>_xloader``
+    (``bin/dpp.sh`` creates it), shared by CKAN and its workers."""
+    return tk.config["sqlalchemy.url"] + "_xloader"
+
+
+def start_worker(ini: Path, log_path: Path, *queues: str) -> subprocess.Popen:
+    """A real ``ckan jobs worker`` (RQ) on ``queues``, once it listens."""
+    from rq import Worker
+    from ckan.lib.jobs import get_queue
+    from ckan.lib.redis import connect_to_redis
+    wanted = {get_queue(name).name for name in queues or ("default",)}
+    with open(log_path, "ab") as log_file:
+        process = subprocess.Popen(
+            [os.path.join(os.path.dirname(sys.executable), "ckan"), "-c", str(ini), "jobs",
+             "worker", *queues], stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 90
+    while not any(wanted & set(w.queue_names()) and w.pid == process.pid
+                  for w in Worker.all(connection=connect_to_redis())):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("ckan jobs worker did not start:\n" + log_path.read_text()[-3000:])
+        time.sleep(0.2)
+    return process
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 # ---------------------------------------------------------------- browser ---

@@ -173,12 +173,13 @@ class TestErrors:
         helpers.call_action("resource_patch", id=publisher["resource"]["id"], format="PDF")
         body = submit(app, publisher["resource"]["id"], publisher["editor"], 400)
         assert body["error_type"] == "unsupported_format"
-        assert "PDF" in body["error"] and "CSV" in body["error"]
+        assert body["error"] == ("Unsupported format PDF: this portal's loader "
+                                 "(DataPusher service) takes CSV, TSV, XLS")
         assert publisher["fake"].job_posts() == []
 
     def test_format_from_url_extension(self, app, publisher):
         helpers.call_action("resource_patch", id=publisher["resource"]["id"], format="",
-                            url="http://127.0.0.1:9/table.xlsx")
+                            url="http://127.0.0.1:9/table.tsv")
         assert submit(app, publisher["resource"]["id"], publisher["editor"])["success"]
 
     @pytest.mark.ckan_config(dpp_config.MAX_FILE_SIZE, 1)
@@ -277,7 +278,7 @@ class TestErrors:
         assert status["status"] == "error" and status["error_type"] == "service_timeout"
 
     def test_500_internal(self, app, publisher, monkeypatch):
-        from ckanext.datapusherplusapi import service
+        from ckanext.datapusherplusapi.backends import service
 
         def broken(*args, **kwargs):
             raise RuntimeError("unexpected")

@@ -330,13 +330,14 @@ class TestBackground:
         assert sorted(p["json"]["metadata"]["resource_id"] for p in fake_service.job_posts()) \
             == sorted(r["id"] for r in failing)
 
-    def test_stuck_refresh_asks_the_service(self, admin, fake_service):
+    def test_silent_job_refresh_asks_the_service(self, admin, fake_service):
         from ckanext.datapusherplusapi import jobs as background
         fake_service.callback = None
         resource = make_resource()
         job = submit_as(admin, resource)
         row = model.Session.get(Job, job)
-        row.submitted_at = datetime.datetime.utcnow() - datetime.timedelta(hours=2)
+        row.submitted_at = row.updated_at = (datetime.datetime.utcnow()
+                                             - datetime.timedelta(hours=2))
         model.Session.commit()
         fake_service.jobs[job]["status"] = "complete"
         assert background.refresh_stuck_jobs() == 1

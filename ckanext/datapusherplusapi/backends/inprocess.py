@@ -1,0 +1,248 @@
+"""What the two in-process loaders share (ckanext-xloader, DataPusher+ 2.x).
+
+Both are CKAN plugins loaded beside this one.  Each has a submit action that
+records the resource's load in CKAN's ``task_status`` table (one row per
+resource, under the loader's task type) and queues an RQ job on CKAN's
+queues; the job, run by ``ckan jobs worker``, POSTs each change of state to the
+loader's hook action on CKAN's API; a status action reads the task and the
+loader's own job log.  This extension calls the submit action, learns of every
+change through the hook action (chained: ``logic/action/chains.py``), and reads
+the task, the loader's log and the RQ job when a job falls silent — a job whose
+worker died, or whose hook never arrived, ends in ``error`` instead of staying
+pending.
+"""
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import logging
+from typing import Any, Optional
+
+import ckan.model as model
+import ckan.plugins as p
+import ckan.plugins.toolkit as tk
+from ckan.lib.jobs import get_queue
+from ckan.lib.redis import connect_to_redis
+
+from ckanext.datapusherplusapi import lifecycle
+from ckanext.datapusherplusapi.backends import Accepted, Backend, BackendError, last_success
+from ckanext.datapusherplusapi.lifecycle import News
+from ckanext.datapusherplusapi.model.job import COMPLETE, ERROR, RUNNING, SUBMITTED, Job
+
+log = logging.getLogger(__name__)
+
+# Set in the context of the submit action when this extension calls it, so
+# that its chained version knows the job is already recorded.
+SUBMITTING_JOB = "datapusherplusapi_job_id"
+
+# The loader's task states, in this extension's words.
+STATES = {"submitting": SUBMITTED, "pending": SUBMITTED, "running": RUNNING,
+          "running_but_viewable": RUNNING, "complete": COMPLETE, "error": ERROR}
+# RQ job states that mean the job will never report again.
+RQ_DEAD = ("failed", "stopped", "canceled")
+
+
+class InProcessBackend(Backend):
+    """A loader plugin with submit/hook/status actions, a task_status row per
+    resource and RQ jobs (see the module's docstring)."""
+
+    plugin = ""  # the loader's plugin name, as in ckan.plugins
+    distribution = ""  # its PyPI name (for its version)
+    submit_action = ""
+    status_action = ""
+    task_type = ""
+    creates_views = True  # both make the default views in their hook
+    cancels_work = True  # a job still queued is taken off the queue
+
+    def queue_names(self) -> list[str]:
+        return ["default"]
+
+    def check_config(self) -> list[str]:
+        if not p.plugin_loaded(self.plugin):
+            return ["ckanext.datapusher_plus.backend = {}: {}".format(
+                self.name, tk._("the {plugin} plugin must be loaded (ckan.plugins)")
+                .format(plugin=self.plugin))]
+        return []
+
+    # ------------------------------------------------------------ submit ---
+    def submit(self, job: Job, resource: dict[str, Any], force: bool,
+               user: Optional[str]) -> Accepted:
+        context = {"ignore_auth": True, "user": user or "", "model": model,
+                   "session": model.Session, SUBMITTING_JOB: job.id}
+        try:
+            taken = tk.get_action(self.submit_action)(
+                context, {"resource_id": resource["id"], "ignore_hash": bool(force)})
+        except tk.ValidationError as e:
+            raise BackendError("refused", _flatten(e.error_dict))
+        except Exception as e:  # a loader that fails on its own settings
+            log.exception("DataPusher+: %s refused resource %s", self.submit_action,
+                          resource["id"])
+            raise BackendError("refused", str(e)[:500] or type(e).__name__)
+        task = self.task(resource["id"])
+        job_id = task_job_id(task)
+        if taken:
+            return Accepted(job_id)
+        # Not taken: the loader skips a resource whose load is already queued
+        # (that load reads the file when it runs: it is this job's load).
+        if task is not None and task.state in ("pending", "submitting") and (
+                self.rq_state(job_id) in ("queued", "deferred", "scheduled")):
+            return Accepted(job_id)
+        raise BackendError("refused", tk._(
+            "{loader} did not take the job (a plugin refused it, or the job queue "
+            "is unreachable)").format(loader=self.label))
+
+    # -------------------------------------------------------------- poll ---
+    def task(self, resource_id: str, session: Any = None) -> Optional[model.TaskStatus]:
+        """The loader's task_status row of the resource."""
+        # populate_existing: the loader writes it through sessions of its own.
+        return (session or model.Session).query(model.TaskStatus).populate_existing().filter_by(
+            entity_id=resource_id, task_type=self.task_type, key=self.task_type).first()
+
+    def rq_state(self, job_id: Optional[str]) -> Optional[str]:
+        """The RQ job's state (``queued``, ``started``, ``finished``,
+        ``failed`` …), None when RQ does not know it."""
+        job = _rq_job(job_id)
+        return str(getattr(job.get_status(), "value", job.get_status())) if job else None
+
+    def loader_report(self, resource_id: str) -> dict[str, Any]:
+        """The loader's status action: its state, error and log lines."""
+        try:
+            return tk.get_action(self.status_action)(
+                {"ignore_auth": True, "user": ""}, {"resource_id": resource_id})
+        except tk.ObjectNotFound:
+            return {}
+
+    def news_from_report(self, report: dict[str, Any], state: Optional[str] = None) -> News:
+        """News from the status action's answer (and the state the loader's
+        hook announced, when it comes from the hook)."""
+        info = report.get("task_info") or {}
+        logs = lifecycle.clean_logs(info.get("logs")) or None
+        status = STATES.get(state or report.get("status") or "", SUBMITTED)
+        if status == ERROR:
+            return News(ERROR, error=self.error_of(report), logs=logs)
+        return News(status, logs=logs)
+
+    def error_of(self, report: dict[str, Any]) -> str:
+        """The loader's own message for a failed load."""
+        info = report.get("task_info") or {}
+        for raw in (report.get("error"), info.get("error")):
+            if isinstance(raw, str):
+                try:
+                    raw = json.loads(raw)
+                except ValueError:
+                    pass
+            text = lifecycle.error_text(raw)
+            if text and text != "{}":
+                return text
+        return tk._("{loader} reported an error").format(loader=self.label)
+
+    def poll(self, job: Job) -> Optional[News]:
+        task = self.task(job.resource_id)
+        if task is None:
+            return News("lost", error=tk._("{loader} has no record of this load")
+                        .format(loader=self.label))
+        report = self.loader_report(job.resource_id)
+        news = self.news_from_report(report, task.state)
+        if news.status in (COMPLETE, ERROR):
+            return news
+        # The loader's task says the load is on: is its RQ job?
+        info = report.get("task_info") or {}
+        if info.get("status") in ("complete", "error"):
+            # The job ended but its hook never reached CKAN: its own record says how.
+            return self.news_from_report(report, info["status"])
+        job_id = task_job_id(task)
+        rq_job = _rq_job(job_id)
+        if rq_job is None:
+            return News("lost", logs=news.logs, error=tk._(
+                "{loader}'s background job {job} is gone from the job queue without a result "
+                "(was the queue emptied, or the worker restarted?)").format(
+                    loader=self.label, job=job_id))
+        state = str(getattr(rq_job.get_status(), "value", rq_job.get_status()))
+        if state in RQ_DEAD:
+            return News(ERROR, logs=news.logs, error_type="loader_job_failed", error=tk._(
+                "{loader}'s background job {state}: {reason}").format(
+                    loader=self.label, state=state, reason=_rq_reason(rq_job)))
+        return news
+
+    # ------------------------------------------------------------ cancel ---
+    def cancel(self, job: Job) -> bool:
+        rq_job = _rq_job(job.service_job_id)
+        if rq_job is None or self.rq_state(job.service_job_id) != "queued":
+            return False
+        rq_job.cancel()
+        return True
+
+    # ------------------------------------------------------------ health ---
+    def health(self) -> dict[str, Any]:
+        from rq import Worker
+        result: dict[str, Any] = {"url": None, "reachable": False, "name": self.label,
+                                  "version": _version(self.distribution), "job_types": [],
+                                  "stats": {}, "error": None}
+        try:
+            queues = [get_queue(name) for name in self.queue_names()]
+            names = {queue.name for queue in queues}
+            workers = [worker for worker in Worker.all(connection=connect_to_redis())
+                       if names & set(worker.queue_names())]
+            result["stats"] = {"workers": len(workers), "queued": sum(len(q) for q in queues)}
+            result["job_types"] = self.queue_names()
+            result["reachable"] = bool(workers)
+            if not workers:
+                result["error"] = tk._("no background worker is listening to its queue "
+                                       "(start one: ckan jobs worker)")
+        except Exception as e:  # Redis down
+            result["error"] = tk._("the job queue is unreachable: {error}").format(
+                error=type(e).__name__)
+        problem = self.runtime_problem()
+        if problem:
+            result["reachable"] = False
+            result["error"] = problem
+        result["last_success"] = last_success()
+        return result
+
+    def runtime_problem(self) -> Optional[str]:
+        """Something that makes every load fail (for the dashboard)."""
+        return None
+
+
+def _flatten(error_dict: dict[str, Any]) -> str:
+    return "; ".join("{}: {}".format(key, "; ".join(map(str, value))
+                                     if isinstance(value, (list, tuple)) else value)
+                     for key, value in error_dict.items())[:500]
+
+
+def task_job_id(task: Optional[model.TaskStatus]) -> Optional[str]:
+    """The RQ job id a loader's task holds."""
+    try:
+        return json.loads(task.value or "{}").get("job_id") if task is not None else None
+    except (ValueError, AttributeError):
+        return None
+
+
+def _rq_job(job_id: Optional[str]) -> Any:
+    if not job_id:
+        return None
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job as RQJob
+    try:
+        return RQJob.fetch(job_id, connection=connect_to_redis())
+    except NoSuchJobError:
+        return None
+
+
+def _rq_reason(rq_job: Any) -> str:
+    """The last line of a failed RQ job's exception, if RQ kept it."""
+    text = ""
+    try:
+        result = rq_job.latest_result() if hasattr(rq_job, "latest_result") else None
+        text = (getattr(result, "exc_string", None) or getattr(rq_job, "exc_info", None) or "")
+    except Exception:
+        text = getattr(rq_job, "exc_info", None) or ""
+    lines = [line for line in str(text).strip().splitlines() if line.strip()]
+    return lines[-1][:500] if lines else tk._("no reason given")
+
+
+def _version(distribution: str) -> Optional[str]:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None

@@ -1,0 +1,43 @@
+"""Back end ``xloader``: the ckanext-xloader plugin (see ``inprocess.py``).
+
+It is driven through its own actions: ``xloader_submit`` (``ignore_hash`` when
+forced), ``xloader_hook`` (chained: every change of state) and
+``xloader_status`` (its log).  What it loads is its own
+``ckanext.xloader.formats`` (CSV, TSV, XLS, XLSX, ODS by default).
+"""
+from __future__ import annotations
+
+import ckan.plugins.toolkit as tk
+
+from ckanext.datapusherplusapi.backends.inprocess import InProcessBackend
+
+# ckanext-xloader's own default formats (its ``utils.DEFAULT_FORMATS``, less
+# the MIME types): used when ``ckanext.xloader.formats`` is not set.
+DEFAULT_FORMATS = ("CSV", "TSV", "XLS", "XLSX", "ODS")
+
+
+class XloaderBackend(InProcessBackend):
+    name = "xloader"
+    label = "ckanext-xloader"
+    plugin = "xloader"
+    distribution = "ckanext-xloader"
+    submit_action = "xloader_submit"
+    status_action = "xloader_status"
+    task_type = "xloader"
+
+    def loadable_formats(self) -> list[str]:
+        configured = tk.config.get("ckanext.xloader.formats")
+        if configured is None:
+            return list(DEFAULT_FORMATS)
+        return [fmt.upper() for fmt in str(configured).split() if "/" not in fmt]
+
+    def queue_names(self) -> list[str]:
+        return str(tk.config.get("ckanext.xloader.queue_names") or "default").split()
+
+    def check_config(self) -> list[str]:
+        problems = super().check_config()
+        token = tk.config.get("ckanext.xloader.api_token")
+        if not token or token == "NOT_SET":
+            problems.append("ckanext.xloader.api_token: {}".format(tk._(
+                "Missing value (ckanext-xloader's jobs act with it: a sysadmin's API token)")))
+        return problems

@@ -1,0 +1,337 @@
+"""Every status change of a push job, in one place.
+
+A job moves ``submitting`` → ``submitted`` → ``running`` → ``complete`` |
+``error`` | ``cancelled``, and may skip steps (a fast loader can report the end
+before CKAN has recorded that it accepted the job).  Each change is one guarded
+``UPDATE … WHERE status IN (<the statuses it may leave>)``: when two writers race
+on a job (a loader's callback, a cancel, a forced resubmission, a check of a
+silent job), the first wins and the others change nothing — nobody reads a
+status and then writes another.
+
+The submission path, the loaders' callbacks and hooks, the checks of silent
+jobs and the dashboard's actions all change jobs through this module, and
+nothing else writes a job's status.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+import logging
+import uuid
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects.postgresql import JSONB
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.lib.redis import connect_to_redis
+
+from ckanext.datapusherplusapi import config
+from ckanext.datapusherplusapi.model.job import (
+    ACTIVE, CANCELLED, COMPLETE, ERROR, LOG_LIMIT, RUNNING, SUBMITTED, SUBMITTING, Job)
+
+log = logging.getLogger(__name__)
+
+# The statuses each status may be entered from.
+ALLOWED_FROM: dict[str, tuple[str, ...]] = {
+    SUBMITTED: (SUBMITTING,),
+    RUNNING: (SUBMITTING, SUBMITTED),
+    COMPLETE: ACTIVE,
+    ERROR: ACTIVE,
+    CANCELLED: ACTIVE,
+}
+
+LOG_MESSAGE_LIMIT = 2000  # characters kept of one log line or error message
+CHECK_EVERY = 15  # seconds between two questions to a loader about one job (all processes)
+
+# Where a job came from (column ``origin``).
+SUBMIT = "submit"  # this extension: the API, the pages, the ckan command, auto-submit
+LOADER = "loader"  # the loader itself (its own auto-submit, button or command)
+
+
+def now() -> datetime.datetime:
+    return datetime.datetime.utcnow()
+
+
+@dataclasses.dataclass
+class News:
+    """What a loader says of a job, in this extension's words.
+
+    ``status``: ``submitted`` (queued), ``running``, ``complete``, ``error``,
+    or ``lost`` (the loader no longer knows the job); ``error``: the loader's
+    message; ``logs``: its log lines (``timestamp``, ``level``, ``message``).
+    """
+
+    status: str
+    error: Optional[str] = None
+    error_type: str = "service_job_error"
+    detail: Optional[dict[str, Any]] = None
+    logs: Optional[list[dict[str, Any]]] = None
+
+
+class AlreadyActive(Exception):
+    """The resource already has an active job (the database refused a second)."""
+
+    def __init__(self, active: Optional[Job]):
+        super().__init__("a job is already active")
+        self.active = active
+
+
+def clean_logs(raw: Any) -> list[dict[str, Any]]:
+    """A loader's log lines as ``{timestamp, level, message}`` strings, the
+    last ``LOG_LIMIT``; whatever else the loader sent is dropped."""
+    lines = []
+    for entry in raw if isinstance(raw, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        lines.append({
+            "timestamp": str(entry.get("timestamp") or "")[:40],
+            "level": str(entry.get("level") or "")[:20],
+            "message": str(entry.get("message") or "")[:LOG_MESSAGE_LIMIT],
+        })
+    return lines[-LOG_LIMIT:]
+
+
+def error_text(raw: Any) -> Optional[str]:
+    """A loader's error (text, or a dict with ``message``) as bounded text."""
+    if not raw:
+        return None
+    if isinstance(raw, dict):
+        message = raw.get("message") or raw.get("error") or ""
+        return str(message)[:LOG_MESSAGE_LIMIT] or "Unknown error"
+    return str(raw)[:LOG_MESSAGE_LIMIT]
+
+
+# ----------------------------------------------------------------- start ---
+def start(session: Any, resource: dict[str, Any], fmt: str, *, force: bool,
+          user_id: Optional[str], organization_id: Optional[str], backend: str,
+          origin: str = SUBMIT) -> Job:
+    """Record a new job, ``submitting``, as the resource's latest.
+
+    With ``force``, the resource's active job is cancelled first (superseded),
+    in the same transaction.  The database refuses a second active job per
+    resource (a partial unique index): then nothing is written and
+    ``AlreadyActive`` is raised with the active job.
+    """
+    when = now()
+    if force:
+        session.execute(_guarded(
+            CANCELLED, [Job.resource_id == resource["id"]],
+            error_type="superseded", error=tk._("Superseded by a forced resubmission"),
+            finished_at=when, updated_at=when))
+    # The new row is the resource's latest; the database refuses it (and so
+    # this update, rolled back with it) while another job is active.
+    session.execute(
+        sa.update(Job).where(Job.resource_id == resource["id"], Job.is_latest.is_(True))
+        .values(is_latest=False).execution_options(synchronize_session=False))
+    job = Job(
+        resource_id=resource["id"],
+        package_id=resource["package_id"],
+        organization_id=organization_id,
+        status=SUBMITTING,
+        user_id=user_id,
+        force=bool(force),
+        # counted by the INSERT itself: one round trip less
+        attempt=Job.count_for_resource(resource["id"]).scalar_subquery() + 1,
+        resource_url=resource.get("url"),
+        resource_format=fmt,
+        submitted_at=when,
+        updated_at=when,
+        is_latest=True,
+        backend=backend,
+        origin=origin,
+    )
+    job.service_job_id = job.id = str(uuid.uuid4())
+    session.add(job)
+    try:
+        session.commit()
+    except sa_exc.IntegrityError:
+        session.rollback()
+        raise AlreadyActive(session.execute(Job.active_for_resource(resource["id"]))
+                            .scalars().first())
+    return job
+
+
+# ----------------------------------------------------------- transitions ---
+def _guarded(status: str, where: list[Any], **values: Any) -> Any:
+    """``UPDATE`` of the jobs matching ``where`` that may enter ``status``."""
+    return (sa.update(Job).where(*where, Job.status.in_(ALLOWED_FROM[status]))
+            .values(status=status, **values).returning(Job.id)
+            .execution_options(synchronize_session=False))
+
+
+def _move(session: Any, status: str, where: list[Any], **values: Any) -> list[str]:
+    """Apply one guarded transition and commit; the ids of the jobs it moved."""
+    when = now()
+    values.setdefault("updated_at", when)
+    if status not in ACTIVE:
+        values.setdefault("finished_at", when)
+    moved = [row[0] for row in session.execute(_guarded(status, where, **values))]
+    session.commit()
+    return moved
+
+
+def accepted(session: Any, job: Job, loader_job_id: Optional[str] = None,
+             job_key: Optional[str] = None) -> str:
+    """The loader took the job (``submitting`` → ``submitted``); its own id and
+    key are recorded whatever the status is now (a callback may have moved
+    the job on already).  Returns the job's status."""
+    values: dict[str, Any] = {"updated_at": now()}
+    if job_key:
+        values["job_key"] = job_key
+    if loader_job_id and loader_job_id != job.service_job_id:
+        values["service_job_id"] = loader_job_id
+        # A load an earlier (superseded) job handed over is this job's now.
+        session.execute(sa.update(Job).where(Job.service_job_id == loader_job_id,
+                                             Job.id != job.id, Job.status.notin_(ACTIVE))
+                        .values(service_job_id=None)
+                        .execution_options(synchronize_session=False))
+    values["status"] = sa.case((Job.status.in_(ALLOWED_FROM[SUBMITTED]), SUBMITTED),
+                               else_=Job.status)
+    status = session.execute(
+        sa.update(Job).where(Job.id == job.id).values(**values).returning(Job.status)
+        .execution_options(synchronize_session=False)).scalar()
+    session.commit()
+    session.expire(job)  # later reads in this request see the row as it is now
+    return status
+
+
+def running(session: Any, job_id: str, logs: Optional[list[dict[str, Any]]] = None) -> bool:
+    """The loader started writing the DataStore."""
+    when = now()
+    values: dict[str, Any] = {"started_at": sa.func.coalesce(Job.started_at, when)}
+    if logs:
+        values["logs"] = logs
+    return bool(_move(session, RUNNING, [Job.id == job_id], **values))
+
+
+def running_for_resource(session: Any, resource_id: str, backend: str) -> bool:
+    """The resource's accepted job of ``backend`` started writing (the service's
+    first ``datastore_create``)."""
+    when = now()
+    return bool(_move(session, RUNNING, [Job.resource_id == resource_id, Job.backend == backend,
+                                         Job.status == SUBMITTED], started_at=when))
+
+
+def complete(session: Any, job_id: str, logs: Optional[list[dict[str, Any]]] = None,
+             views: bool = True) -> bool:
+    """The data is in the DataStore.  Unless the loader makes them itself
+    (``views=False``), the resource then gets CKAN's default views, so its
+    page previews the data."""
+    values: dict[str, Any] = {"started_at": sa.func.coalesce(Job.started_at, Job.submitted_at)}
+    if logs:
+        values["logs"] = logs
+    moved = _move(session, COMPLETE, [Job.id == job_id], **values)
+    if moved and views:
+        resource_id = session.execute(sa.select(Job.resource_id).where(Job.id == job_id)).scalar()
+        create_default_views(resource_id)
+    return bool(moved)
+
+
+def fail(session: Any, job_id: str, error_type: str, message: str,
+         detail: Optional[dict[str, Any]] = None,
+         logs: Optional[list[dict[str, Any]]] = None) -> bool:
+    """The job failed: ``error_type`` says how, ``message`` (the loader's own
+    words, or ours) why."""
+    values: dict[str, Any] = {
+        "error": message, "error_type": error_type, "error_detail": detail,
+        "started_at": sa.func.coalesce(Job.started_at, Job.submitted_at)}
+    if logs:
+        values["logs"] = logs
+    return bool(_move(session, ERROR, [Job.id == job_id], **values))
+
+
+def cancel(session: Any, job_id: str, message: str) -> bool:
+    """Cancelled by someone: a late result from the loader is then ignored."""
+    return bool(_move(session, CANCELLED, [Job.id == job_id], error=message,
+                      error_type="cancelled"))
+
+
+def note_logs(session: Any, job_id: str, logs: list[dict[str, Any]]) -> bool:
+    """New log lines of an active job: news, without a change of status (the
+    same lines again are no news)."""
+    changed = session.execute(
+        sa.update(Job).where(
+            Job.id == job_id, Job.status.in_(ACTIVE),
+            sa.cast(Job.logs, JSONB).is_distinct_from(sa.cast(json.dumps(logs), JSONB)))
+        .values(logs=logs, updated_at=now())
+        .execution_options(synchronize_session=False)).rowcount
+    session.commit()
+    return bool(changed)
+
+
+def report(session: Any, job_id: str, news: News, views: bool = True) -> bool:
+    """Apply what a loader says of an active job (a callback, a hook, or the
+    answer to a question); True when the job changed."""
+    if news.status == COMPLETE:
+        return complete(session, job_id, news.logs, views=views)
+    if news.status == ERROR:
+        return fail(session, job_id, news.error_type,
+                    news.error or tk._("The loader reported an error"), news.detail, news.logs)
+    if news.status == "lost":
+        return fail(session, job_id, "service_lost_job",
+                    news.error or tk._("The loader does not know this job any more"),
+                    news.detail, news.logs)
+    if news.status == RUNNING:
+        if running(session, job_id, news.logs):
+            return True
+    return bool(news.logs) and note_logs(session, job_id, news.logs)
+
+
+# -------------------------------------------------------------- views ---
+def create_default_views(resource_id: str) -> None:
+    """CKAN's default views of a resource whose data is in the DataStore (as
+    core's DataPusher and xloader make them); a failure is only logged."""
+    context = {"ignore_auth": True, "user": "", "model": model, "session": model.Session}
+    try:
+        resource = tk.get_action("resource_show")(dict(context), {"id": resource_id})
+        package = tk.get_action("package_show")(dict(context), {"id": resource["package_id"]})
+        tk.get_action("resource_create_default_resource_views")(dict(context), {
+            "resource": resource, "package": package, "create_datastore_views": True})
+    except Exception:  # a preview is not worth failing a finished load
+        log.exception("DataPusher+: could not create the default views of resource %s",
+                      resource_id)
+        model.Session.rollback()
+
+
+# -------------------------------------------------------------- checks ---
+def _check_key(job_id: str) -> str:
+    return "{}:datapusherplusapi:check:{}".format(tk.config.get("ckan.site_id"), job_id)
+
+
+def is_silent(job: Job) -> bool:
+    """An active job without news for ``check_after`` seconds."""
+    return (job.status in ACTIVE
+            and now() - job.updated_at > datetime.timedelta(seconds=config.check_after()))
+
+
+def check(session: Any, job: Job, at_once: bool = False) -> bool:
+    """Ask the loader about a silent job and record its answer; at most once
+    every ``CHECK_EVERY`` seconds per job across all CKAN processes
+    (``at_once``: about any active job, now).  True when the job changed
+    (``job`` is then expired: read it again)."""
+    from ckanext.datapusherplusapi import backends
+    if job.status not in ACTIVE or not (at_once or is_silent(job)):
+        return False
+    backend = backends.current()
+    if job.backend != backend.name:
+        return False  # a job of a loader this portal no longer runs: stuck detection's
+    if not at_once:
+        try:
+            if not connect_to_redis().set(_check_key(job.id), "1", nx=True, ex=CHECK_EVERY):
+                return False
+        except Exception:  # no Redis: no throttle shared by the processes, so no question
+            log.warning("DataPusher+: Redis unreachable, silent job %s not checked", job.id)
+            return False
+    try:
+        news = backend.poll(job)
+    except backends.BackendError as e:
+        log.info("DataPusher+: could not ask %s about job %s: %s", backend.name, job.id, e.detail)
+        return False
+    changed = news is not None and report(session, job.id, news, views=not backend.creates_views)
+    if changed:
+        session.expire(job)
+    return changed

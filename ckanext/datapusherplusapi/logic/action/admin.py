@@ -1,0 +1,346 @@
+"""Actions of the sysadmin dashboard and the ``ckan`` command: the jobs of the
+whole portal, their figures, retry, cancel, bulk work, the loader's health."""
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.logic import validate
+from ckan.types import Context, DataDict
+
+from ckanext.datapusherplusapi import backends, config, lifecycle
+from ckanext.datapusherplusapi.logic import schema
+from ckanext.datapusherplusapi.model import counts as job_counts
+from ckanext.datapusherplusapi.model import job as jobs
+from ckanext.datapusherplusapi.model.job import Job
+
+log = logging.getLogger(__name__)
+
+HISTORY_LIMIT = 1000
+DURATION_SAMPLE = 1000  # completed jobs behind the dashboard's median and p95
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.utcnow()
+
+
+# ------------------------------------------------------------ dashboard ---
+def _stuck_before() -> datetime.datetime:
+    return _now() - datetime.timedelta(minutes=config.stuck_after())
+
+
+def _dashboard_filters(data_dict: DataDict) -> dict[str, Any]:
+    keys = ("status", "organization", "format", "date_from", "date_to", "q", "latest_only",
+            "sort", "order")
+    return {key: data_dict.get(key) for key in keys
+            if data_dict.get(key) not in (None, "", False)}
+
+
+@tk.side_effect_free
+@validate(schema.job_list)
+def datapusher_plus_job_list(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Push jobs of the whole portal, filtered, sorted and paged (sysadmins).
+
+    :param status: a status, ``pending`` (submitting or submitted) or ``stuck``
+    :type status: string
+    :param organization: organization id or name
+    :type organization: string
+    :param format: resource format (e.g. ``CSV``)
+    :type format: string
+    :param date_from: first day of submission (``YYYY-MM-DD``)
+    :type date_from: string
+    :param date_to: last day of submission (``YYYY-MM-DD``)
+    :type date_to: string
+    :param q: text searched in resource and dataset names and titles
+    :type q: string
+    :param latest_only: only the latest job of each resource (default false)
+    :type latest_only: bool
+    :param sort: ``submitted`` (default), ``status``, ``duration``, ``format``,
+        ``resource``, ``dataset`` or ``organization``
+    :type sort: string
+    :param order: ``desc`` (default) or ``asc``
+    :type order: string
+    :param page: page number, from 1 (default 1)
+    :type page: int
+    :param limit: jobs per page (default 25, at most 1000)
+    :type limit: int
+
+    :returns: ``count``, ``page``, ``limit`` and ``results`` (jobs with
+        ``resource_name``, ``dataset_name``, ``dataset_title``,
+        ``organization_name``, ``organization_title``, ``user_name``, ``stuck``)
+    :rtype: dictionary
+    """
+    tk.check_access("datapusher_plus_job_list", context, data_dict)
+    stuck_before = _stuck_before()
+    filters = _dashboard_filters(data_dict)
+    rows_stmt, count_stmt = jobs.listing(filters, stuck_before)
+    limit = min(data_dict["limit"], HISTORY_LIMIT)
+    page = data_dict["page"]
+    session = model.Session
+    if set(filters) <= {"sort", "order"}:  # every job: the trigger-kept counts
+        count = sum(job_counts.totals(session).values())
+    else:
+        count = session.execute(count_stmt).scalar() or 0
+    results = []
+    for job, res_name, pkg_name, pkg_title, org_name, org_title, user_name in session.execute(
+            rows_stmt.offset((page - 1) * limit).limit(limit)):
+        item = job.dictize()
+        item.update(resource_name=res_name, dataset_name=pkg_name, dataset_title=pkg_title,
+                    organization_name=org_name, organization_title=org_title,
+                    user_name=user_name,
+                    stuck=job.status in jobs.ACTIVE and job.submitted_at < stuck_before)
+        results.append(item)
+    return {"count": count, "page": page, "limit": limit, "results": results}
+
+
+@tk.side_effect_free
+def datapusher_plus_stats(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Portal-wide figures of the push jobs (sysadmins).
+
+    :returns: ``counts`` by status (with ``pending`` = submitting + submitted
+        and ``stuck``), ``success_rate_24h`` and ``success_rate_7d`` (complete /
+        (complete + error) of the jobs submitted in the last 24 hours and 7
+        days, to the hour, or null), ``median_duration`` and ``p95_duration``
+        (seconds, the latest 1,000 jobs completed in the last 7 days),
+        ``per_day`` (30 days of ``{day, status: count}``, by day of
+        submission) and ``total``
+    :rtype: dictionary
+    """
+    tk.check_access("datapusher_plus_stats", context, data_dict)
+    session = model.Session
+    now = _now()
+    # The counts come from the trigger-kept table (model/counts.py): a few
+    # thousand rows at most, whatever the number of jobs.
+    if job_counts.compact(session, now):
+        session.commit()
+    by_status = dict.fromkeys(jobs.STATUSES, 0)
+    by_status.update({status: n for status, n in job_counts.totals(session).items()
+                      if status in by_status})
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    windows = {"24h": hour - datetime.timedelta(hours=23),
+               "7d": hour - datetime.timedelta(hours=7 * 24 - 1)}
+    start = (now - datetime.timedelta(days=29)).date()
+    per_day: dict[str, dict[str, int]] = {
+        (start + datetime.timedelta(days=i)).isoformat(): {} for i in range(30)}
+    for when, status, n in job_counts.per_day(session, datetime.datetime.combine(
+            start, datetime.time())):
+        per_day.setdefault(when.isoformat(), {})[status] = n
+    rates = {}
+    for key, since in windows.items():
+        figures = job_counts.since(session, since)
+        complete, failed = figures.get(jobs.COMPLETE, 0), figures.get(jobs.ERROR, 0)
+        rates[key] = round(complete / (complete + failed), 4) if complete + failed else None
+    stuck = session.execute(sa.select(sa.func.count(Job.id)).where(
+        Job.status.in_(jobs.ACTIVE), Job.submitted_at < _stuck_before())).scalar()
+    latest = (sa.select(sa.func.extract("epoch", Job.finished_at - Job.submitted_at)
+                        .label("seconds"))
+              .where(Job.status == jobs.COMPLETE,
+                     Job.finished_at >= now - datetime.timedelta(days=7))
+              .order_by(Job.finished_at.desc()).limit(DURATION_SAMPLE).subquery())
+    median, p95 = session.execute(sa.select(
+        sa.func.percentile_cont(0.5).within_group(latest.c.seconds),
+        sa.func.percentile_cont(0.95).within_group(latest.c.seconds))).one()
+    counts = dict(by_status, stuck=stuck,
+                  pending=by_status[jobs.SUBMITTING] + by_status[jobs.SUBMITTED])
+    return {
+        "total": sum(by_status.values()), "counts": counts,
+        "success_rate_24h": rates["24h"], "success_rate_7d": rates["7d"],
+        "median_duration": round(median, 3) if median is not None else None,
+        "p95_duration": round(p95, 3) if p95 is not None else None,
+        "per_day": [{"day": key, **value} for key, value in sorted(per_day.items())],
+    }
+
+
+@validate(schema.job_purge)
+def datapusher_plus_job_purge(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Delete old job rows (sysadmins): finished jobs (complete, error,
+    cancelled) submitted more than ``older_than`` days ago. Each resource's
+    latest job is kept, so its status and its last push stay known.
+
+    :param older_than: age in days (0: every finished job but the latest ones)
+    :type older_than: int
+    :param dry_run: only count them (default false)
+    :type dry_run: bool
+
+    :returns: ``deleted`` (or, with ``dry_run``, ``would_delete``): a number
+    :rtype: dictionary
+    """
+    tk.check_access("datapusher_plus_job_purge", context, data_dict)
+    before = _now() - datetime.timedelta(days=data_dict["older_than"])
+    old = (Job.status.in_(jobs.TERMINAL), Job.submitted_at < before, Job.is_latest.is_(False))
+    session = model.Session
+    if data_dict["dry_run"]:
+        count = session.execute(sa.select(sa.func.count(Job.id)).where(*old)).scalar()
+        return {"would_delete": count}
+    deleted = session.execute(sa.delete(Job).where(*old)
+                              .execution_options(synchronize_session=False)).rowcount
+    session.commit()
+    log.info("DataPusher+: purged %s job rows older than %s days", deleted,
+             data_dict["older_than"])
+    return {"deleted": deleted}
+
+
+def _job_or_404(job_id: str) -> Job:
+    job = model.Session.get(Job, job_id)
+    if job is None:
+        raise tk.ObjectNotFound(tk._("Unknown DataPusher+ job"))
+    return job
+
+
+@validate(schema.job_id)
+def datapusher_plus_job_retry(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Submit a job's resource again (sysadmins).
+
+    :param id: the job's id
+    :type id: string
+
+    :returns: what ``datapusher_plus_submit`` returns
+    :rtype: dictionary
+    """
+    tk.check_access("datapusher_plus_job_retry", context, data_dict)
+    job = _job_or_404(data_dict["id"])
+    return tk.get_action("datapusher_plus_submit")(
+        {"user": context.get("user")}, {"resource_id": job.resource_id})
+
+
+@validate(schema.job_id)
+def datapusher_plus_job_cancel(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Cancel a pending or running job (sysadmins). A late result from the
+    service is then ignored.
+
+    :param id: the job's id
+    :type id: string
+
+    :returns: the job
+    :rtype: dictionary
+    """
+    tk.check_access("datapusher_plus_job_cancel", context, data_dict)
+    job = _job_or_404(data_dict["id"])
+    session = model.Session
+    if not lifecycle.cancel(session, job.id, tk._("Cancelled by {user}").format(
+            user=context.get("user") or "?")):
+        raise tk.ValidationError({"id": [tk._("Only a pending or running job can be cancelled")]})
+    session.refresh(job)
+    backend = backends.current()
+    if job.backend == backend.name:
+        backend.cancel(job)  # takes a job still queued off the queue, where the loader can
+    return job.dictize()
+
+
+@validate(schema.bulk_submit)
+def datapusher_plus_bulk_submit(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Queue bulk work for CKAN's background workers (sysadmins).
+
+    :param mode: ``not_in_datastore`` (submit every submittable resource whose
+        data is not in the DataStore) or ``retry_failed`` (submit again every
+        resource whose latest job failed)
+    :type mode: string
+    :param organization: only this organization's resources (id or name)
+    :type organization: string
+    :param format: only this format
+    :type format: string
+    :param q: (``retry_failed``) the dashboard's text filter
+    :type q: string
+    :param date_from: (``retry_failed``) first day of submission
+    :type date_from: string
+    :param date_to: (``retry_failed``) last day of submission
+    :type date_to: string
+    :param resume: id of an interrupted task (its worker was killed) to run
+        again; the resources it already submitted are not submitted twice
+    :type resume: string
+
+    :returns: the task, whose progress ``datapusher_plus_task_list`` shows
+    :rtype: dictionary
+    """
+    tk.check_access("datapusher_plus_bulk_submit", context, data_dict)
+    from ckanext.datapusherplusapi import jobs as background
+    from ckanext.datapusherplusapi.model import Task
+    if data_dict.get("resume"):
+        task = model.Session.get(Task, data_dict["resume"])
+        if task is None:
+            raise tk.ObjectNotFound(tk._("Unknown task"))
+        if task.status not in ("running", "failed") or (task.status == "running"
+                                                       and not task.interrupted):
+            raise tk.ValidationError({"resume": [tk._("Only an interrupted or failed task can be resumed")]})
+        task.status, task.updated_at, task.error = "queued", _now(), None
+        model.Session.commit()
+        tk.enqueue_job(background.run_bulk_task, [task.id],
+                       title="DataPusher+ {}".format(task.kind), rq_kwargs={"timeout": 6 * 3600})
+        return task.dictize()
+    if not data_dict.get("mode"):
+        raise tk.ValidationError({"mode": [tk._("Missing value")]})
+    user = model.User.get(context.get("user") or "")
+    filters = {key: (value.isoformat() if isinstance(value, datetime.date) else value)
+               for key, value in _dashboard_filters(data_dict).items()
+               if key in ("organization", "format", "q", "date_from", "date_to")}
+    task = Task(id=str(uuid.uuid4()), kind=data_dict["mode"], status="queued", filters=filters,
+                user_id=user.id if user else None, created_at=_now(), updated_at=_now())
+    model.Session.add(task)
+    model.Session.commit()
+    tk.enqueue_job(background.run_bulk_task, [task.id],
+                   title="DataPusher+ {}".format(task.kind), rq_kwargs={"timeout": 6 * 3600})
+    return task.dictize()
+
+
+@tk.side_effect_free
+def datapusher_plus_task_list(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
+    """The latest bulk tasks with their progress, newest first (sysadmins).
+
+    :returns: tasks: ``kind``, ``status``, ``total``, ``done``, ``submitted``,
+        ``skipped``, ``failed``, ``active`` ...
+    :rtype: list of dictionaries
+    """
+    tk.check_access("datapusher_plus_task_list", context, data_dict)
+    from ckanext.datapusherplusapi.model import Task
+    return [task.dictize() for task in model.Session.execute(Task.recent()).scalars()]
+
+
+@tk.side_effect_free
+def datapusher_plus_service_status(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Health of the portal's loader (sysadmins). For the DataPusher+ service:
+    ``GET /status``, once, no retries; for ckanext-xloader and DataPusher+ 2.x:
+    CKAN's background workers listening to its queue, and the queue's length.
+
+    :returns: ``backend``, ``reachable``, ``url``, ``name``, ``version``,
+        ``job_types``, ``stats``, ``response_time_ms``, ``error``,
+        ``cancels_work``, ``formats`` and ``last_success`` (ISO 8601, the last
+        answer or report of the loader, from any CKAN process)
+    :rtype: dictionary
+    """
+    tk.check_access("datapusher_plus_service_status", context, data_dict)
+    backend = backends.current()
+    started = time.monotonic()
+    result = backend.health()
+    result.update(backend=backend.name, label=backend.label, formats=backend.formats(),
+                  cancels_work=backend.cancels_work,
+                  response_time_ms=round((time.monotonic() - started) * 1000, 1))
+    return result
+
+
+@validate(schema.job_refresh)
+def datapusher_plus_job_refresh(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Ask the loader about an active job now and record its answer; without
+    ``id``, queue that for every active job without news for ``check_after``
+    seconds (at most once a minute) (sysadmins).
+
+    :param id: a job's id (optional)
+    :type id: string
+
+    :returns: the job, or ``{"queued": true|false}``
+    :rtype: dictionary
+    """
+    tk.check_access("datapusher_plus_job_refresh", context, data_dict)
+    if not data_dict.get("id"):
+        from ckanext.datapusherplusapi import jobs as background
+        return {"queued": background.queue_stuck_refresh()}
+    job = _job_or_404(data_dict["id"])
+    lifecycle.check(model.Session, job, at_once=True)
+    model.Session.refresh(job)
+    return job.dictize()

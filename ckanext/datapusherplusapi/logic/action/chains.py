@@ -1,0 +1,153 @@
+"""Chained actions: how this extension hears of what the DataStore and the
+in-process loaders do.
+
+- ``datastore_create`` (back end ``service``): the service's first write marks
+  its job ``running``.
+- ``xloader_submit`` / ``datapusher_submit``: a load the loader started itself
+  (its own auto-submit, its "Upload to DataStore" button, its command) is
+  recorded as a job started by the loader, so the history and the dashboard
+  show every load.
+- ``xloader_hook`` / ``datapusher_hook``: each change of state the loader's
+  background job reports (queued again, running, complete, error) is recorded
+  on the resource's active job.
+
+``plugin._actions`` offers each chain only while the plugin under it is
+loaded, and each does its work only while that loader is the configured back
+end; otherwise it only calls the action it chains.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Optional
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.types import Action, Context, DataDict
+
+from ckanext.datapusherplusapi import backends, config, helpers, lifecycle
+from ckanext.datapusherplusapi.backends.inprocess import (
+    STATES, SUBMITTING_JOB, InProcessBackend, task_job_id)
+from ckanext.datapusherplusapi.lifecycle import News
+from ckanext.datapusherplusapi.logic import identity
+from ckanext.datapusherplusapi.model.job import COMPLETE, ERROR, Job
+
+log = logging.getLogger(__name__)
+
+
+@tk.chained_action
+def datastore_create(next_action: Action, context: Context,
+                     data_dict: DataDict) -> Any:
+    """Mark the resource's submitted job ``running`` when the service starts
+    writing the DataStore, then create as core does."""
+    resource_id = data_dict.get("resource_id")
+    if (resource_id and config.backend() == "service"
+            and identity.is_service_user(context.get("user"), cached=True)):
+        lifecycle.running_for_resource(model.Session, resource_id, "service")
+    return next_action(context, data_dict)
+
+
+@tk.chained_action
+def xloader_submit(next_action: Action, context: Context, data_dict: DataDict) -> Any:
+    """xloader's submit; a load it started itself is recorded."""
+    taken = next_action(context, data_dict)
+    if taken and SUBMITTING_JOB not in context:
+        _started_by_loader("xloader", data_dict, context.get("user"))
+    return taken
+
+
+@tk.chained_action
+def xloader_hook(next_action: Action, context: Context, data_dict: DataDict) -> Any:
+    """xloader's hook (its background job's reports), then ours."""
+    result = next_action(context, data_dict)
+    _loader_reported("xloader", data_dict)
+    return result
+
+
+@tk.chained_action
+def datapusher_submit(next_action: Action, context: Context, data_dict: DataDict) -> Any:
+    """DataPusher+ 2.x's submit; a load it started itself is recorded."""
+    taken = next_action(context, data_dict)
+    if taken and SUBMITTING_JOB not in context:
+        _started_by_loader("datapusher_plus", data_dict, context.get("user"))
+    return taken
+
+
+@tk.chained_action
+def datapusher_hook(next_action: Action, context: Context, data_dict: DataDict) -> Any:
+    """DataPusher+ 2.x's hook (its background job's reports), then ours."""
+    result = next_action(context, data_dict)
+    _loader_reported("datapusher_plus", data_dict)
+    return result
+
+
+def _loader(name: str) -> Optional[InProcessBackend]:
+    backend = backends.current()
+    return backend if backend.name == name and isinstance(backend, InProcessBackend) else None
+
+
+def _record_loader_job(session: Any, backend: InProcessBackend, resource_id: str,
+                       user: Optional[str]) -> Optional[Job]:
+    """A job for a load the loader started itself (None when the resource
+    already has an active job: that job is this load's record)."""
+    # The loader may be called while CKAN saves the resource (before the
+    # commit): read what is already in the request's session, without flushing.
+    with model.Session.no_autoflush:
+        resource = model.Session.get(model.Resource, resource_id)
+        if resource is None:
+            return None
+        package = resource.package
+        values = {"id": resource.id, "package_id": resource.package_id, "url": resource.url,
+                  "format": resource.format, "mimetype": resource.mimetype}
+        user_obj = model.User.get(user) if user else None
+        organization_id = package.owner_org if package is not None else None
+    try:
+        job = lifecycle.start(session, values, helpers.datapusherplusapi_resource_format(values),
+                              force=False, user_id=user_obj.id if user_obj else None,
+                              organization_id=organization_id, backend=backend.name,
+                              origin=lifecycle.LOADER)
+    except lifecycle.AlreadyActive:
+        return None
+    lifecycle.accepted(session, job, task_job_id(backend.task(resource_id, session)))
+    return job
+
+
+def _started_by_loader(name: str, data_dict: DataDict, user: Optional[str]) -> None:
+    backend = _loader(name)
+    resource_id = data_dict.get("resource_id") or data_dict.get("id")
+    if backend is None or not resource_id:
+        return
+    # A session of its own: the request's may be in the middle of saving.
+    session = model.meta.create_local_session()
+    try:
+        _record_loader_job(session, backend, resource_id, user)
+    except Exception:  # the loader's own work must go on
+        log.exception("DataPusher+: could not record %s's load of resource %s", name,
+                      resource_id)
+    finally:
+        session.close()
+
+
+def _loader_reported(name: str, data_dict: DataDict) -> None:
+    backend = _loader(name)
+    metadata = data_dict.get("metadata")
+    state = data_dict.get("status")
+    if backend is None or not isinstance(metadata, dict) or state not in STATES:
+        return
+    resource_id = str(metadata.get("resource_id") or "")
+    backends.remember_contact()
+    session = model.Session
+    job = session.execute(Job.active_for_resource(resource_id)
+                          .where(Job.backend == backend.name)).scalars().first()
+    status = STATES[state]
+    if job is None:
+        if status in (COMPLETE, ERROR):
+            return  # the late result of a job cancelled or superseded here
+        job = _record_loader_job(session, backend, resource_id, None)
+        if job is None:
+            return
+    news = News(status)
+    if status in (COMPLETE, ERROR):
+        news = backend.news_from_report(backend.loader_report(resource_id), state)
+        if status == ERROR and data_dict.get("error"):
+            news.error = lifecycle.error_text(data_dict["error"])
+    lifecycle.report(session, job.id, news, views=False)

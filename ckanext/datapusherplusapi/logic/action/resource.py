@@ -1,0 +1,184 @@
+"""Actions on one resource: the specification's submit and status, the
+publisher's history, and the service's completion callback."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.logic import validate
+from ckan.types import Context, DataDict
+
+from ckanext.datapusherplusapi import backends, lifecycle
+from ckanext.datapusherplusapi.backends import service
+from ckanext.datapusherplusapi.logic import errors, resources, schema, submission
+from ckanext.datapusherplusapi.model.job import NOT_SUBMITTED, TERMINAL, Job
+
+log = logging.getLogger(__name__)
+
+HISTORY_LIMIT = 1000
+
+
+@validate(schema.submit)
+def datapusher_plus_submit(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Submit a resource's file to the portal's loader (the DataPusher+ service,
+    ckanext-xloader or DataPusher+ 2.x, as ``ckanext.datapusher_plus.backend``
+    says), which loads it into the DataStore.
+
+    Every submission is recorded (see ``datapusher_plus_status``), including
+    the ones the loader refuses or cannot take.
+
+    :param resource_id: id of the resource to push
+    :type resource_id: string
+    :param package_id: id or name of the resource's dataset (optional; when
+        given it must be the resource's dataset)
+    :type package_id: string
+    :param force: submit even if a job for the resource is already pending or
+        running (that job is then marked ``cancelled``); also makes the loader
+        reload an unchanged file. Default: ``False``
+    :type force: bool
+
+    :returns: ``message``, ``job_id``, ``resource_id`` and ``status`` of the job
+    :rtype: dictionary
+    """
+    return submission.submit(context, data_dict)
+
+
+@tk.side_effect_free
+@validate(schema.status)
+def datapusher_plus_status(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """The push status of a resource: its latest job, with the loader's log
+    lines.
+
+    ``status`` is one of ``not_submitted``, ``submitting``, ``submitted``,
+    ``running``, ``complete``, ``error`` or ``cancelled``.  Reading the status
+    of a job without news for ``check_after`` seconds asks the loader about it.
+
+    :param resource_id: id of the resource
+    :type resource_id: string
+
+    :returns: ``resource_id``, ``status``, ``submitted`` (ISO 8601, UTC),
+        ``resource_url``, ``job_id``, ``last_updated``, ``started``,
+        ``finished``, ``duration`` (seconds), ``attempt``, ``error``,
+        ``error_type``, ``logs`` (list of ``{timestamp, level, message}``),
+        ``datastore_active``, ``backend`` and ``started_by_loader``
+    :rtype: dictionary
+    """
+    resource_obj = resources.authorized("datapusher_plus_status", context, data_dict)
+    session = model.Session
+    job = session.execute(Job.latest_for_resource(resource_obj.id)).scalars().first()
+    if job is not None and lifecycle.check(session, job):
+        resource_obj = resources.active_resource(resource_obj.id)  # datastore_active may be new
+    resource = resources.dictize(resource_obj)
+    result: dict[str, Any] = {
+        "resource_id": resource["id"],
+        "status": job.status if job else NOT_SUBMITTED,
+        "submitted": None,
+        "resource_url": resource.get("url"),
+        "job_id": None,
+        "last_updated": None,
+        "started": None,
+        "finished": None,
+        "duration": None,
+        "attempt": 0,
+        "error": None,
+        "error_type": None,
+        "logs": list(job.logs or []) if job else [],
+        "datastore_active": bool(resource.get("datastore_active")),
+        "backend": job.backend if job else backends.current().name,
+        "started_by_loader": False,
+    }
+    if job:
+        data = job.dictize()
+        for key in ("submitted", "job_id", "last_updated", "started", "finished",
+                    "duration", "attempt", "error", "error_type", "started_by_loader"):
+            result[key] = data[key]
+    return result
+
+
+def datapusher_plus_hook(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Callback of the DataPusher+ service when a job ends (its ``result_url``).
+
+    Accepted only from the service (authenticated with
+    ``ckanext.datapusher_plus.api_token``) for a job this CKAN created, whose
+    resource is the one the body names. Idempotent: a job that has ended keeps
+    its first result.
+
+    :param job_id: the service's job id
+    :type job_id: string
+    :param status: ``complete`` or ``error`` (``pending`` updates logs only)
+    :type status: string
+    :param metadata: the metadata sent with the job (``resource_id`` ...)
+    :type metadata: dictionary
+    :param error: the service's error (``{"message": ...}``) or null
+    :type error: dictionary
+    :param logs: the service's log lines
+    :type logs: list
+
+    :returns: ``job_id``, ``resource_id``, ``status`` and ``changed`` (false
+        when the callback repeated a result already recorded)
+    :rtype: dictionary
+    """
+    tk.check_access("datapusher_plus_hook", context, data_dict)
+    data, errs = tk.navl_validate(
+        {key: data_dict.get(key) for key in ("job_id", "status")}, schema.hook(), context)
+    metadata = data_dict.get("metadata")
+    if not isinstance(metadata, dict):
+        errs["metadata"] = [tk._("Must be a JSON object")]
+    if errs:
+        raise tk.ValidationError(errs)
+    session = model.Session
+    job = session.execute(Job.by_service_job_id(data["job_id"])).scalars().first()
+    if job is None:
+        raise tk.ObjectNotFound(tk._("Unknown DataPusher+ job"))
+    body_resource = str(metadata.get("resource_id") or "")
+    if body_resource != job.resource_id:
+        log.warning("DataPusher+ callback for job %s names resource %r, not the job's %s",
+                    job.id, body_resource[:100], job.resource_id)
+        raise errors.CallbackRejected(
+            tk._("This callback does not match the job's resource"))
+    backends.remember_contact()
+    result = {"job_id": data["job_id"], "resource_id": job.resource_id}
+    if job.status in TERMINAL:
+        return dict(result, status=job.status, changed=False)
+    changed = lifecycle.report(session, job.id, service.news(data_dict))
+    session.refresh(job)
+    return dict(result, status=job.status, changed=changed)
+
+
+@tk.side_effect_free
+@validate(schema.job_history)
+def datapusher_plus_job_history(context: Context, data_dict: DataDict) -> list[dict[str, Any]]:
+    """Every push attempt of a resource, newest first (for its publishers).
+
+    :param resource_id: id of the resource
+    :type resource_id: string
+    :param limit: how many attempts at most (default 50, at most 1000)
+    :type limit: int
+
+    :returns: the attempts: ``job_id``, ``status``, ``submitted``,
+        ``finished``, ``duration``, ``attempt``, ``force``, ``error``,
+        ``error_type``, ``backend``, ``started_by_loader`` and
+        ``submitted_by`` (``{name, display_name}`` or null)
+    :rtype: list of dictionaries
+    """
+    resource = resources.authorized("datapusher_plus_job_history", context, data_dict)
+    rows = model.Session.execute(
+        sa.select(Job, model.User.name, model.User.fullname)
+        .outerjoin(model.User, model.User.id == Job.user_id)
+        .where(Job.resource_id == resource.id)
+        .order_by(Job.submitted_at.desc())
+        .limit(min(data_dict["limit"], HISTORY_LIMIT))
+        .execution_options(populate_existing=True)).all()
+    history = []
+    for job, name, fullname in rows:
+        item = job.dictize()
+        item.pop("error_detail", None)
+        item.pop("user_id", None)
+        item["submitted_by"] = ({"name": name, "display_name": fullname or name}
+                                if name else None)
+        history.append(item)
+    return history

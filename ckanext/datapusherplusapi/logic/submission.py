@@ -1,0 +1,176 @@
+"""Submitting a resource: the checks, the job's record, the hand-over to the
+configured back end, and what a refusal answers.
+
+``submit`` is the body of the ``datapusher_plus_submit`` action, which the
+JSON API, the pages, the ``ckan`` command, bulk work and auto-submit all call.
+Every submission that passes the checks is recorded (``lifecycle.start``) and
+ends in a recorded state: ``submitted`` (or later) when the loader took it,
+``error`` with the reason when it did not.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Optional
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.types import Context, DataDict
+
+from ckanext.datapusherplusapi import backends, config, helpers, lifecycle
+from ckanext.datapusherplusapi.backends import Backend, BackendError
+from ckanext.datapusherplusapi.logic import errors, resources
+from ckanext.datapusherplusapi.model.job import SUBMITTED
+
+log = logging.getLogger(__name__)
+
+
+def file_size(resource: dict[str, Any]) -> Optional[int]:
+    """The resource's size in bytes: its ``size``, else what its URL's HEAD
+    says (uploads excepted: CKAN knows their size), else None."""
+    size = resource.get("size")
+    try:
+        if size not in (None, ""):
+            return int(size)
+    except (TypeError, ValueError):
+        pass
+    if resource.get("url_type") == "upload":
+        return None  # CKAN knows the size of its uploads; absent means unknown.
+    return probe_size(resource.get("url") or "")
+
+
+def probe_size(url: str) -> Optional[int]:
+    """Size in bytes announced by an http(s) HEAD request, or None.
+
+    Only http and https are spoken; redirects are followed (at most 3) only
+    within the same scheme and host; the configured timeout applies; any
+    failure means "unknown".
+    """
+    timeout = config.timeout()
+    current = url
+    for _hop in range(4):
+        parts = urlsplit(current)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return None
+        try:
+            response = requests.head(current, allow_redirects=False, timeout=(timeout, timeout))
+        except requests.exceptions.RequestException:
+            return None
+        if response.is_redirect:
+            target = urljoin(current, response.headers.get("Location", ""))
+            target_parts = urlsplit(target)
+            if (target_parts.scheme, target_parts.netloc) != (parts.scheme, parts.netloc):
+                return None
+            current = target
+            continue
+        if response.status_code != 200:
+            return None
+        try:
+            return int(response.headers.get("Content-Length", ""))
+        except ValueError:
+            return None
+    return None
+
+
+def _megabytes(size: int) -> str:
+    return "{:.1f}".format(size / config.MEGABYTE)
+
+
+def check_submittable(resource: dict[str, Any], backend: Backend) -> str:
+    """The resource's format, if the back end loads it and the file is not
+    too large; else ``UnsupportedFormat`` or ``FileTooLarge``."""
+    fmt = helpers.datapusherplusapi_resource_format(resource)
+    allowed = backend.formats()
+    if fmt not in allowed:
+        raise errors.UnsupportedFormat(
+            tk._("Unsupported format {format}: this portal's loader ({loader}) takes {allowed}")
+            .format(format=fmt or tk._("(none)"), loader=backend.label,
+                    allowed=", ".join(allowed) or tk._("(none)")))
+    size = file_size(resource)
+    if size is not None and size > config.max_file_size_bytes():
+        raise errors.FileTooLarge(
+            tk._("The file is too large: {size} MB, the limit is {limit} MB").format(
+                size=_megabytes(size), limit=config.max_file_size()))
+    return fmt
+
+
+def check_package(resource: dict[str, Any], package_id: Optional[str]) -> None:
+    """``package_id``, when given, must be the resource's dataset."""
+    if not package_id:
+        return
+    pkg = model.Package.get(package_id)
+    if pkg is None:
+        raise errors.PackageMismatch(
+            tk._("Unknown package_id {package_id}").format(package_id=package_id))
+    if pkg.id != resource["package_id"]:
+        raise errors.PackageMismatch(
+            tk._("Resource {resource_id} does not belong to package {package_id}").format(
+                resource_id=resource["id"], package_id=package_id))
+
+
+def refusal(e: BackendError, backend: Backend) -> errors.SubmitError:
+    """The answer to a loader that could not take a job."""
+    attempts = config.max_retries() + 1
+    if backend.name != "service":
+        return errors.ServiceFailed(tk._("{loader} did not take the job: {detail}").format(
+            loader=backend.label, detail=e.detail))
+    if e.kind == "timeout":
+        return errors.ServiceTimeout(
+            tk._("The DataPusher+ service timed out ({timeout} s per try, {attempts} tries)")
+            .format(timeout=config.timeout(), attempts=attempts))
+    if e.kind == "unavailable":
+        return errors.ServiceFailed(
+            tk._("The DataPusher+ service is unreachable ({attempts} tries)")
+            .format(attempts=attempts))
+    return errors.ServiceFailed(
+        tk._("The DataPusher+ service refused the job: {detail}").format(detail=e.detail))
+
+
+def submit(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """Check, record and hand over one resource (see the module's docstring)."""
+    backend = backends.current()
+    resource_obj = resources.authorized("datapusher_plus_submit", context, data_dict)
+    resource = resources.dictize(resource_obj)
+    check_package(resource, data_dict.get("package_id"))
+    fmt = check_submittable(resource, backend)
+
+    session = model.Session
+    user = context.get("auth_user_obj") or (
+        model.User.get(context["user"]) if context.get("user") else None)
+    force = bool(data_dict["force"])
+    try:
+        job = lifecycle.start(
+            session, resource, fmt, force=force, user_id=user.id if user else None,
+            organization_id=resource_obj.package.owner_org if resource_obj.package else None,
+            backend=backend.name)
+    except lifecycle.AlreadyActive as e:
+        active = e.active
+        raise errors.JobAlreadyActive(
+            tk._("A job for this resource is already {status} (since {since} UTC); "
+                 "use force to submit again").format(
+                status=active.status if active else SUBMITTED,
+                since=active.submitted_at.isoformat(timespec="seconds") if active else "?"))
+    job_id = job.id
+    try:
+        accepted = backend.submit(job, resource, force, user.name if user else None)
+        status = lifecycle.accepted(session, job, accepted.loader_job_id, accepted.job_key)
+    except BackendError as e:
+        failure = refusal(e, backend)
+        session.rollback()
+        lifecycle.fail(session, job_id, failure.error_type, failure.message,
+                       {"kind": e.kind, "detail": e.detail, "status": e.status})
+        log.warning("DataPusher+ submission of resource %s to %s failed: %s",
+                    resource["id"], backend.name, e.detail)
+        raise failure
+    except Exception:
+        session.rollback()
+        lifecycle.fail(session, job_id, "internal_error", tk._("Internal error while submitting"))
+        raise
+    return {
+        "message": tk._("File submitted successfully to DataPusher+"),
+        "job_id": accepted.loader_job_id or job_id,
+        "resource_id": resource["id"],
+        "status": status,
+    }

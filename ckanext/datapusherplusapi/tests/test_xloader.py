@@ -1,0 +1,271 @@
+"""Back end ``xloader``: the real ckanext-xloader plugin (PyPI) loads files
+through this extension's API, pages and command, run by a real ``ckan jobs
+worker`` that reports to CKAN served over HTTP.
+
+The worker (one per module) listens to a queue of its own and reaches CKAN at
+a fixed local port, which each test's ``live_ckan`` takes.
+"""
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Any, Iterator
+
+import pytest
+import requests
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.tests import factories, helpers
+
+from ckanext.datapusherplusapi import config as dpp_config
+from ckanext.datapusherplusapi.model import Job
+from ckanext.datapusherplusapi.tests import tabular_files
+from ckanext.datapusherplusapi.tests.conftest import (
+    free_port, start_worker, stop_worker, write_ini, xloader_jobs_db)
+from ckanext.datapusherplusapi.tests.helpers import member_of, wait_for
+
+PORT = free_port()
+SITE = "http://127.0.0.1:{}".format(PORT)
+QUEUE = "dpp_xloader_test"
+PLUGINS = "datapusherplusapi xloader datastore datatables_view datapusherplusapi_nosolr"
+
+pytestmark = [
+    pytest.mark.ckan_config("ckan.plugins", PLUGINS),
+    pytest.mark.ckan_config(dpp_config.BACKEND, "xloader"),
+    pytest.mark.ckan_config("ckanext.xloader.queue_names", QUEUE),
+    pytest.mark.ckan_config("ckanext.xloader.api_token", "set-by-each-test"),
+    pytest.mark.ckan_config("ckanext.xloader.site_url", SITE),
+    pytest.mark.usefixtures("with_plugins", "clean_db"),
+]
+
+TERMINAL = ("complete", "error", "cancelled")
+
+
+@pytest.fixture
+def live_port() -> int:
+    return PORT
+
+
+@pytest.fixture(scope="module")
+def xloader_worker(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """``ckan jobs worker`` on xloader's queue, for the module."""
+    folder = tmp_path_factory.mktemp("xloader-worker")
+    # CKAN's own address stays test.ini's: xloader's callback URLs are built on
+    # it, and ckanext.xloader.site_url makes the worker call this port instead.
+    ini = write_ini(
+        folder / "worker.ini", tk.config["ckan.site_url"], "", "",
+        ckan__plugins=PLUGINS, ckanext__datapusher_plus__backend="xloader",
+        ckanext__xloader__queue_names=QUEUE, ckanext__xloader__site_url=SITE,
+        # the worker acts with the token each job carries, not this one
+        ckanext__xloader__api_token="unused-by-the-worker",
+        ckanext__xloader__jobs_db__uri=xloader_jobs_db())
+    log = folder / "worker.log"
+    worker = {"process": start_worker(ini, log, QUEUE), "ini": ini, "log": log}
+    yield worker
+    stop_worker(worker["process"])
+
+
+@pytest.fixture
+def site(service_user, live_ckan, file_server, monkeypatch, xloader_worker) -> dict[str, Any]:
+    """An organization, its editor, a dataset, the file server and the worker."""
+    monkeypatch.setitem(tk.config, "ckanext.xloader.api_token", service_user["token"])
+    monkeypatch.setitem(tk.config, "ckanext.xloader.jobs_db.uri", xloader_jobs_db())
+    folder, base = file_server
+    org = factories.Organization()
+    return {"ckan": live_ckan, "editor": member_of(org["id"], "editor"), "org": org,
+            "dataset": factories.Dataset(owner_org=org["id"]), "folder": folder,
+            "files": base, "worker": xloader_worker}
+
+
+def add_resource(site: dict[str, Any], name: str, fmt: str, **kwargs: Any) -> dict[str, Any]:
+    return factories.Resource(package_id=site["dataset"]["id"], url=site["files"] + "/" + name,
+                              format=fmt, name=name, **kwargs)
+
+
+def api(site: dict[str, Any], method: str, action: str, **body: Any) -> requests.Response:
+    url = "{}/api/3/action/{}".format(site["ckan"], action)
+    headers = {"Authorization": site["editor"]["token"]}
+    if method == "GET":
+        return requests.get(url, params=body, headers=headers, timeout=30)
+    return requests.post(url, json=body, headers=headers, timeout=30)
+
+
+def status(site: dict[str, Any], resource_id: str) -> dict[str, Any]:
+    response = api(site, "GET", "datapusher_plus_status/" + resource_id)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def final_status(site: dict[str, Any], resource_id: str, timeout: float = 60) -> dict[str, Any]:
+    try:
+        return wait_for(lambda: (lambda s: s if s["status"] in TERMINAL else None)(
+            status(site, resource_id)), timeout=timeout, step=0.3)
+    except AssertionError:
+        raise AssertionError("no end in sight: {}\nworker log:\n{}".format(
+            status(site, resource_id), site["worker"]["log"].read_text()[-4000:]))
+
+
+def records(resource_id: str) -> list[dict[str, Any]]:
+    return helpers.call_action("datastore_search", resource_id=resource_id,
+                               sort="_id")["records"]
+
+
+@pytest.mark.parametrize("fmt", ["CSV", "TSV", "XLSX", "XLS", "ODS"])
+def test_each_format_xloader_reads_lands_in_the_datastore(site, fmt):
+    name = "cities." + fmt.lower()
+    tabular_files.WRITERS[fmt](site["folder"] / name)
+    resource = add_resource(site, name, fmt)
+    # xloader loads a new resource by itself: that load is recorded too.
+    first = final_status(site, resource["id"])
+    assert first["status"] == "complete" and first["started_by_loader"] is True, first
+    answer = api(site, "POST", "datapusher_plus_submit", resource_id=resource["id"])
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["success"] is True
+    final = final_status(site, resource["id"])
+    assert final["status"] == "complete", final
+    assert final["backend"] == "xloader" and final["started_by_loader"] is False
+    assert final["error"] is None and final["datastore_active"] is True
+    assert any("Express Load" in line["message"] for line in final["logs"]), final["logs"]
+    rows = records(resource["id"])
+    assert [r["city"] for r in rows] == ["Casablanca", "Rabat", "Fès", "Tunis", "Alger"]
+    assert [str(r["region"]) for r in rows][1] == "Rabat-Salé-Kénitra"
+    # CKAN's default views: the resource page previews the table
+    views = helpers.call_action("resource_view_list", id=resource["id"])
+    assert [v["view_type"] for v in views] == ["datatables_view"]
+    history = helpers.call_action("datapusher_plus_job_history", resource_id=resource["id"])
+    assert [(job["status"], job["started_by_loader"], job["attempt"]) for job in history] \
+        == [("complete", False, 2), ("complete", True, 1)]
+
+
+def test_a_latin1_file_keeps_its_accents(site):
+    tabular_files.write_delimited(site["folder"] / "villes.csv", encoding="latin-1")
+    resource = add_resource(site, "villes.csv", "CSV")
+    final = final_status(site, resource["id"])
+    assert final["status"] == "complete", final
+    assert [r["city"] for r in records(resource["id"])][2] == "Fès"
+
+
+def test_a_missing_file_ends_in_error_with_xloader_reason(site):
+    resource = add_resource(site, "not-there.csv", "CSV")
+    started = time.monotonic()
+    final = final_status(site, resource["id"], timeout=30)
+    assert final["status"] == "error", final
+    assert final["error_type"] == "service_job_error"
+    assert "404" in final["error"] and "not-there.csv" not in final["error"] or \
+        "bad HTTP response" in final["error"], final["error"]
+    assert time.monotonic() - started < 30
+    assert not helpers.call_action("resource_show", id=resource["id"]).get("datastore_active")
+
+
+def test_formats_xloader_does_not_read_are_refused(site):
+    (site["folder"] / "cities.json").write_text('[{"city": "Rabat"}]')
+    resource = add_resource(site, "cities.json", "JSON")
+    answer = api(site, "POST", "datapusher_plus_submit", resource_id=resource["id"])
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "success": False, "error_type": "unsupported_format",
+        "error": "Unsupported format JSON: this portal's loader (ckanext-xloader) takes "
+                 "CSV, TSV, XLS, XLSX, ODS"}
+    assert model.Session.query(Job).filter_by(resource_id=resource["id"]).count() == 0
+
+
+@contextlib.contextmanager
+def worker_paused(site: dict[str, Any]) -> Iterator[None]:
+    """No worker, as on a portal whose worker is down: what is queued
+    meanwhile stays queued (and is dropped after, when the worker is back)."""
+    from ckan.lib.jobs import get_queue
+    worker = site["worker"]
+    stop_worker(worker["process"])
+    try:
+        yield
+    finally:
+        get_queue(QUEUE).empty()
+        worker["process"] = start_worker(worker["ini"], worker["log"], QUEUE)
+
+
+@contextlib.contextmanager
+def loaded_then_queued(site: dict[str, Any]) -> Iterator[tuple[dict[str, Any], Job]]:
+    """A resource loaded once, then queued again by xloader (its own button,
+    as a sysadmin) while the worker is paused: its job stays active."""
+    tabular_files.write_delimited(site["folder"] / "cities.csv")
+    resource = add_resource(site, "cities.csv", "CSV")
+    assert final_status(site, resource["id"])["status"] == "complete"
+    sysadmin = factories.Sysadmin()
+    with worker_paused(site):
+        assert tk.get_action("xloader_submit")({"user": sysadmin["name"]}, {
+            "resource_id": resource["id"]}) is True
+        job = model.Session.query(Job).filter_by(resource_id=resource["id"],
+                                                 status="submitted").one()
+        assert job.origin == "loader" and job.user_id == sysadmin["id"]
+        yield resource, job
+
+
+@pytest.mark.parametrize("fate", ["gone", "failed"])
+def test_a_silent_job_whose_rq_job_died_ends_in_error(site, monkeypatch, fate):
+    from rq.job import Job as RQJob
+    from ckan.lib.jobs import get_queue
+    from ckan.lib.redis import connect_to_redis
+    monkeypatch.setitem(tk.config, dpp_config.CHECK_AFTER, 1)
+    with loaded_then_queued(site) as (resource, job):
+        rq_job = RQJob.fetch(job.service_job_id, connection=connect_to_redis())
+        if fate == "gone":
+            rq_job.delete()
+        else:  # what RQ records when the work-horse is killed
+            from rq.job import JobStatus
+            rq_job.set_status(JobStatus.FAILED)
+            get_queue(QUEUE).remove(rq_job)
+        assert status(site, resource["id"])["status"] == "submitted"  # news not yet overdue
+        final = final_status(site, resource["id"], timeout=20)
+    assert final["status"] == "error"
+    if fate == "gone":
+        assert final["error_type"] == "service_lost_job"
+        assert "gone from the job queue" in final["error"]
+    else:
+        assert final["error_type"] == "loader_job_failed"
+        assert "background job failed" in final["error"]
+
+
+def test_cancel_takes_a_queued_job_off_the_queue(site):
+    from ckan.lib.jobs import get_queue
+    with loaded_then_queued(site) as (resource, job):
+        queue = get_queue(QUEUE)
+        assert job.service_job_id in queue.job_ids
+        admin = factories.Sysadmin()
+        cancelled = helpers.call_action("datapusher_plus_job_cancel", {"user": admin["name"]},
+                                        id=job.id)
+        assert cancelled["status"] == "cancelled"
+        assert job.service_job_id not in queue.job_ids
+
+
+def test_force_while_a_load_is_queued_adopts_it(site):
+    with loaded_then_queued(site) as (resource, job):
+        answer = api(site, "POST", "datapusher_plus_submit", resource_id=resource["id"],
+                     force=True)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["job_id"] == job.service_job_id  # xloader's queued load: this one
+        history = helpers.call_action("datapusher_plus_job_history", resource_id=resource["id"])
+        assert [h["status"] for h in history] == ["submitted", "cancelled", "complete"]
+
+
+def test_health_counts_the_workers(site):
+    admin = factories.Sysadmin()
+    health = helpers.call_action("datapusher_plus_service_status", {"user": admin["name"]})
+    assert health["backend"] == "xloader" and health["name"] == "ckanext-xloader"
+    assert health["version"] == "2.5.2"
+    assert health["reachable"] is True and health["stats"]["workers"] >= 1
+    assert health["formats"] == ["CSV", "TSV", "XLS", "XLSX", "ODS"]
+    assert health["cancels_work"] is True
+
+
+def test_the_ckan_command(site, cli):
+    from ckanext.datapusherplusapi.cli import datapusherplusapi
+    tabular_files.write_xlsx(site["folder"] / "cities.xlsx")
+    resource = add_resource(site, "cities.xlsx", "XLSX")
+    assert final_status(site, resource["id"])["status"] == "complete"
+    result = cli.invoke(datapusherplusapi, ["submit", resource["id"]])
+    assert result.exit_code == 0, result.output
+    final = final_status(site, resource["id"])
+    assert final["status"] == "complete" and final["attempt"] == 2, final
+    shown = cli.invoke(datapusherplusapi, ["status", resource["id"]])
+    assert shown.exit_code == 0 and "complete" in shown.output
