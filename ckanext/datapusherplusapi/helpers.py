@@ -120,9 +120,21 @@ _ERRORS = {
         "will find the details in CKAN's logs."),
     "superseded": lambda: tk._("This job was replaced by a forced resubmission."),
     "service_lost_job": lambda: tk._(
-        "The DataPusher+ service lost this job (it may have been restarted). Submit the file "
-        "again."),
+        "The loader lost this job (it may have been restarted, or its job queue emptied). "
+        "Submit the file again."),
+    "service_silent": lambda: tk._(
+        "The DataPusher+ service stopped reporting on this job, most likely because it "
+        "failed on the file. Check that the file can be downloaded and that it is a "
+        "well-formed table, then submit it again."),
+    "loader_job_failed": lambda: tk._(
+        "The loader's background job failed (its worker may have been stopped). Submit the "
+        "file again; if this goes on, tell the portal's administrators."),
 }
+
+
+def datapusherplusapi_backend_label(name: Optional[str]) -> str:
+    """A back end's loader, for people ("ckanext-xloader")."""
+    return backends.get(name or "service").label
 
 
 def datapusherplusapi_error_text(error_type: Optional[str]) -> str:

@@ -44,6 +44,10 @@ ALLOWED_FROM: dict[str, tuple[str, ...]] = {
     CANCELLED: ACTIVE,
 }
 
+# A job ended because its service fell silent may still be ended by the
+# service itself: a late callback says what really happened.
+SILENT = "service_silent"
+
 LOG_MESSAGE_LIMIT = 2000  # characters kept of one log line or error message
 CHECK_EVERY = 15  # seconds between two questions to a loader about one job (all processes)
 
@@ -156,9 +160,17 @@ def start(session: Any, resource: dict[str, Any], fmt: str, *, force: bool,
 
 
 # ----------------------------------------------------------- transitions ---
+def may_still_change(job: Job) -> bool:
+    """Whether a loader's report may still change the job."""
+    return job.status in ACTIVE or (job.status == ERROR and job.error_type == SILENT)
+
+
 def _guarded(status: str, where: list[Any], **values: Any) -> Any:
     """``UPDATE`` of the jobs matching ``where`` that may enter ``status``."""
-    return (sa.update(Job).where(*where, Job.status.in_(ALLOWED_FROM[status]))
+    allowed = Job.status.in_(ALLOWED_FROM[status])
+    if status in (COMPLETE, ERROR):
+        allowed = sa.or_(allowed, sa.and_(Job.status == ERROR, Job.error_type == SILENT))
+    return (sa.update(Job).where(*where, allowed)
             .values(status=status, **values).returning(Job.id)
             .execution_options(synchronize_session=False))
 
@@ -221,7 +233,8 @@ def complete(session: Any, job_id: str, logs: Optional[list[dict[str, Any]]] = N
     """The data is in the DataStore.  Unless the loader makes them itself
     (``views=False``), the resource then gets CKAN's default views, so its
     page previews the data."""
-    values: dict[str, Any] = {"started_at": sa.func.coalesce(Job.started_at, Job.submitted_at)}
+    values: dict[str, Any] = {"started_at": sa.func.coalesce(Job.started_at, Job.submitted_at),
+                              "error": None, "error_type": None, "error_detail": None}
     if logs:
         values["logs"] = logs
     moved = _move(session, COMPLETE, [Job.id == job_id], **values)
@@ -298,7 +311,7 @@ def create_default_views(resource_id: str) -> None:
 
 
 # -------------------------------------------------------------- checks ---
-def _check_key(job_id: str) -> str:
+def check_key(job_id: str) -> str:
     return "{}:datapusherplusapi:check:{}".format(tk.config.get("ckan.site_id"), job_id)
 
 
@@ -321,7 +334,7 @@ def check(session: Any, job: Job, at_once: bool = False) -> bool:
         return False  # a job of a loader this portal no longer runs: stuck detection's
     if not at_once:
         try:
-            if not connect_to_redis().set(_check_key(job.id), "1", nx=True, ex=CHECK_EVERY):
+            if not connect_to_redis().set(check_key(job.id), "1", nx=True, ex=CHECK_EVERY):
                 return False
         except Exception:  # no Redis: no throttle shared by the processes, so no question
             log.warning("DataPusher+: Redis unreachable, silent job %s not checked", job.id)

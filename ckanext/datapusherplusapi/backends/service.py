@@ -23,7 +23,7 @@ from urllib3.util.retry import Retry
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.datapusherplusapi import config, lifecycle
+from ckanext.datapusherplusapi import config, lifecycle, probe
 from ckanext.datapusherplusapi.backends import (
     Accepted, Backend, BackendError, last_success, remember_contact)
 from ckanext.datapusherplusapi.lifecycle import News
@@ -225,7 +225,27 @@ class ServiceBackend(Backend):
             if e.status == 404:
                 return News("lost", error=tk._("The service does not know this job any more"))
             raise
-        return news(answer)
+        found = news(answer)
+        if (found.status in (SUBMITTED, RUNNING) and found.logs
+                and found.logs == (job.logs or None)):
+            # Started (it logged), and nothing new since the last question,
+            # ``check_after`` seconds ago at least: DataPusher stops this way
+            # when it fails inside its own error path, and keeps calling the
+            # job pending.  A late callback still ends the job as it says.
+            return News(ERROR, error_type=lifecycle.SILENT, error=self._silence(job, found.logs),
+                        logs=found.logs)
+        return found
+
+    def _silence(self, job: Job, logs: list[dict[str, Any]]) -> str:
+        reason = tk._("The service has reported nothing new on this job for {seconds} s; "
+                      "its last log line: \u201c{line}\u201d.").format(
+            seconds=int((lifecycle.now() - job.updated_at).total_seconds()),
+            line=logs[-1]["message"])
+        answer = probe.head(job.resource_url or "")
+        if answer is not None and answer.status_code >= 400:
+            reason += " " + tk._("The file answers HTTP {status} {reason}.").format(
+                status=answer.status_code, reason=answer.reason or "")
+        return reason.strip()
 
     def health(self) -> dict[str, Any]:
         result: dict[str, Any] = {"url": config.service_url(), "reachable": False, "name": None,

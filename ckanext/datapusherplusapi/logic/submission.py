@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import logging
 from typing import Any, Optional
-from urllib.parse import urljoin, urlsplit
-
-import requests
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
-from ckanext.datapusherplusapi import backends, config, helpers, lifecycle
+from ckanext.datapusherplusapi import backends, config, helpers, lifecycle, probe
 from ckanext.datapusherplusapi.backends import Backend, BackendError
 from ckanext.datapusherplusapi.logic import errors, resources
 from ckanext.datapusherplusapi.model.job import SUBMITTED
@@ -38,40 +35,7 @@ def file_size(resource: dict[str, Any]) -> Optional[int]:
         pass
     if resource.get("url_type") == "upload":
         return None  # CKAN knows the size of its uploads; absent means unknown.
-    return probe_size(resource.get("url") or "")
-
-
-def probe_size(url: str) -> Optional[int]:
-    """Size in bytes announced by an http(s) HEAD request, or None.
-
-    Only http and https are spoken; redirects are followed (at most 3) only
-    within the same scheme and host; the configured timeout applies; any
-    failure means "unknown".
-    """
-    timeout = config.timeout()
-    current = url
-    for _hop in range(4):
-        parts = urlsplit(current)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            return None
-        try:
-            response = requests.head(current, allow_redirects=False, timeout=(timeout, timeout))
-        except requests.exceptions.RequestException:
-            return None
-        if response.is_redirect:
-            target = urljoin(current, response.headers.get("Location", ""))
-            target_parts = urlsplit(target)
-            if (target_parts.scheme, target_parts.netloc) != (parts.scheme, parts.netloc):
-                return None
-            current = target
-            continue
-        if response.status_code != 200:
-            return None
-        try:
-            return int(response.headers.get("Content-Length", ""))
-        except ValueError:
-            return None
-    return None
+    return probe.size(resource.get("url") or "")
 
 
 def _megabytes(size: int) -> str:

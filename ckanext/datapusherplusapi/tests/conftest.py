@@ -186,7 +186,8 @@ def write_ini(path: Path, site_url: str, service_url: str, token: str,
     }
     overrides.update({key.replace("__", "."): value for key, value in extra.items()})
     lines = []
-    for line in (REPO / "test.ini").read_text().splitlines():
+    # %(here)s is test.ini's folder, wherever the copy is written
+    for line in (REPO / "test.ini").read_text().replace("%(here)s", str(REPO)).splitlines():
         if line.split("=", 1)[0].strip() in overrides:
             continue  # given below
         lines.append(line)

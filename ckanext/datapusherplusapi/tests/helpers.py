@@ -1,7 +1,9 @@
 """Helpers shared by the tests (not fixtures)."""
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 from typing import Any, Callable, Optional
 
 from ckan.tests import factories, helpers
@@ -64,3 +66,25 @@ def submit(app: Any, resource_id: str, user: dict[str, Any], status: int = 200,
     assert response.status_code == status, response.get_data(as_text=True)
     return response.json
 
+
+
+# ---------------------------------------------------------------- browser ---
+PASSWORD = "correct-horse-42"  # of the users the browser tests log in as
+SHOTS = Path(os.environ.get("DPP_SCREENSHOTS",
+                            Path(os.environ.get("DPP_HOME", Path(__file__).resolve().parents[3]
+                                                / ".dev")) / "screenshots"))
+
+
+def login(page: Any, base: str, user: dict[str, Any]) -> None:
+    """Log ``user`` (made with ``PASSWORD``) in through CKAN's login form."""
+    page.goto(base + "/user/login")
+    page.fill("#field-login", user["name"])
+    page.fill("#field-password", PASSWORD)
+    page.locator("form:has(#field-login) button[type=submit]").click()
+    page.wait_for_url(lambda url: "/user/login" not in url)
+
+
+def shot(page: Any, name: str) -> None:
+    """A full-page screenshot in ``SHOTS``, for people to look at."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / (name + ".png")), full_page=True)

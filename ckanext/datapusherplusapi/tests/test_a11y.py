@@ -23,8 +23,8 @@ from ckan.tests import factories, helpers
 from ckanext.datapusherplusapi import config as dpp_config
 from ckanext.datapusherplusapi.tests.conftest import DPP_HOME
 from ckanext.datapusherplusapi.tests.fake_service import Callback
-from ckanext.datapusherplusapi.tests.test_browser import (
-    HEAR, PASSWORD, _editor_and_resource, _login, _shot)
+from ckanext.datapusherplusapi.tests.helpers import PASSWORD, login, shot
+from ckanext.datapusherplusapi.tests.test_browser import HEAR, _editor_and_resource
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("with_plugins", "clean_db")]
 
@@ -122,12 +122,12 @@ def test_no_serious_violation_and_rtl(lang, page, service_user, fake_service, li
     page.set_content("<html lang='en'><title>t</title><main><button></button></main></html>")
     assert any(line.startswith("critical button-name") for line in _axe(page))
     admin, urls = _pages(service_user, fake_service)
-    _login(page, live_ckan, admin)
+    login(page, live_ckan, admin)
     found, core = {}, []
     for name, url in urls.items():
         page.goto(live_ckan + url)
         page.wait_for_load_state("networkidle")
-        _shot(page, "a11y-{}-{}".format(lang, name))
+        shot(page, "a11y-{}-{}".format(lang, name))
         layout = _layout(page)
         assert layout["lang"] == lang, (name, layout)
         assert layout["ours"] > 0, name
@@ -149,7 +149,7 @@ def test_keyboard_only_and_live_region(page, service_user, fake_service, live_ck
     monkeypatch.setitem(tk.config, dpp_config.POLL_INTERVAL, 1)
     fake_service.callback = Callback(delay=2.5)
     editor, dataset, resource = _editor_and_resource("http://127.0.0.1:9/villes.csv")
-    _login(page, live_ckan, editor)
+    login(page, live_ckan, editor)
     page.goto("{}/dataset/{}/datapusher-plus/{}".format(live_ckan, dataset["name"],
                                                        resource["id"]))
     page.evaluate(HEAR)
@@ -168,7 +168,7 @@ def test_keyboard_only_and_live_region(page, service_user, fake_service, live_ck
     # and the button is reachable again for a second push.
     assert page.evaluate("document.activeElement !== document.body"), \
         page.evaluate("document.activeElement.outerHTML")
-    _shot(page, "a11y-keyboard-complete")
+    shot(page, "a11y-keyboard-complete")
 
 
 def _tab_to(page, locator, presses=80):
@@ -187,7 +187,7 @@ def test_keyboard_only_resource_page_and_dashboard(page, service_user, fake_serv
     fake_service.callback = Callback(delay=1.5)
     admin = factories.Sysadmin(password=PASSWORD)
     editor, dataset, resource = _editor_and_resource("http://127.0.0.1:9/villes.csv")
-    _login(page, live_ckan, admin)
+    login(page, live_ckan, admin)
     page.goto("{}/dataset/{}/resource/{}".format(live_ckan, dataset["name"], resource["id"]))
     page.evaluate(HEAR)
     _tab_to(page, page.locator("#dpp-badge button"))
@@ -207,4 +207,4 @@ def test_keyboard_only_resource_page_and_dashboard(page, service_user, fake_serv
     _tab_to(page, retry, presses=150)
     page.keyboard.press("Enter")
     page.locator('#dpp-jobs tbody tr[data-dpp-status="complete"]').wait_for(timeout=20_000)
-    _shot(page, "a11y-keyboard-dashboard")
+    shot(page, "a11y-keyboard-dashboard")

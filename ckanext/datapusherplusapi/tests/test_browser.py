@@ -8,9 +8,7 @@ are in conftest.py.
 """
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 
 import pytest
 
@@ -18,14 +16,12 @@ import ckan.plugins.toolkit as tk
 from ckan.tests import factories
 
 from ckanext.datapusherplusapi import config as dpp_config
-from ckanext.datapusherplusapi.tests.conftest import DPP_HOME
 from ckanext.datapusherplusapi.tests.fake_service import Callback
+from ckanext.datapusherplusapi.tests.helpers import PASSWORD, login, shot
 
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("with_plugins", "clean_db")]
 
-SHOTS = Path(os.environ.get("DPP_SCREENSHOTS", DPP_HOME / "screenshots"))
-PASSWORD = "correct-horse-42"
 
 
 # Records what the page's live region (#dpp-announce) says, and keeps the node
@@ -37,19 +33,6 @@ HEAR = """() => {
         window.dppHeard.push(region.textContent.trim()); })
         .observe(region, {childList: true, characterData: true, subtree: true});
 }"""
-
-
-def _login(page, base, user):
-    page.goto(base + "/user/login")
-    page.fill("#field-login", user["name"])
-    page.fill("#field-password", PASSWORD)
-    page.locator("form:has(#field-login) button[type=submit]").click()
-    page.wait_for_url(lambda url: "/user/login" not in url)
-
-
-def _shot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / (name + ".png")), full_page=True)
 
 
 def _editor_and_resource(url):
@@ -73,7 +56,7 @@ def _watch(page, base, dataset, resource, name, timeout=60):
     page.goto("{}/dataset/{}/datapusher-plus/{}".format(base, dataset["name"], resource["id"]))
     badge = page.locator("#dpp-status [data-dpp-status]")
     assert badge.get_attribute("data-dpp-status") == "not_submitted"
-    _shot(page, name + "-1-before")
+    shot(page, name + "-1-before")
     page.click("#dpp-status button[type=submit]")
     seen = []
     deadline = time.monotonic() + timeout
@@ -82,12 +65,12 @@ def _watch(page, base, dataset, resource, name, timeout=60):
         if not seen or seen[-1] != status:
             seen.append(status)
             if status in ("submitted", "running"):
-                _shot(page, name + "-2-pending")
+                shot(page, name + "-2-pending")
         if status in ("complete", "error"):
             break
         page.wait_for_timeout(100)
     page.locator("#dpp-details .dpp-logs").wait_for(timeout=10_000)
-    _shot(page, name + "-3-complete")
+    shot(page, name + "-3-complete")
     ended = time.monotonic()
     page.wait_for_timeout(3_500)  # more than three poll intervals
     after = [t for t in polls if t > ended]
@@ -99,7 +82,7 @@ def test_live_status_with_the_fake_service(page, service_user, fake_service, liv
     monkeypatch.setitem(tk.config, dpp_config.POLL_INTERVAL, 1)
     fake_service.callback = Callback(delay=2.5)  # a job that takes a while
     editor, dataset, resource = _editor_and_resource("http://127.0.0.1:9/villes.csv")
-    _login(page, live_ckan, editor)
+    login(page, live_ckan, editor)
     navigations = []
     page.on("framenavigated", lambda frame: navigations.append(frame.url))
     seen, polls_after = _watch(page, live_ckan, dataset, resource, "tab-fake")
@@ -116,13 +99,13 @@ def test_resource_page_button(page, service_user, fake_service, live_ckan, monke
     monkeypatch.setitem(tk.config, dpp_config.POLL_INTERVAL, 1)
     fake_service.callback = Callback(delay=1.5)
     editor, dataset, resource = _editor_and_resource("http://127.0.0.1:9/villes.csv")
-    _login(page, live_ckan, editor)
+    login(page, live_ckan, editor)
     page.goto("{}/dataset/{}/resource/{}".format(live_ckan, dataset["name"], resource["id"]))
     badge = page.locator("#dpp-badge [data-dpp-status]")
     assert badge.get_attribute("data-dpp-status") == "not_submitted"
     page.click("#dpp-badge button")
     page.locator('#dpp-badge [data-dpp-status="complete"]').wait_for(timeout=20_000)
-    _shot(page, "resource-page-complete")
+    shot(page, "resource-page-complete")
     assert page.locator("#dpp-badge button").is_enabled()
 
 
@@ -135,7 +118,7 @@ def test_live_status_with_the_real_service(page, service_user, real_service, liv
     (folder / "villes.csv").write_text("ville,habitants\nRabat,577827\nFès,1112072\n",
                                        encoding="utf-8")
     editor, dataset, resource = _editor_and_resource(base + "/villes.csv")
-    _login(page, live_ckan, editor)
+    login(page, live_ckan, editor)
     seen, polls_after = _watch(page, live_ckan, dataset, resource, "tab-real")
     assert seen[-1] == "complete", seen
     assert polls_after == []
@@ -153,14 +136,14 @@ def test_dashboard_retry_a_failed_job(page, service_user, fake_service, live_cka
                         resource_id=resource["id"])
     fake_service.wait_callbacks()
     fake_service.callback = Callback(delay=1.5)  # the retry succeeds, after a while
-    _login(page, live_ckan, admin)
+    login(page, live_ckan, admin)
     page.goto(live_ckan + "/ckan-admin/datapusher-plus/")
     page.select_option("#dpp-status-filter", "error")
     page.click("form[aria-label] button[type=submit]")
     page.wait_for_url(lambda url: "status=error" in url)
     rows = page.locator("#dpp-jobs tbody tr[data-dpp-job]")
     assert rows.count() == 1 and rows.first.get_attribute("data-dpp-status") == "error"
-    _shot(page, "dashboard-1-failed")
+    shot(page, "dashboard-1-failed")
     # The latest job of each resource: the row changes in place as the retry runs.
     page.goto(live_ckan + "/ckan-admin/datapusher-plus/?latest_only=true")
     row = page.locator("#dpp-jobs tbody tr[data-dpp-job]").first
@@ -168,7 +151,7 @@ def test_dashboard_retry_a_failed_job(page, service_user, fake_service, live_cka
     page.evaluate(HEAR)
     row.locator("button", has_text="Retry").click()
     page.locator('#dpp-jobs tbody tr[data-dpp-status="submitted"]').wait_for(timeout=10_000)
-    _shot(page, "dashboard-2-retried")
+    shot(page, "dashboard-2-retried")
     page.locator('#dpp-jobs tbody tr[data-dpp-status="complete"]').wait_for(timeout=20_000)
     assert page.locator('[data-dpp-count="complete"] .fs-4').inner_text() == "1"
     # Screen readers heard the retry's message, then the counts as they changed, once each.
@@ -177,7 +160,7 @@ def test_dashboard_retry_a_failed_job(page, service_user, fake_service, live_cka
     assert page.evaluate("document.getElementById('dpp-announce') === window.dppRegion")
     assert "Complete 1" in heard[-1], heard
     assert len(heard) >= 2 and all(a != b for a, b in zip(heard, heard[1:])), heard
-    _shot(page, "dashboard-3-complete")
+    shot(page, "dashboard-3-complete")
 
 
 def test_no_payload_runs_in_the_browser(page, service_user, fake_service, live_ckan):
@@ -206,9 +189,9 @@ def test_no_payload_runs_in_the_browser(page, service_user, fake_service, live_c
         urls += ["/dataset/{}/datapusher-plus/{}".format(dataset["name"], resource["id"]),
                  "/dataset/{}/resource/{}".format(dataset["name"], resource["id"])]
     fake_service.wait_callbacks(12)
-    _login(page, live_ckan, admin)
+    login(page, live_ckan, admin)
     for url in urls + ["/ckan-admin/datapusher-plus/"]:
         page.goto(live_ckan + url)
         page.wait_for_timeout(150)
-    _shot(page, "xss-dashboard")
+    shot(page, "xss-dashboard")
     assert events == []

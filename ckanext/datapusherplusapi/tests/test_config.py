@@ -19,7 +19,7 @@ def test_defaults_and_types():
     assert dpp_config.max_file_size_bytes() == 100_000_000
     assert dpp_config.backend() == "service"
     assert dpp_config.formats() == []  # unset: the back end's own (see test_backends.py)
-    assert dpp_config.check_after() == 30
+    assert dpp_config.check_after() == 20
     assert dpp_config.debug() is False
     assert dpp_config.backoff_factor() == 0.0
     assert dpp_config.callback_url_base() == tk.config["ckan.site_url"]

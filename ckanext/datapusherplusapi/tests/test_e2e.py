@@ -5,6 +5,8 @@ PyPI ``datapusher`` 0.0.17 service runs as a process (``real_service``).
 """
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
@@ -13,6 +15,7 @@ import ckan.plugins.toolkit as tk
 from ckan.tests import factories, helpers
 
 from ckanext.datapusherplusapi import config as dpp_config
+from ckanext.datapusherplusapi.tests import tabular_files
 from ckanext.datapusherplusapi.tests.helpers import member_of, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("with_plugins", "clean_db")]
@@ -31,7 +34,7 @@ def pipeline(service_user, real_service, live_ckan, file_server, monkeypatch):
     resource = factories.Resource(package_id=dataset["id"], url=base + "/cities.csv",
                                   format="CSV", name="Cities")
     return {"ckan": live_ckan, "editor": editor, "resource": resource,
-            "service": real_service}
+            "service": real_service, "folder": folder, "files": base}
 
 
 def _status(pipeline):
@@ -86,3 +89,69 @@ def test_ckanapi_remote(pipeline):
     with pytest.raises(ckanapi.ValidationError) as raised:
         remote.action.datapusher_plus_submit(resource_id=rid)
     assert raised.value.error_dict["error_type"] == "unsupported_format"
+
+
+def _submit(pipeline, resource_id):
+    response = requests.post(
+        pipeline["ckan"] + "/api/3/action/datapusher_plus_submit",
+        json={"resource_id": resource_id}, headers={"Authorization": pipeline["editor"]["token"]},
+        timeout=60)
+    assert response.status_code == 200, response.text
+
+
+def _status_of(pipeline, resource_id):
+    response = requests.get(
+        "{}/api/3/action/datapusher_plus_status/{}".format(pipeline["ckan"], resource_id),
+        headers={"Authorization": pipeline["editor"]["token"]}, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.mark.parametrize("fmt", ["TSV", "XLS"])
+def test_the_other_formats_the_service_reads(pipeline, fmt):
+    name = "cities." + fmt.lower()
+    tabular_files.WRITERS[fmt](pipeline["folder"] / name)
+    resource = factories.Resource(package_id=pipeline["resource"]["package_id"], format=fmt,
+                                  url=pipeline["files"] + "/" + name)
+    _submit(pipeline, resource["id"])
+    final = wait_for(lambda: (lambda s: s if s["status"] in ("complete", "error") else None)(
+        _status_of(pipeline, resource["id"])), timeout=60)
+    assert final["status"] == "complete", final
+    records = helpers.call_action("datastore_search", resource_id=resource["id"])["records"]
+    assert [r["city"] for r in records] == ["Casablanca", "Rabat", "Fès", "Tunis", "Alger"]
+    views = helpers.call_action("resource_view_list", id=resource["id"])
+    assert [v["view_type"] for v in views] == ["datatables_view"]
+
+
+@pytest.mark.ckan_config(dpp_config.FORMATS, "csv xlsx json")
+def test_jobs_the_service_fails_silently_end_in_error_within_a_minute(pipeline):
+    """DataPusher 0.0.17 fails on an XLSX, a JSON and a missing file inside its
+    own error path: it never calls back and its records keep the job
+    "pending".  Reading the status asks the service after ``check_after``
+    (20 s) of silence; a second question as far apart with nothing new ends
+    the job with the service's last words (and the file's HTTP status)."""
+    folder = pipeline["folder"]
+    tabular_files.write_xlsx(folder / "cities.xlsx")
+    (folder / "cities.json").write_text('[{"city": "Rabat", "population": 577827}]')
+    made = {name: factories.Resource(package_id=pipeline["resource"]["package_id"],
+                                     format=name.rsplit(".", 1)[1].upper(),
+                                     url=pipeline["files"] + "/" + name)
+            for name in ("cities.xlsx", "cities.json", "missing.csv")}
+    started = time.monotonic()
+    for resource in made.values():
+        _submit(pipeline, resource["id"])
+
+    def all_ended():
+        states = {name: _status_of(pipeline, r["id"]) for name, r in made.items()}
+        return states if all(s["status"] not in ("submitting", "submitted", "running")
+                             for s in states.values()) else None
+
+    final = wait_for(all_ended, timeout=60, step=3)  # as the tab polls: every 3 s
+    assert time.monotonic() - started < 60
+    for name, state in final.items():
+        assert state["status"] == "error", (name, state)
+        assert state["error_type"] == "service_silent", (name, state)
+        assert "its last log line: \u201cFetching from: {}/{}\u201d".format(
+            pipeline["files"], name) in state["error"], (name, state)
+    assert final["missing.csv"]["error"].endswith("The file answers HTTP 404 File not found.")
+    assert "HTTP" not in final["cities.xlsx"]["error"]

@@ -13,7 +13,7 @@ import ckan.plugins.toolkit as tk
 from ckan.tests import factories, helpers
 
 from ckanext.datapusherplusapi import config as dpp_config
-from ckanext.datapusherplusapi.logic import submission
+from ckanext.datapusherplusapi import probe
 from ckanext.datapusherplusapi.tests.fake_service import Answer, Callback
 from ckanext.datapusherplusapi.tests.helpers import (
     STATUS_URL, make_resource, member_of, submit, sysadmin_with_token,
@@ -184,19 +184,19 @@ class TestSizeProbe:
     def test_only_http_and_https(self):
         for url in ("ftp://127.0.0.1/x.csv", "file:///etc/passwd", "gopher://127.0.0.1:70/x",
                     "javascript:alert(1)", "//127.0.0.1/x", "http:///nohost"):
-            assert submission.probe_size(url) is None
+            assert probe.size(url) is None
 
     def test_same_host_redirect_followed(self, files):
-        assert submission.probe_size(files + "/big.csv") == 5_000_000
-        assert submission.probe_size(files + "/same-host") == 5_000_000
+        assert probe.size(files + "/big.csv") == 5_000_000
+        assert probe.size(files + "/same-host") == 5_000_000
 
     def test_no_redirect_to_another_host(self, files):
-        assert submission.probe_size(files + "/other-host") is None
+        assert probe.size(files + "/other-host") is None
 
     @pytest.mark.ckan_config(dpp_config.TIMEOUT, 1)
     def test_timeout(self, files):
         started = time.monotonic()
-        assert submission.probe_size(files + "/slow.csv") is None
+        assert probe.size(files + "/slow.csv") is None
         assert time.monotonic() - started < 2.5
 
 

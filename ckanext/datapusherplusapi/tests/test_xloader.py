@@ -269,3 +269,36 @@ def test_the_ckan_command(site, cli):
     assert final["status"] == "complete" and final["attempt"] == 2, final
     shown = cli.invoke(datapusherplusapi, ["status", resource["id"]])
     assert shown.exit_code == 0 and "complete" in shown.output
+
+
+@pytest.mark.browser
+def test_the_tab_and_the_preview_in_a_browser(site, page, monkeypatch):
+    """An editor sees xloader's own load in the tab's history, submits again
+    from the tab, and the resource page previews the table."""
+    from ckanext.datapusherplusapi.tests.helpers import PASSWORD, login, shot
+    monkeypatch.setitem(tk.config, dpp_config.POLL_INTERVAL, 1)
+    monkeypatch.setitem(tk.config, "ckan.site_url", SITE)  # the preview's iframe is built on it
+    editor = factories.User(password=PASSWORD)
+    helpers.call_action("organization_member_create", id=site["org"]["id"],
+                        username=editor["name"], role="editor")
+    tabular_files.write_ods(site["folder"] / "villes.ods")
+    resource = add_resource(site, "villes.ods", "ODS")
+    assert final_status(site, resource["id"])["status"] == "complete"
+    login(page, SITE, editor)
+    page.goto("{}/dataset/{}/datapusher-plus/{}".format(SITE, site["dataset"]["name"],
+                                                       resource["id"]))
+    history = page.locator("#dpp-details tbody tr")
+    assert history.count() == 1 and "ckanext-xloader itself" in history.first.inner_text()
+    page.click("#dpp-status button[type=submit]")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#dpp-details tbody tr').length === 2"
+        " && document.querySelector('#dpp-status [data-dpp-status]').dataset.dppStatus"
+        " === 'complete'", timeout=60_000)
+    assert editor["display_name"] in history.first.inner_text()
+    shot(page, "xloader-tab")
+    page.goto("{}/dataset/{}/resource/{}".format(SITE, site["dataset"]["name"], resource["id"]))
+    cells = page.frame_locator("iframe").locator("table tbody td")
+    cells.filter(has_text="Casablanca").first.wait_for(timeout=30_000)
+    shown = cells.all_inner_texts()
+    assert {"Casablanca", "Rabat", "Fès", "Tunis", "Alger", "Rabat-Salé-Kénitra"} <= set(shown)
+    shot(page, "xloader-preview")

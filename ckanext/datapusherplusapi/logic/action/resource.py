@@ -15,7 +15,7 @@ from ckan.types import Context, DataDict
 from ckanext.datapusherplusapi import backends, lifecycle
 from ckanext.datapusherplusapi.backends import service
 from ckanext.datapusherplusapi.logic import errors, resources, schema, submission
-from ckanext.datapusherplusapi.model.job import NOT_SUBMITTED, TERMINAL, Job
+from ckanext.datapusherplusapi.model.job import NOT_SUBMITTED, Job
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ def datapusher_plus_hook(context: Context, data_dict: DataDict) -> dict[str, Any
             tk._("This callback does not match the job's resource"))
     backends.remember_contact()
     result = {"job_id": data["job_id"], "resource_id": job.resource_id}
-    if job.status in TERMINAL:
+    if not lifecycle.may_still_change(job):
         return dict(result, status=job.status, changed=False)
     changed = lifecycle.report(session, job.id, service.news(data_dict))
     session.refresh(job)
