@@ -5,7 +5,7 @@
 #   bin/dpp.sh services     start project-local PostgreSQL and Redis (idempotent)
 #   bin/dpp.sh test [args]  install + services + databases, then the whole pytest suite
 #   bin/dpp.sh test-prepare the same without running pytest
-#   bin/dpp.sh bench [polls|dashboard|submit]  benchmarks (bench/), markdown tables
+#   bin/dpp.sh bench [polls|dashboard|submit|load]  benchmarks (bench/), markdown tables
 #   bin/dpp.sh dev          install + services + a demo portal on $DPP_CKAN_PORT
 #   bin/dpp.sh stop         stop everything this script started
 #   bin/dpp.sh clean        stop, then delete .dev/ (virtualenvs, databases, logs)
@@ -35,6 +35,9 @@ export DPP_DS_RO_PASSWORD="${DPP_DS_RO_PASSWORD:-datastore_dpp_ro_pass}"
 export DPP_ADMIN_USER="${DPP_ADMIN_USER:-admin}"
 export DPP_ADMIN_PASSWORD="${DPP_ADMIN_PASSWORD:-dpp-admin-2026}"
 export DPP_ADMIN_EMAIL="${DPP_ADMIN_EMAIL:-admin@example.org}"
+# The demo's loader: xloader (ckanext-xloader, in CKAN's workers) or service
+# (the PyPI DataPusher service, over HTTP).
+export DPP_BACKEND="${DPP_BACKEND:-xloader}"
 
 VENV="$DPP_HOME/venv-ckan-$CKAN_VERSION"
 DP_VENV="$DPP_HOME/venv-datapusher"
@@ -289,22 +292,33 @@ cmd_dev() {
     log "generating $DEV_INI"
     "$ckan" generate config "$DEV_INI" >/dev/null
   fi
+  local plugins="datapusherplusapi datastore datatables_view"
+  case "$DPP_BACKEND" in
+    xloader) plugins="datapusherplusapi xloader datastore datatables_view" ;;
+    service) ;;
+    *) die "DPP_BACKEND must be xloader or service, not $DPP_BACKEND" ;;
+  esac
   # DEV/TEST ONLY: datapusherplusapi_nosolr stands in for Solr, which these
   # machines cannot run.  A production config lists no such plugin.
   "$ckan" config-tool "$DEV_INI" \
-    "ckan.plugins = datapusherplusapi datastore datapusherplusapi_nosolr" \
+    "ckan.plugins = $plugins datapusherplusapi_nosolr" \
     "ckan.site_url = http://127.0.0.1:$DPP_CKAN_PORT" \
     "ckan.site_title = DataPusher+ API demo" \
+    "ckanext.datapusher_plus.backend = $DPP_BACKEND" \
     "ckanext.datapusher_plus.url = http://127.0.0.1:$DPP_SERVICE_PORT" \
+    "ckanext.xloader.jobs_db.uri = postgresql://$DPP_DB_USER:$DPP_DB_PASSWORD@127.0.0.1:$DPP_PG_PORT/ckan_dpp_dev_xloader" \
     "ckan.locale_default = ${DPP_LOCALE:-en}" \
     "ckan.locales_offered = en fr ar" \
     "ckan.devserver.host = 127.0.0.1" \
     "ckan.devserver.port = $DPP_CKAN_PORT" \
     "ckan.devserver.threaded = true" >/dev/null
-  if ! grep -q '^ckanext.datapusher_plus.api_token' "$DEV_INI"; then
-    # A placeholder lets CKAN start so that the service user's token can be made.
-    "$ckan" config-tool "$DEV_INI" "ckanext.datapusher_plus.api_token = bootstrap-placeholder" >/dev/null
-  fi
+  local key
+  for key in ckanext.datapusher_plus.api_token ckanext.xloader.api_token; do
+    if ! grep -q "^$key" "$DEV_INI"; then
+      # A placeholder lets CKAN start so that the service user's token can be made.
+      "$ckan" config-tool "$DEV_INI" "$key = bootstrap-placeholder" >/dev/null
+    fi
+  done
   databases_for "$DEV_INI" ckan_dpp_dev datastore_dpp_dev
   "$ckan" -c "$DEV_INI" db init >/dev/null 2>&1 || "$ckan" -c "$DEV_INI" db init
   "$ckan" -c "$DEV_INI" db upgrade -p datapusherplusapi >/dev/null
@@ -329,34 +343,50 @@ cmd_dev() {
   if [ ! -s "$DPP_HOME/admin-token" ]; then
     "$ckan" -c "$DEV_INI" user token add "$DPP_ADMIN_USER" dpp-demo 2>/dev/null | tail -n 1 | tr -d '\t ' > "$DPP_HOME/admin-token"
   fi
-  "$ckan" config-tool "$DEV_INI" "ckanext.datapusher_plus.api_token = $(cat "$DPP_HOME/service-token")" >/dev/null
+  # The DataPusher service and xloader's jobs act as the same service user.
+  "$ckan" config-tool "$DEV_INI" \
+    "ckanext.datapusher_plus.api_token = $(cat "$DPP_HOME/service-token")" \
+    "ckanext.xloader.api_token = $(cat "$DPP_HOME/service-token")" >/dev/null
 
-  # Demo files served over http on loopback, the real DataPusher service,
-  # a background-job worker and CKAN itself.
+  # Demo files served over http on loopback, the loader (the real DataPusher
+  # service, or xloader in the worker), a background-job worker and CKAN itself.
   "$VENV/bin/python" "$REPO/bin/harness/demo_files.py" write "$DPP_HOME/demo-files"
   start_bg files "$LOGS/files.log" "$VENV/bin/python" -m http.server "$DPP_FILES_PORT" \
     --bind 127.0.0.1 --directory "$DPP_HOME/demo-files"
-  "$VENV/bin/python" "$REPO/bin/harness/datapusher_service.py" write-config \
-    "$DPP_HOME/datapusher/settings.py" "$DPP_SERVICE_PORT" "$DPP_HOME/datapusher"
-  start_bg datapusher "$LOGS/datapusher.log" env LANG=C LC_ALL=C PYTHONPATH="$DPP_HARNESS_DIR" \
-    JOB_CONFIG="$DPP_HOME/datapusher/settings.py" \
-    "$DP_VENV/bin/python" -c "from datapusher.main import serve; serve()"
+  local running
+  running="$(cat "$RUN/backend" 2>/dev/null || true)"
+  if [ -n "$running" ] && [ "$running" != "$DPP_BACKEND" ]; then
+    log "switching the demo from $running to $DPP_BACKEND: restarting CKAN and its worker"
+    stop_processes ckan worker datapusher
+  fi
+  echo "$DPP_BACKEND" > "$RUN/backend"
+  if [ "$DPP_BACKEND" = service ]; then
+    "$VENV/bin/python" "$REPO/bin/harness/datapusher_service.py" write-config \
+      "$DPP_HOME/datapusher/settings.py" "$DPP_SERVICE_PORT" "$DPP_HOME/datapusher"
+    start_bg datapusher "$LOGS/datapusher.log" env LANG=C LC_ALL=C PYTHONPATH="$DPP_HARNESS_DIR" \
+      JOB_CONFIG="$DPP_HOME/datapusher/settings.py" \
+      "$DP_VENV/bin/python" -c "from datapusher.main import serve; serve()"
+  fi
   start_bg worker "$LOGS/worker.log" "$ckan" -c "$DEV_INI" jobs worker
   start_bg ckan "$LOGS/ckan.log" "$ckan" -c "$DEV_INI" run
-  wait_http "http://127.0.0.1:$DPP_SERVICE_PORT/status" 60 || die "DataPusher did not start (see $LOGS/datapusher.log)"
+  if [ "$DPP_BACKEND" = service ]; then
+    wait_http "http://127.0.0.1:$DPP_SERVICE_PORT/status" 60 || die "DataPusher did not start (see $LOGS/datapusher.log)"
+  fi
   wait_http "http://127.0.0.1:$DPP_CKAN_PORT/api/3/action/status_show" 120 || die "CKAN did not start (see $LOGS/ckan.log)"
 
   "$VENV/bin/python" "$REPO/bin/harness/demo_files.py" seed "http://127.0.0.1:$DPP_CKAN_PORT" \
     "$(cat "$DPP_HOME/admin-token")" "http://127.0.0.1:$DPP_FILES_PORT"
 
+  local other=service
+  [ "$DPP_BACKEND" = service ] && other=xloader
   cat <<EOF
 
   DataPusher+ API demo portal is running.
+    loader      $(backend_line)
     CKAN        http://127.0.0.1:$DPP_CKAN_PORT   (log: $LOGS/ckan.log)
     login       $DPP_ADMIN_USER / $DPP_ADMIN_PASSWORD   (sysadmin)
                 editor / $DPP_ADMIN_PASSWORD   (editor of the demo organization)
     API token   $(cat "$DPP_HOME/admin-token")
-    DataPusher  http://127.0.0.1:$DPP_SERVICE_PORT/status   (log: $LOGS/datapusher.log)
     demo files  http://127.0.0.1:$DPP_FILES_PORT/
     config      $DEV_INI
 
@@ -364,18 +394,31 @@ cmd_dev() {
     curl -X POST http://127.0.0.1:$DPP_CKAN_PORT/api/3/action/datapusher_plus_submit \\
       -H "Content-Type: application/json" -H "Authorization: \$(cat $DPP_HOME/admin-token)" \\
       -d '{"resource_id": "<a resource id printed above>", "force": false}'
-  Stop everything with: make stop
+  Stop everything with: make stop.  The other loader: DPP_BACKEND=$other make dev
 EOF
 }
 
-cmd_stop() {
+backend_line() {
+  if [ "$DPP_BACKEND" = service ]; then
+    echo "service: the PyPI DataPusher service, http://127.0.0.1:$DPP_SERVICE_PORT/status (log: $LOGS/datapusher.log)"
+  else
+    echo "xloader: ckanext-xloader, run by the background worker (log: $LOGS/worker.log)"
+  fi
+}
+
+stop_processes() { # names...
   local name
-  for name in ckan worker datapusher files; do
+  for name in "$@"; do
     if [ -f "$RUN/$name.pid" ]; then
       kill -- "-$(cat "$RUN/$name.pid")" 2>/dev/null || kill "$(cat "$RUN/$name.pid")" 2>/dev/null || true
       rm -f "$RUN/$name.pid"
     fi
   done
+}
+
+cmd_stop() {
+  stop_processes ckan worker datapusher files
+  rm -f "$RUN/backend"
   redis-cli -h 127.0.0.1 -p "$DPP_REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
   if find_pg_bin && [ -f "$PGDATA/PG_VERSION" ]; then
     as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null 2>&1 || true

@@ -13,8 +13,6 @@ FR = {
     "Resource not found": "Ressource non trouvée",
     "Internal server error": "Erreur interne du serveur",
     "The request body must be a JSON object": "Le corps de la requête doit être un objet JSON",
-    "Unsupported format {format}: DataPusher+ accepts {allowed}":
-        "Format non pris en charge {format} : DataPusher+ accepte {allowed}",
     "(none)": "(aucun)",
     "The file is too large: {size} MB, the limit is {limit} MB":
         "Le fichier est trop volumineux : {size} Mo, la limite est de {limit} Mo",
@@ -61,7 +59,6 @@ FR = {
     "Job": "Tâche",
     "Job in progress…": "Tâche en cours…",
     "Last update": "Dernière mise à jour",
-    "Message from the service": "Message du service",
     "No log lines yet.": "Pas encore de journal.",
     "Not authorized to see this page": "Non autorisé à voir cette page",
     "Not in the DataStore": "Pas dans le DataStore",
@@ -71,7 +68,6 @@ FR = {
         "Envoyez le fichier de cette ressource dans le DataStore et suivez la tâche en direct.",
     "Push to DataStore": "Envoyer au DataStore",
     "Running": "En cours",
-    "Service log": "Journal du service",
     "Something went wrong in CKAN while submitting the file. The portal's administrators will find the details in CKAN's logs.":
         "Un problème est survenu dans CKAN lors de la soumission du fichier. Les administrateurs du "
         "portail trouveront les détails dans les journaux de CKAN.",
@@ -134,7 +130,6 @@ FR = {
     "Retry": "Relancer",
     "Retry every failed job matching the filter": "Relancer chaque tâche échouée correspondant au filtre",
     "Retry failed jobs": "Relance des tâches échouées",
-    "Service": "Service",
     "Submit every resource whose data is not in the DataStore yet, by organization and format. The work runs in the background.":
         "Soumettre chaque ressource dont les données ne sont pas encore dans le DataStore, par "
         "organisation et par format. Le travail s'exécute en arrière-plan.",
@@ -145,7 +140,6 @@ FR = {
     "The service does not know this job any more": "Le service ne connaît plus cette tâche",
     "To": "Au",
     "Unreachable": "Injoignable",
-    "last successful contact:": "dernier contact réussi :",
     "latest of each resource": "dernière de chaque ressource",
     "median {median}, 95th percentile {p95} (last 7 days)":
         "médiane {median}, 95e centile {p95} (7 derniers jours)",
@@ -166,9 +160,6 @@ FR = {
     "Resume": "Reprendre",
     "Unknown task": "Tâche inconnue",
     "interrupted": "interrompue",
-    "The DataPusher+ service lost this job (it may have been restarted). Submit the file again.":
-        "Le service DataPusher+ a perdu cette tâche (il a peut-être redémarré). Soumettez à nouveau "
-        "le fichier.",
     "Resource was not found.": "La ressource est introuvable.",
     # ckan datapusherplusapi (the CLI)
     "Name resources, --dataset, --organization or --all":
@@ -182,6 +173,64 @@ FR = {
     "Not found": "Introuvable",
     "{count} job row(s) would be deleted": "{count} ligne(s) de tâche seraient supprimées",
     "{count} job row(s) deleted": "{count} ligne(s) de tâche supprimée(s)",
+    'Formats':
+        'Formats',
+    'Loader':
+        'Chargeur',
+    'Loader log':
+        'Journal du chargeur',
+    'Message from the loader':
+        'Message du chargeur',
+    "Missing value (DataPusher+ 2.x's jobs act with it: a sysadmin's API token)":
+        "Valeur manquante (les tâches de DataPusher+ 2.x agissent avec : le jeton d'API d'un administrateur système)",
+    "Missing value (ckanext-xloader's jobs act with it: a sysadmin's API token)":
+        "Valeur manquante (les tâches de ckanext-xloader agissent avec : le jeton d'API d'un administrateur système)",
+    'The DataPusher+ service stopped reporting on this job, most likely because it failed on the file. Check that the file can be downloaded and that it is a well-formed table, then submit it again.':
+        "Le service DataPusher+ ne donne plus de nouvelles de cette tâche, très probablement parce qu'il a échoué sur le fichier. Vérifiez que le fichier peut être téléchargé et que c'est un tableau bien formé, puis soumettez-le à nouveau.",
+    'The file answers HTTP {status} {reason}.':
+        'Le fichier répond HTTP {status} {reason}.',
+    'The loader does not know this job any more':
+        'Le chargeur ne connaît plus cette tâche',
+    'The loader lost this job (it may have been restarted, or its job queue emptied). Submit the file again.':
+        'Le chargeur a perdu cette tâche (il a peut-être été redémarré, ou sa file de tâches vidée). Soumettez le fichier à nouveau.',
+    'The loader reported an error':
+        'Le chargeur a signalé une erreur',
+    "The loader's background job failed (its worker may have been stopped). Submit the file again; if this goes on, tell the portal's administrators.":
+        "La tâche d'arrière-plan du chargeur a échoué (son worker a peut-être été arrêté). Soumettez le fichier à nouveau ; si cela persiste, prévenez les administrateurs du portail.",
+    'The service has reported nothing new on this job for {seconds} s; its last log line: “{line}”.':
+        "Le service n'a rien signalé de nouveau sur cette tâche depuis {seconds} s ; sa dernière ligne de journal : « {line} ».",
+    "Unsupported format {format}: this portal's loader ({loader}) takes {allowed}":
+        'Format non pris en charge {format} : le chargeur de ce portail ({loader}) accepte {allowed}',
+    'by {loader} itself':
+        'par {loader} lui-même',
+    'last report:':
+        'dernières nouvelles :',
+    'no background worker is listening to its queue (start one: ckan jobs worker)':
+        "aucun worker d'arrière-plan n'écoute sa file (lancez-en un : ckan jobs worker)",
+    'no reason given':
+        'aucune raison donnée',
+    'the job queue is unreachable: {error}':
+        'la file de tâches est injoignable : {error}',
+    'the qsv binary DataPusher+ runs is missing ({path})':
+        "le binaire qsv qu'exécute DataPusher+ est absent ({path})",
+    'the {plugin} plugin must be loaded (ckan.plugins)':
+        'le plugin {plugin} doit être chargé (ckan.plugins)',
+    '{loader} did not take the job (a plugin refused it, or the job queue is unreachable)':
+        "{loader} n'a pas pris la tâche (un plugin l'a refusée, ou la file de tâches est injoignable)",
+    '{loader} did not take the job: {detail}':
+        "{loader} n'a pas pris la tâche : {detail}",
+    '{loader} has no record of this load':
+        "{loader} n'a aucune trace de ce chargement",
+    '{loader} itself':
+        '{loader} lui-même',
+    '{loader} reported an error':
+        '{loader} a signalé une erreur',
+    "{loader}'s background job {job} is gone from the job queue without a result (was the queue emptied, or the worker restarted?)":
+        "La tâche d'arrière-plan {job} de {loader} a disparu de la file sans résultat (la file a-t-elle été vidée, ou le worker redémarré ?)",
+    "{loader}'s background job {state}: {reason}":
+        "Tâche d'arrière-plan de {loader} : {state} : {reason}",
+    '{workers} worker(s), {queued} job(s) queued':
+        '{workers} worker(s), {queued} tâche(s) en file',
 }
 
 AR = {
@@ -191,8 +240,6 @@ AR = {
     "Resource not found": "المورد غير موجود",
     "Internal server error": "خطأ داخلي في الخادم",
     "The request body must be a JSON object": "يجب أن يكون متن الطلب كائن JSON",
-    "Unsupported format {format}: DataPusher+ accepts {allowed}":
-        "تنسيق غير مدعوم {format}: يقبل DataPusher+ التنسيقات {allowed}",
     "(none)": "(لا شيء)",
     "The file is too large: {size} MB, the limit is {limit} MB":
         "الملف كبير جدًا: {size} ميغابايت، والحد الأقصى {limit} ميغابايت",
@@ -237,7 +284,6 @@ AR = {
     "Job": "المهمة",
     "Job in progress…": "المهمة قيد التنفيذ…",
     "Last update": "آخر تحديث",
-    "Message from the service": "رسالة الخدمة",
     "No log lines yet.": "لا توجد أسطر سجل بعد.",
     "Not authorized to see this page": "غير مصرح لك بعرض هذه الصفحة",
     "Not in the DataStore": "ليس في DataStore",
@@ -247,7 +293,6 @@ AR = {
         "أرسل ملف هذا المورد إلى DataStore وتابع المهمة مباشرة.",
     "Push to DataStore": "إرسال إلى DataStore",
     "Running": "قيد التشغيل",
-    "Service log": "سجل الخدمة",
     "Something went wrong in CKAN while submitting the file. The portal's administrators will find the details in CKAN's logs.":
         "حدث خطأ في CKAN أثناء إرسال الملف. سيجد مسؤولو البوابة التفاصيل في سجلات CKAN.",
     "Status": "الحالة",
@@ -307,7 +352,6 @@ AR = {
     "Retry": "إعادة المحاولة",
     "Retry every failed job matching the filter": "إعادة محاولة كل مهمة فاشلة تطابق عامل التصفية",
     "Retry failed jobs": "إعادة محاولة المهام الفاشلة",
-    "Service": "الخدمة",
     "Submit every resource whose data is not in the DataStore yet, by organization and format. The work runs in the background.":
         "إرسال كل مورد لم تصل بياناته إلى DataStore بعد، حسب المؤسسة والتنسيق. يجري العمل في الخلفية.",
     "Submit resources not in the DataStore": "إرسال الموارد غير الموجودة في DataStore",
@@ -317,7 +361,6 @@ AR = {
     "The service does not know this job any more": "لم تعد الخدمة تعرف هذه المهمة",
     "To": "إلى",
     "Unreachable": "غير متاحة",
-    "last successful contact:": "آخر اتصال ناجح:",
     "latest of each resource": "الأحدث لكل مورد",
     "median {median}, 95th percentile {p95} (last 7 days)":
         "الوسيط {median}، المئين 95 {p95} (آخر 7 أيام)",
@@ -337,8 +380,6 @@ AR = {
     "Resume": "استئناف",
     "Unknown task": "مهمة غير معروفة",
     "interrupted": "متوقفة",
-    "The DataPusher+ service lost this job (it may have been restarted). Submit the file again.":
-        "فقدت خدمة DataPusher+ هذه المهمة (ربما أُعيد تشغيلها). أرسل الملف مرة أخرى.",
     "Resource was not found.": "لم يتم العثور على المورد.",
     # ckan datapusherplusapi (the CLI)
     "Name resources, --dataset, --organization or --all":
@@ -351,6 +392,64 @@ AR = {
     "Not found": "غير موجود",
     "{count} job row(s) would be deleted": "سيُحذف {count} من سجلات المهام",
     "{count} job row(s) deleted": "حُذف {count} من سجلات المهام",
+    'Formats':
+        'الصيغ',
+    'Loader':
+        'المُحمِّل',
+    'Loader log':
+        'سجل المُحمِّل',
+    'Message from the loader':
+        'رسالة المُحمِّل',
+    "Missing value (DataPusher+ 2.x's jobs act with it: a sysadmin's API token)":
+        'قيمة مفقودة (تعمل مهام DataPusher+ 2.x بها: رمز API لمدير نظام)',
+    "Missing value (ckanext-xloader's jobs act with it: a sysadmin's API token)":
+        'قيمة مفقودة (تعمل مهام ckanext-xloader بها: رمز API لمدير نظام)',
+    'The DataPusher+ service stopped reporting on this job, most likely because it failed on the file. Check that the file can be downloaded and that it is a well-formed table, then submit it again.':
+        'توقفت خدمة DataPusher+ عن الإبلاغ عن هذه المهمة، على الأرجح لأنها فشلت في معالجة الملف. تحقق من إمكانية تنزيل الملف ومن أنه جدول سليم البنية، ثم أرسله مرة أخرى.',
+    'The file answers HTTP {status} {reason}.':
+        'يجيب الملف بـ HTTP {status} {reason}.',
+    'The loader does not know this job any more':
+        'لم يعد المُحمِّل يعرف هذه المهمة',
+    'The loader lost this job (it may have been restarted, or its job queue emptied). Submit the file again.':
+        'فقد المُحمِّل هذه المهمة (ربما أُعيد تشغيله أو أُفرغت قائمة مهامه). أرسل الملف مرة أخرى.',
+    'The loader reported an error':
+        'أبلغ المُحمِّل عن خطأ',
+    "The loader's background job failed (its worker may have been stopped). Submit the file again; if this goes on, tell the portal's administrators.":
+        'فشلت مهمة المُحمِّل في الخلفية (ربما أُوقف العامل). أرسل الملف مرة أخرى؛ وإن تكرر ذلك فأبلغ مديري البوابة.',
+    'The service has reported nothing new on this job for {seconds} s; its last log line: “{line}”.':
+        'لم تُبلغ الخدمة عن أي جديد بشأن هذه المهمة منذ {seconds} ث؛ آخر سطر في سجلها: «{line}».',
+    "Unsupported format {format}: this portal's loader ({loader}) takes {allowed}":
+        'صيغة غير مدعومة {format}: يقبل مُحمِّل هذه البوابة ({loader}) الصيغ {allowed}',
+    'by {loader} itself':
+        'بواسطة {loader} نفسه',
+    'last report:':
+        'آخر إبلاغ:',
+    'no background worker is listening to its queue (start one: ckan jobs worker)':
+        'لا يوجد عامل في الخلفية يستمع إلى قائمة مهامه (شغّل واحدًا: ckan jobs worker)',
+    'no reason given':
+        'لم يُذكر سبب',
+    'the job queue is unreachable: {error}':
+        'تعذّر الوصول إلى قائمة المهام: {error}',
+    'the qsv binary DataPusher+ runs is missing ({path})':
+        'برنامج qsv الذي يشغّله DataPusher+ غير موجود ({path})',
+    'the {plugin} plugin must be loaded (ckan.plugins)':
+        'يجب تحميل الإضافة {plugin} (ckan.plugins)',
+    '{loader} did not take the job (a plugin refused it, or the job queue is unreachable)':
+        'لم يقبل {loader} المهمة (رفضتها إضافة، أو تعذّر الوصول إلى قائمة المهام)',
+    '{loader} did not take the job: {detail}':
+        'لم يقبل {loader} المهمة: {detail}',
+    '{loader} has no record of this load':
+        'لا يملك {loader} أي سجل لعملية التحميل هذه',
+    '{loader} itself':
+        '{loader} نفسه',
+    '{loader} reported an error':
+        'أبلغ {loader} عن خطأ',
+    "{loader}'s background job {job} is gone from the job queue without a result (was the queue emptied, or the worker restarted?)":
+        'اختفت مهمة الخلفية {job} الخاصة بـ {loader} من قائمة المهام دون نتيجة (هل أُفرغت القائمة أو أُعيد تشغيل العامل؟)',
+    "{loader}'s background job {state}: {reason}":
+        'مهمة الخلفية الخاصة بـ {loader}: {state}: {reason}',
+    '{workers} worker(s), {queued} job(s) queued':
+        'العمال: {workers}، المهام في الانتظار: {queued}',
 }
 
 CATALOGUES = {"fr": FR, "ar": AR}

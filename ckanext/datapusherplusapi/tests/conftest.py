@@ -48,6 +48,10 @@ def pytest_configure(config: Any) -> None:
         "markers", "load: a bounded load test against gunicorn (run by make test)")
     config.addinivalue_line(
         "markers", "browser: drives Debian's headless Chromium with Playwright (run by make test)")
+    config.addinivalue_line(
+        "markers", "once: nothing in it depends on CKAN's version (long soak, load and outage "
+        "runs, a real service's own failures): make test-matrix runs it on the default "
+        "version only")
     # CKAN 2.11's own deprecation noise (SQLAlchemy 2.0, passlib) is not ours.
     for warning in ("ignore::DeprecationWarning", "ignore::sqlalchemy.exc.SADeprecationWarning",
                     "ignore:.*LegacyAPIWarning", "ignore::sqlalchemy.exc.SAWarning"):

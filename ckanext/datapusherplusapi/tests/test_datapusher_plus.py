@@ -9,6 +9,7 @@ follow a load up to DataPusher+'s own failure, which must reach the job as
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -41,7 +42,13 @@ def site(service_user, live_ckan, file_server, migrate_db_for, monkeypatch, tmp_
     """DataPusher+'s tables, its callback pointed at this test's CKAN, a worker
     acting with the service token (DataPusher+ reads it from our option)."""
     from ckan.lib.jobs import get_queue
+    # DataPusher+'s migration environment runs logging.config.fileConfig, which
+    # disables every logger already made: give this process its loggers back.
+    enabled = [logger for logger in logging.Logger.manager.loggerDict.values()
+               if isinstance(logger, logging.Logger) and not logger.disabled]
     migrate_db_for("datapusher_plus")
+    for logger in enabled:
+        logger.disabled = False
     monkeypatch.setitem(tk.config, "ckan.datapusher.callback_url_base", live_ckan)
     get_queue().empty()
     ini = write_ini(tmp_path / "worker.ini", live_ckan, "", service_user["token"],

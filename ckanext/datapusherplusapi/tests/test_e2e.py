@@ -123,6 +123,7 @@ def test_the_other_formats_the_service_reads(pipeline, fmt):
     assert [v["view_type"] for v in views] == ["datatables_view"]
 
 
+@pytest.mark.once
 @pytest.mark.ckan_config(dpp_config.FORMATS, "csv xlsx json")
 def test_jobs_the_service_fails_silently_end_in_error_within_a_minute(pipeline):
     """DataPusher 0.0.17 fails on an XLSX, a JSON and a missing file inside its

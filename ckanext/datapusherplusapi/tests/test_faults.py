@@ -23,7 +23,8 @@ from ckanext.datapusherplusapi.tests.conftest import free_port
 from ckanext.datapusherplusapi.tests.fake_service import Answer, Callback
 from ckanext.datapusherplusapi.tests.helpers import SUBMIT_URL, make_resource, member_of
 
-pytestmark = [pytest.mark.soak, pytest.mark.usefixtures("with_plugins", "clean_db")]
+pytestmark = [pytest.mark.soak, pytest.mark.once,
+              pytest.mark.usefixtures("with_plugins", "clean_db")]
 
 SUBMISSIONS = 1000
 

@@ -19,7 +19,7 @@ from ckanext.datapusherplusapi.model.job import ACTIVE
 from ckanext.datapusherplusapi.tests.fake_service import Answer, Callback
 from ckanext.datapusherplusapi.tests.helpers import make_resource, member_of
 
-pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
+pytestmark = [pytest.mark.once, pytest.mark.usefixtures("with_plugins", "clean_db")]
 
 
 def _active_jobs(resource_id):

@@ -20,7 +20,8 @@ from ckanext.datapusherplusapi.tests.conftest import REPO, write_ini
 from ckanext.datapusherplusapi.tests.fake_service import Answer, Callback
 from ckanext.datapusherplusapi.tests.helpers import make_resource, member_of, sysadmin_with_token
 
-pytestmark = [pytest.mark.soak, pytest.mark.usefixtures("with_plugins", "clean_db")]
+pytestmark = [pytest.mark.soak, pytest.mark.once,
+              pytest.mark.usefixtures("with_plugins", "clean_db")]
 
 
 def test_postgres_restarted_between_submit_and_callback(app, service_user, fake_service,
