@@ -1,4 +1,4 @@
-"""One row per push attempt of a resource to the DataPusher+ service."""
+"""One row per push attempt of a resource to the portal's loader."""
 from __future__ import annotations
 
 import datetime
@@ -24,6 +24,7 @@ TERMINAL = (COMPLETE, ERROR, CANCELLED)
 STATUSES = ACTIVE + TERMINAL
 
 LOG_LIMIT = 200  # log lines kept per job, newest last
+LIST_LIMIT = 1000  # jobs one call lists at most (a page of the dashboard, a history)
 
 
 def _now() -> datetime.datetime:
@@ -77,7 +78,7 @@ job_table = sa.Table(
 
 
 class Job(tk.BaseModel):
-    """A push of one resource to the service (one attempt)."""
+    """A push of one resource to the loader (one attempt)."""
 
     __table__ = job_table
 
@@ -131,7 +132,7 @@ class Job(tk.BaseModel):
 
     @classmethod
     def by_service_job_id(cls, service_job_id: str) -> sa.sql.Select:
-        """The job the service knows under this id."""
+        """The job the loader knows under this id."""
         return sa.select(cls).where(cls.service_job_id == service_job_id)
 
     @classmethod

@@ -19,11 +19,10 @@ from ckanext.datapusherplusapi import backends, config, lifecycle
 from ckanext.datapusherplusapi.logic import schema
 from ckanext.datapusherplusapi.model import counts as job_counts
 from ckanext.datapusherplusapi.model import job as jobs
-from ckanext.datapusherplusapi.model.job import Job
+from ckanext.datapusherplusapi.model.job import LIST_LIMIT, Job
 
 log = logging.getLogger(__name__)
 
-HISTORY_LIMIT = 1000
 DURATION_SAMPLE = 1000  # completed jobs behind the dashboard's median and p95
 
 
@@ -81,7 +80,7 @@ def datapusher_plus_job_list(context: Context, data_dict: DataDict) -> dict[str,
     stuck_before = _stuck_before()
     filters = _dashboard_filters(data_dict)
     rows_stmt, count_stmt = jobs.listing(filters, stuck_before)
-    limit = min(data_dict["limit"], HISTORY_LIMIT)
+    limit = min(data_dict["limit"], LIST_LIMIT)
     page = data_dict["page"]
     session = model.Session
     if set(filters) <= {"sort", "order"}:  # every job: the trigger-kept counts

@@ -15,11 +15,10 @@ from ckan.types import Context, DataDict
 from ckanext.datapusherplusapi import backends, lifecycle
 from ckanext.datapusherplusapi.backends import service
 from ckanext.datapusherplusapi.logic import errors, resources, schema, submission
-from ckanext.datapusherplusapi.model.job import NOT_SUBMITTED, Job
+from ckanext.datapusherplusapi.model.job import LIST_LIMIT, NOT_SUBMITTED, Job
 
 log = logging.getLogger(__name__)
 
-HISTORY_LIMIT = 1000
 
 
 @validate(schema.submit)
@@ -171,7 +170,7 @@ def datapusher_plus_job_history(context: Context, data_dict: DataDict) -> list[d
         .outerjoin(model.User, model.User.id == Job.user_id)
         .where(Job.resource_id == resource.id)
         .order_by(Job.submitted_at.desc())
-        .limit(min(data_dict["limit"], HISTORY_LIMIT))
+        .limit(min(data_dict["limit"], LIST_LIMIT))
         .execution_options(populate_existing=True)).all()
     history = []
     for job, name, fullname in rows:
