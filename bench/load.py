@@ -77,31 +77,23 @@ def run(bench: Bench) -> Section:
             raise SystemExit("{} failed: {}".format(action, body))
         return body.get("result", body)
 
-    def ours(resource_id: str) -> float:
-        started = time.monotonic()
-        call("POST", "datapusher_plus_submit", resource_id=resource_id, force=True)
-        state = {}
+    def timed(submit: str, status: str, **options: Any) -> Callable[[str], float]:
+        """A load: ``submit``, then ``status`` until complete; its seconds."""
+        def load(resource_id: str) -> float:
+            started = time.monotonic()
+            call("POST", submit, resource_id=resource_id, **options)
 
-        def done() -> bool:
-            state.update(call("GET", "datapusher_plus_status", resource_id=resource_id))
-            if state["status"] == "error":
-                raise SystemExit("load failed: {}".format(state["error"]))
-            return state["status"] == "complete"
-        _until(done)
-        return time.monotonic() - started
+            def done() -> bool:
+                state = call("GET", status, resource_id=resource_id)
+                if state["status"] == "error":
+                    raise SystemExit("load failed: {}".format(state["error"]))
+                return state["status"] == "complete"
+            _until(done)
+            return time.monotonic() - started
+        return load
 
-    def theirs(resource_id: str) -> float:
-        started = time.monotonic()
-        call("POST", "xloader_submit", resource_id=resource_id, ignore_hash=True)
-        state = {}
-
-        def done() -> bool:
-            state.update(call("GET", "xloader_status", resource_id=resource_id))
-            if state["status"] == "error":
-                raise SystemExit("load failed: {}".format(state["error"]))
-            return state["status"] == "complete"
-        _until(done)
-        return time.monotonic() - started
+    ours = timed("datapusher_plus_submit", "datapusher_plus_status", force=True)
+    theirs = timed("xloader_submit", "xloader_status", ignore_hash=True)
 
     try:
         ours(resources[0])  # warm-up: the worker, the caches, the DataStore

@@ -7,6 +7,9 @@
   strict``.  On 2.10 the plugin refuses for its own options.
 - CKAN 2.10 refuses every action when a chained action has nothing under it:
   see ``plugin._actions`` (the DataStore hook only with the datastore plugin).
+- CKAN 2.10 configures each plugin as it loads it (2.11+: once all are
+  loaded): the back end's check that its loader's plugin is there accepts a
+  plugin listed in ``ckan.plugins`` (``backends/inprocess.py``).
 - CKAN 2.10 reads the API-token and session secret from
   ``beaker.session.secret`` (2.11+: ``SECRET_KEY``): ``test.ini`` sets both.
 """

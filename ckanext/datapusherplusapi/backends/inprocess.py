@@ -58,7 +58,10 @@ class InProcessBackend(Backend):
         return ["default"]
 
     def check_config(self) -> list[str]:
-        if not p.plugin_loaded(self.plugin):
+        # Listed is enough: CKAN 2.10 configures each plugin as it loads it, so
+        # a loader listed after this plugin is not loaded yet (compat.py).
+        if not (p.plugin_loaded(self.plugin)
+                or self.plugin in tk.aslist(tk.config.get("ckan.plugins", ""))):
             return ["ckanext.datapusher_plus.backend = {}: {}".format(
                 self.name, tk._("the {plugin} plugin must be loaded (ckan.plugins)")
                 .format(plugin=self.plugin))]

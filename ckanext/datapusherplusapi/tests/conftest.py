@@ -82,6 +82,22 @@ def fake_service(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeService]:
     fake.stop()
 
 
+@pytest.fixture
+def pending_job(app: Any, service_user: dict[str, Any], fake_service: FakeService,
+                live_ckan: str) -> dict[str, Any]:
+    """A job the fake service accepted and has not called back for: its
+    ``job_id``, ``resource``, the ``service`` user, the ``editor`` who
+    submitted it and the ``fake`` service."""
+    from ckanext.datapusherplusapi.tests.helpers import make_resource, member_of, submit
+    fake_service.callback = None
+    org = factories.Organization()
+    editor = member_of(org["id"], "editor")
+    resource = make_resource(org)
+    job_id = submit(app, resource["id"], editor)["job_id"]
+    return {"job_id": job_id, "resource": resource, "service": service_user, "editor": editor,
+            "fake": fake_service}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -8,26 +8,19 @@ import pytest
 
 import ckan.model as model
 from ckan.lib.redis import connect_to_redis
-from ckan.tests import factories, helpers
+from ckan.tests import helpers
 
 from ckanext.datapusherplusapi import config as dpp_config
 from ckanext.datapusherplusapi import lifecycle
 from ckanext.datapusherplusapi.model import Job
-from ckanext.datapusherplusapi.tests.helpers import make_resource, member_of, submit
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
 
 
 @pytest.fixture
-def job(app, service_user, fake_service, live_ckan):
-    """A job the fake service accepted and has not called back for."""
-    fake_service.callback = None
-    org = factories.Organization()
-    editor = member_of(org["id"], "editor")
-    resource = make_resource(org)
-    job_id = submit(app, resource["id"], editor)["job_id"]
-    return {"id": job_id, "resource": resource, "fake": fake_service, "editor": editor,
-            "service_token": service_user["token"]}
+def job(pending_job):
+    return dict(pending_job, id=pending_job["job_id"],
+                service_token=pending_job["service"]["token"])
 
 
 def _row(job_id: str) -> Job:

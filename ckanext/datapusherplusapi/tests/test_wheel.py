@@ -84,6 +84,12 @@ def test_installed_wheel_works(wheel, tmp_path):
     (site / "ckan-test-venv.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
                     "--target", str(site), str(wheel)], check=True, cwd=str(tmp_path))
+    # Installed for real, the wheel's files land in CKAN's own ckanext/ folder:
+    # where CKAN has a ckanext/__init__.py (2.10's pkg_resources namespace, which
+    # only sees folders that have one), the scratch folder gets the same file.
+    ckan_init = Path(sysconfig.get_paths()["purelib"]) / "ckanext" / "__init__.py"
+    if ckan_init.exists():
+        (site / "ckanext" / "__init__.py").write_bytes(ckan_init.read_bytes())
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     result = subprocess.run([str(venv / "bin" / "python"), "-c", CHECK], cwd=str(tmp_path),
                             env=env, check=True, capture_output=True, text=True)

@@ -46,38 +46,34 @@ def datastore_create(next_action: Action, context: Context,
     return next_action(context, data_dict)
 
 
-@tk.chained_action
-def xloader_submit(next_action: Action, context: Context, data_dict: DataDict) -> Any:
-    """xloader's submit; a load it started itself is recorded."""
-    taken = next_action(context, data_dict)
-    if taken and SUBMITTING_JOB not in context:
-        _started_by_loader("xloader", data_dict, context.get("user"))
-    return taken
+def _submit_chain(name: str, action: str) -> Action:
+    @tk.chained_action
+    def chained(next_action: Action, context: Context, data_dict: DataDict) -> Any:
+        taken = next_action(context, data_dict)
+        if taken and SUBMITTING_JOB not in context:
+            _started_by_loader(name, data_dict, context.get("user"))
+        return taken
+    chained.__name__ = chained.__qualname__ = action
+    chained.__doc__ = "{}, then: a load the loader started itself is recorded.".format(action)
+    return chained
 
 
-@tk.chained_action
-def xloader_hook(next_action: Action, context: Context, data_dict: DataDict) -> Any:
-    """xloader's hook (its background job's reports), then ours."""
-    result = next_action(context, data_dict)
-    _loader_reported("xloader", data_dict)
-    return result
+def _hook_chain(name: str, action: str) -> Action:
+    @tk.chained_action
+    def chained(next_action: Action, context: Context, data_dict: DataDict) -> Any:
+        result = next_action(context, data_dict)
+        _loader_reported(name, data_dict)
+        return result
+    chained.__name__ = chained.__qualname__ = action
+    chained.__doc__ = "{} (the loader's job reporting), then: the report is recorded.".format(
+        action)
+    return chained
 
 
-@tk.chained_action
-def datapusher_submit(next_action: Action, context: Context, data_dict: DataDict) -> Any:
-    """DataPusher+ 2.x's submit; a load it started itself is recorded."""
-    taken = next_action(context, data_dict)
-    if taken and SUBMITTING_JOB not in context:
-        _started_by_loader("datapusher_plus", data_dict, context.get("user"))
-    return taken
-
-
-@tk.chained_action
-def datapusher_hook(next_action: Action, context: Context, data_dict: DataDict) -> Any:
-    """DataPusher+ 2.x's hook (its background job's reports), then ours."""
-    result = next_action(context, data_dict)
-    _loader_reported("datapusher_plus", data_dict)
-    return result
+xloader_submit = _submit_chain("xloader", "xloader_submit")
+xloader_hook = _hook_chain("xloader", "xloader_hook")
+datapusher_submit = _submit_chain("datapusher_plus", "datapusher_submit")
+datapusher_hook = _hook_chain("datapusher_plus", "datapusher_hook")
 
 
 def _loader(name: str) -> Optional[InProcessBackend]:

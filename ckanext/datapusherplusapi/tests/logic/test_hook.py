@@ -13,17 +13,6 @@ pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
 HOOK = "/api/3/action/datapusher_plus_hook"
 
 
-@pytest.fixture
-def pending_job(app, service_user, fake_service, live_ckan):
-    """A submitted job that the fake service has not called back for."""
-    fake_service.callback = None
-    org = factories.Organization()
-    editor = member_of(org["id"], "editor")
-    resource = make_resource(org)
-    job_id = submit(app, resource["id"], editor)["job_id"]
-    return {"job_id": job_id, "resource": resource, "service": service_user}
-
-
 def _callback(app, job, token, **body):
     payload = {"job_id": job["job_id"], "status": "complete",
                "metadata": {"resource_id": job["resource"]["id"]}, "error": None,
