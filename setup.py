@@ -1,7 +1,7 @@
 """Packaging for ckanext-datapusherplusapi.
 
 ``ckanext`` is a native (PEP 420) namespace package, as in CKAN >= 2.10 itself.
-The design card keeps the web assets in the top-level ``webassets/`` folder;
+The web assets live in the top-level ``webassets/`` folder;
 ``package_dir`` maps it into the wheel as ``ckanext.datapusherplusapi.webassets``
 so that ``tk.add_resource`` finds it in editable and wheel installs alike.
 """

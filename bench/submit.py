@@ -213,7 +213,7 @@ def run(bench: Bench) -> Section:
                 outcome = "accepted?!"
             except tk.ValidationError as e:
                 outcome = str(e.error_dict.get("error_type") or e.error_dict)[:60]
-            except Exception as e:  # the seed's error answers
+            except Exception as e:  # the specification's error answers
                 outcome = getattr(e, "error_type", type(e).__name__)
             elapsed = time.perf_counter() - started
             model.Session.remove()

@@ -111,10 +111,11 @@ install_python() {
     pipq "$VENV/bin/python" "ckan[requirements]==$CKAN_VERSION"
     # The loaders (xloader, DataPusher+ 2.x) under CKAN's pins (its "requirements"
     # extra, as constraints): nothing of CKAN moves.
-    "$VENV/bin/python" -c 'import importlib.metadata as m
+    "$VENV/bin/python" -c 'import importlib.metadata as m, re
 for r in m.requires("ckan") or []:
     if "extra ==" in r and "requirements" in r:
-        print(r.split(";")[0].strip())' > "$VENV/ckan-pins.txt"
+        print(re.sub(r"\[.*?\]", "", r.split(";")[0]).strip())  # constraints have no extras' \
+      > "$VENV/ckan-pins.txt"
     pipq "$VENV/bin/python" -c "$VENV/ckan-pins.txt" -r "$REPO/bin/requirements-loaders.txt"
     # In a second step: CKAN 2.10 pins greenlet 2.0.2, Playwright needs greenlet 3
     # (SQLAlchemy 1.4 runs on it); one resolution of both would refuse.

@@ -2,7 +2,7 @@
 
 `make i18n` extracts the .pot, merges these entries into the fr and ar .po
 files (keeping any translation already there) and compiles the .mo files.
-French is the language of the spec: where the seed gives a French sentence,
+French is the language of the specification: where it gives a French sentence,
 it is the translation.
 """
 
@@ -148,12 +148,6 @@ FR = {
         "{done} sur {total} traitées ({submitted} soumises, {skipped} déjà en cours, {failed} refusées)",
     "{ms} ms": "{ms} ms",
     "{rate} over 24 h, {rate7} over 7 days": "{rate} sur 24 h, {rate7} sur 7 jours",
-    "A job pending or running for more than {minutes} minutes is shown as stuck; the service is then asked about it.":
-        "Une tâche en attente ou en cours depuis plus de {minutes} minutes est signalée comme "
-        "bloquée ; le service est alors interrogé à son sujet.",
-    "Every push of a resource into the DataStore through the DataPusher+ service, on the whole portal.":
-        "Chaque envoi d'une ressource dans le DataStore par le service DataPusher+, sur tout le portail.",
-    ("%(count)s job", "%(count)s jobs"): ("%(count)s tâche", "%(count)s tâches"),
     "Missing value": "Valeur manquante",
     "Only an interrupted or failed task can be resumed":
         "Seule une tâche interrompue ou en échec peut être reprise",
@@ -231,6 +225,13 @@ FR = {
         "Tâche d'arrière-plan de {loader} : {state} : {reason}",
     '{workers} worker(s), {queued} job(s) queued':
         '{workers} worker(s), {queued} tâche(s) en file',
+    'Every push of a resource into the DataStore on the whole portal, whoever started it: people, scripts, or the loader itself.':
+        "Chaque envoi d'une ressource vers le DataStore sur tout le portail, quel qu'en soit l'auteur : des personnes, des scripts ou le chargeur lui-même.",
+    'A job without news for a while is asked about to its loader; one pending or running for more than {minutes} minutes is shown as stuck.':
+        'Le chargeur est interrogé sur une tâche restée un moment sans nouvelles ; une tâche en attente ou en cours depuis plus de {minutes} minutes est signalée comme bloquée.',
+    'for {name}':
+        'pour {name}',
+    ("%(count)s job", "%(count)s jobs"): ("%(count)s tâche", "%(count)s tâches"),
 }
 
 AR = {
@@ -369,12 +370,6 @@ AR = {
         "أُنجز {done} من {total} ({submitted} أُرسلت، {skipped} قيد التشغيل مسبقًا، {failed} مرفوضة)",
     "{ms} ms": "{ms} مللي ثانية",
     "{rate} over 24 h, {rate7} over 7 days": "{rate} خلال 24 ساعة، {rate7} خلال 7 أيام",
-    "A job pending or running for more than {minutes} minutes is shown as stuck; the service is then asked about it.":
-        "تُعرض المهمة المنتظرة أو الجارية لأكثر من {minutes} دقيقة على أنها عالقة، ثم تُسأل الخدمة عنها.",
-    "Every push of a resource into the DataStore through the DataPusher+ service, on the whole portal.":
-        "كل عملية إرسال لمورد إلى DataStore عبر خدمة DataPusher+، على مستوى البوابة كلها.",
-    ("%(count)s job", "%(count)s jobs"): (
-        "لا مهام", "مهمة واحدة", "مهمتان", "%(count)s مهام", "%(count)s مهمة", "%(count)s مهمة"),
     "Missing value": "قيمة مفقودة",
     "Only an interrupted or failed task can be resumed": "لا يمكن استئناف إلا مهمة متوقفة أو فاشلة",
     "Resume": "استئناف",
@@ -450,6 +445,14 @@ AR = {
         'مهمة الخلفية الخاصة بـ {loader}: {state}: {reason}',
     '{workers} worker(s), {queued} job(s) queued':
         'العمال: {workers}، المهام في الانتظار: {queued}',
+    'Every push of a resource into the DataStore on the whole portal, whoever started it: people, scripts, or the loader itself.':
+        'كل عمليات إرسال الموارد إلى DataStore في البوابة كلها، أيًّا كان من بدأها: أشخاص أو نصوص برمجية أو المُحمِّل نفسه.',
+    'A job without news for a while is asked about to its loader; one pending or running for more than {minutes} minutes is shown as stuck.':
+        'يُسأل المُحمِّل عن أي مهمة بقيت مدة دون أخبار؛ وتُعرض المهمة المعلّقة أو الجارية منذ أكثر من {minutes} دقيقة على أنها عالقة.',
+    'for {name}':
+        'لصالح {name}',
+    ("%(count)s job", "%(count)s jobs"): (
+        "لا مهام", "مهمة واحدة", "مهمتان", "%(count)s مهام", "%(count)s مهمة", "%(count)s مهمة"),
 }
 
 CATALOGUES = {"fr": FR, "ar": AR}

@@ -1,12 +1,12 @@
-"""Views: the seed's JSON endpoints, thin layers over the actions.
+"""Views: the specification's JSON endpoints, thin layers over the actions.
 
-They claim only the seed's versioned URLs::
+They claim only the specification's versioned URLs::
 
     POST     /api/3/action/datapusher_plus_submit
     GET      /api/3/action/datapusher_plus_status/<resource_id>
     GET|POST /api/3/action/datapusher_plus_status?resource_id=...
 
-and answer in the seed's shape (``{"success": true, ...fields, "result": {...}}``
+and answer in the specification's shape (``{"success": true, ...fields, "result": {...}}``
 or ``{"success": false, "error": "...", "error_type": "..."}``).  Every other
 form (``/api/action/<name>``, ``/api/3/action/datapusher_plus_hook``, ...) is
 CKAN's own API with CKAN's envelope, which is what ``ckanapi`` speaks.

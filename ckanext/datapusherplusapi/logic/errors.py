@@ -2,7 +2,7 @@
 
 Each one is a ``ValidationError``, so CKAN's own API (``/api/action/...``)
 answers it as core answers any action error and ``ckanapi`` raises
-``ValidationError``; the seed-shaped endpoints answer it with its own HTTP
+``ValidationError``; the specification's endpoints answer it with its own HTTP
 status and ``error_type`` (see README, "Errors").
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import ckan.plugins.toolkit as tk
 
 
 class SubmitError(tk.ValidationError):
-    """A submission refused or failed, with its HTTP status for the seed API."""
+    """A submission refused or failed, with its HTTP status for the specification's API."""
 
     status_code = 400
     error_type = "validation_error"

@@ -60,7 +60,7 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 30, step: float = 0.
 
 def submit(app: Any, resource_id: str, user: dict[str, Any], status: int = 200,
            **body: Any) -> dict[str, Any]:
-    """POST the seed's submit endpoint as ``user``; check the HTTP status."""
+    """POST the specification's submit endpoint as ``user``; check the HTTP status."""
     body.setdefault("resource_id", resource_id)
     response = app.post(SUBMIT_URL, json=body, headers=auth(user))
     assert response.status_code == status, response.get_data(as_text=True)

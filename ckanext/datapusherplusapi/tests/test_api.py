@@ -1,6 +1,6 @@
-"""The seed's JSON API, through the application, against the fake service.
+"""The specification's JSON API, through the application, against the fake service.
 
-Each curl example of the seed (extension-README.fr.md) is sent as written:
+Each curl example of the specification is sent as written:
 same URL, same headers, same body.
 """
 from __future__ import annotations
@@ -61,7 +61,7 @@ class TestSeedExamples:
         assert post["json"]["result_url"].endswith("/api/3/action/datapusher_plus_hook")
 
     def test_submit_message_in_french(self, app, publisher):
-        """The seed's French sentence is the fr translation."""
+        """The specification's French sentence is the fr translation."""
         rid = publisher["resource"]["id"]
         response = app.post("/fr" + SUBMIT_URL, json={"resource_id": rid},
                             headers=auth(publisher["editor"]))
