@@ -1,9 +1,9 @@
 # ckanext-datapusherplusapi — the README's commands.  Everything is in bin/dpp.sh;
 # settings come from the environment (see `make env`).
-.PHONY: help dev test test-matrix test-prepare bench stop clean env i18n i18n-check
+.PHONY: help dev test test-matrix test-prepare lint bench stop clean env i18n i18n-check
 
 help:
-	@sed -n '2,14p' bin/dpp.sh
+	@sed -n '2,15p' bin/dpp.sh
 
 dev:           ## demo portal: CKAN + plugin + DataStore + a loader (DPP_BACKEND: xloader or service) + sample data
 	bin/dpp.sh dev
@@ -15,6 +15,9 @@ test-matrix:   ## what CI runs: the whole suite on 2.11.6, then on 2.12.0 and 2.
 	bin/dpp.sh test $(PYTEST_ARGS)
 	CKAN_VERSION=2.12.0 bin/dpp.sh test -m "not once" $(PYTEST_ARGS)
 	CKAN_VERSION=2.10.11 bin/dpp.sh test -m "not once" $(PYTEST_ARGS)
+
+lint:          ## ruff and mypy (configured in bin/lint/), and complete catalogues; run by CI
+	bin/dpp.sh lint
 
 test-prepare:  ## set up for tests without running them (then: pytest --ckan-ini=test.ini ...)
 	bin/dpp.sh test-prepare

@@ -85,9 +85,9 @@ class Bench:
         self.work = Path(tempfile.mkdtemp(prefix="dpp-bench-"))
         self._processes: list[subprocess.Popen] = []
         self._servers: list[Any] = []
+        import ckan.plugins as plugins
         from ckan.cli import load_config
         from ckan.config.middleware import make_app
-        import ckan.plugins as plugins
         self.app = make_app(load_config(self.ckan_ini))
         plugins.load_all()
 
@@ -101,9 +101,10 @@ class Bench:
         # CKAN's migration environment re-binds the model to a NullPool engine
         # (a new PostgreSQL connection per transaction), which a served CKAN
         # never uses: bind it to a pooled engine again, as CKAN's start-up does.
+        import sqlalchemy as sa
+
         import ckan.model as model
         import ckan.plugins.toolkit as tk
-        import sqlalchemy as sa
         model.Session.remove()
         model.init_model(sa.engine_from_config(
             {k: v for k, v in tk.config.items() if k.startswith("sqlalchemy.")},

@@ -14,9 +14,9 @@ import random
 import statistics
 import time
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
-
 from common import Bench, Row, Section, table
 
 SIZES = (1_000, 10_000, 100_000)
@@ -29,6 +29,7 @@ FILTERED = {"status": "error", "organization": "bench-org-2", "format": "CSV",
 def run(bench: Bench, repeat: int = 15) -> Section:
     import ckan.model as model
     from ckan.tests import factories
+
     from ckanext.datapusherplusapi.model import Job
 
     bench.reset()
@@ -39,7 +40,8 @@ def run(bench: Bench, repeat: int = 15) -> Section:
     for i in range(10):
         dataset = factories.Dataset(owner_org=orgs[i % 5]["id"], name="bench-{}".format(i),
                                     resources=[{"url": "http://127.0.0.1:9/{}-{}.csv".format(i, j),
-                                                "format": FORMATS[j % 4], "name": "r{}-{}".format(i, j)}
+                                                "format": FORMATS[j % 4],
+                                                "name": "r{}-{}".format(i, j)}
                                                for j in range(20)])
         resources += [(r, dataset) for r in dataset["resources"]]
     client = bench.test_client()
@@ -74,8 +76,11 @@ def run(bench: Bench, repeat: int = 15) -> Section:
         engine = model.Session.get_bind()
         times, counts = [], []
         for _ in range(repeat + 1):
-            statements = []
-            listener = lambda *a: statements.append(1)  # noqa: E731
+            statements: list[int] = []
+
+            def listener(*args: Any, statements: list[int] = statements) -> None:
+                statements.append(1)
+
             sa.event.listen(engine, "before_cursor_execute", listener)
             started = time.perf_counter()
             response = client.get(url, query_string=params, headers=headers)

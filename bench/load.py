@@ -16,7 +16,6 @@ import time
 from typing import Any, Callable
 
 import requests
-
 from common import Bench, Row, Section, ms, table
 
 ROWS = 100_000
@@ -43,8 +42,8 @@ def _until(check: Callable[[], bool], limit: float = 600) -> float:
 
 
 def run(bench: Bench) -> Section:
-    from ckan.tests import factories
     import ckan.plugins.toolkit as tk
+    from ckan.tests import factories
     bench.reset()
     admin = factories.Sysadmin()
     token = factories.APIToken(user=admin["name"])["token"]

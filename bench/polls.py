@@ -20,7 +20,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 import requests
-
 from common import Bench, Row, Section, percentile_ms, table
 
 LEVELS = (1, 20, 50)
@@ -132,7 +131,8 @@ def run(bench: Bench, polls: int = POLLS) -> Section:
 
     summary = []
     for level in LEVELS:
-        base, mine = results[("status_show", level)][0], results[("datapusher_plus_status", level)][0]
+        base = results[("status_show", level)][0]
+        mine = results[("datapusher_plus_status", level)][0]
         ratio = mine / base
         summary.append(Row("poll p50, {} client(s): datapusher_plus_status vs status_show".format(
             level), "{:.1f} ms".format(mine), "{:.1f} ms".format(base), ratio, "≤ 1.25×",

@@ -3,7 +3,8 @@
     bin/dpp.sh bench submit          (make bench runs every benchmark)
 
 - Overhead: ``datapusher_plus_submit`` called in-process, in a request
-  context where an editor of the dataset's organization is logged in, against the fake service (``tests/fake_service.py``)
+  context where an editor of the dataset's organization is logged in, against the fake
+  service (``tests/fake_service.py``)
   answering at once, beside a bare ``requests.post`` of the same job to the
   same fake: the difference is what our path costs beyond the service call.
 - Bulk: ``datapusher_plus_bulk_submit`` (``not_in_datastore``) over 10,000
@@ -26,7 +27,6 @@ from typing import Any
 
 import requests
 import sqlalchemy as sa
-
 from common import Bench, Row, Section, median_ms, percentile_ms, port, table
 
 JOBS = 300
@@ -66,6 +66,7 @@ def run(bench: Bench) -> Section:
     import ckan.model as model
     import ckan.plugins.toolkit as tk
     from ckan.tests import factories, helpers
+
     from ckanext.datapusherplusapi import config, service
     from ckanext.datapusherplusapi.model import Job, Task
     from ckanext.datapusherplusapi.tests.fake_service import FakeService
@@ -120,7 +121,7 @@ def run(bench: Bench) -> Section:
                                      timeout=30)
             bare.append(time.perf_counter() - started)
             assert response.ok
-        overheads = sorted(t - b for t, b in zip(sorted(totals), sorted(bare)))
+        overheads = sorted(t - b for t, b in zip(sorted(totals), sorted(bare), strict=True))
         overhead = median_ms(totals) - median_ms(bare)
         detail = [table(["per job ({} jobs)".format(JOBS), "p50 (ms)", "p95 (ms)"], [
             ["datapusher_plus_submit (an editor, in-process)", "{:.1f}".format(median_ms(totals)),
@@ -205,7 +206,7 @@ def run(bench: Bench) -> Section:
         }
         spare = _resources([packages[0]], len(cases))
         down_rows = []
-        for (case, url), resource_id in zip(cases.items(), spare):
+        for (case, url), resource_id in zip(cases.items(), spare, strict=False):
             tk.config[config.URL] = url
             started = time.perf_counter()
             try:

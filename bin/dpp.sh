@@ -5,6 +5,7 @@
 #   bin/dpp.sh services     start project-local PostgreSQL and Redis (idempotent)
 #   bin/dpp.sh test [args]  install + services + databases, then the whole pytest suite
 #   bin/dpp.sh test-prepare the same without running pytest
+#   bin/dpp.sh lint         ruff (bin/lint/ruff.toml), mypy (bin/lint/mypy.ini), catalogues
 #   bin/dpp.sh bench [polls|dashboard|submit|load]  benchmarks (bench/), markdown tables
 #   bin/dpp.sh dev          install + services + a demo portal on $DPP_CKAN_PORT
 #   bin/dpp.sh stop         stop everything this script started
@@ -260,6 +261,16 @@ test_prepare() {
   "$VENV/bin/ckan" -c "$REPO/test.ini" db init >/dev/null 2>&1 || "$VENV/bin/ckan" -c "$REPO/test.ini" db init
 }
 
+cmd_lint() {
+  cd "$REPO"
+  log "ruff"
+  "$VENV/bin/ruff" check --config bin/lint/ruff.toml ckanext bench bin
+  log "mypy"
+  "$VENV/bin/mypy" --config-file bin/lint/mypy.ini
+  log "translations"
+  "$VENV/bin/python" bin/i18n/build.py --check
+}
+
 cmd_test() {
   test_prepare
   log "pytest (CKAN $CKAN_VERSION)"
@@ -373,7 +384,13 @@ cmd_dev() {
       "$DP_VENV/bin/python" -c "from datapusher.main import serve; serve()"
   fi
   start_bg worker "$LOGS/worker.log" "$ckan" -c "$DEV_INI" jobs worker
-  start_bg ckan "$LOGS/ckan.log" "$ckan" -c "$DEV_INI" run
+  # No Werkzeug debugger (CKAN 2.11+ starts it by default): it would show any
+  # visitor a traceback, the source and a console.
+  local run_flags=()
+  if grep -q -- --disable-debugger "$("$VENV/bin/python" -c 'import ckan.cli.server as s; print(s.__file__)')"; then
+    run_flags+=(--disable-debugger)
+  fi
+  start_bg ckan "$LOGS/ckan.log" "$ckan" -c "$DEV_INI" run "${run_flags[@]}"
   if [ "$DPP_BACKEND" = service ]; then
     wait_http "http://127.0.0.1:$DPP_SERVICE_PORT/status" 60 || die "DataPusher did not start (see $LOGS/datapusher.log)"
   fi
@@ -442,6 +459,7 @@ case "${1:-}" in
   services) install_debian; services_up ;;
   test) shift; cmd_test "$@" ;;
   test-prepare) test_prepare ;;
+  lint) install_debian; install_python; cmd_lint ;;
   bench) shift; test_prepare; cd "$REPO"
     "$VENV/bin/python" bench/run.py --ckan-ini "$REPO/test.ini" "${@:-all}" ;;
   dev) cmd_dev ;;

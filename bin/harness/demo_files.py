@@ -31,7 +31,7 @@ def write(folder: str) -> None:
     tabular_files.write_ods(os.path.join(folder, "cities.ods"))
     rows = tabular_files.CITIES
     with open(os.path.join(folder, "cities.json"), "w", encoding="utf-8") as f:
-        json.dump([dict(zip(rows[0], row)) for row in rows[1:]], f, ensure_ascii=False)
+        json.dump([dict(zip(rows[0], row, strict=True)) for row in rows[1:]], f, ensure_ascii=False)
 
 
 def _call(ckan: str, token: str, action: str, **data: object) -> requests.Response:

@@ -1,13 +1,17 @@
 """Extract, merge and compile the catalogues (run by `make i18n`).
 
     python bin/i18n/build.py            extract .pot, update fr/ar .po, compile .mo
-    python bin/i18n/build.py --check    fail if a message is missing or untranslated
+    python bin/i18n/build.py --check    fail if a message is untranslated or obsolete
+
+The .po files (``ckanext/datapusherplusapi/i18n/<lang>/LC_MESSAGES``) are the
+one source of the translations: a new message appears there with an empty
+``msgstr`` after `make i18n`; translate it there and run `make i18n` again.
 """
 import os
 import subprocess
 import sys
 
-from babel.messages import pofile, mofile
+from babel.messages import mofile, pofile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -16,8 +20,7 @@ I18N = os.path.join(PKG, "i18n")
 DOMAIN = "ckanext-datapusherplusapi"
 POT = os.path.join(I18N, DOMAIN + ".pot")
 
-sys.path.insert(0, HERE)
-from translations import CATALOGUES  # noqa: E402
+LANGUAGES = ("fr", "ar")
 
 
 def extract() -> None:
@@ -30,33 +33,32 @@ def extract() -> None:
 
 
 def build(check: bool) -> int:
+    """Merge the .pot into each language's .po (the translations' one source:
+    translators edit it), then compile the .mo; with ``check``, change
+    nothing and report what is untranslated or obsolete."""
     with open(POT, "rb") as f:
         template = pofile.read_po(f)
     problems = []
-    for lang, table in CATALOGUES.items():
+    for lang in LANGUAGES:
         folder = os.path.join(I18N, lang, "LC_MESSAGES")
-        os.makedirs(folder, exist_ok=True)
-        catalog = pofile.read_po(open(POT, "rb"), locale=lang, domain=DOMAIN)
-        catalog.project = DOMAIN
-        catalog.fuzzy = False
+        po_path = os.path.join(folder, DOMAIN + ".po")
+        with open(po_path, "rb") as f:
+            catalog = pofile.read_po(f, locale=lang, domain=DOMAIN)
+        catalog.update(template, no_fuzzy_matching=True)
+        for msgid in sorted(catalog.obsolete):
+            problems.append("{}: not in the code any more: {!r}".format(lang, msgid))
         for message in catalog:
-            if not message.id:
-                continue
-            text = table.get(message.id)  # a (singular, plural) tuple for plurals
-            if not text:
+            if message.id and not (message.string if isinstance(message.string, str)
+                                   else all(message.string)):
                 problems.append("{}: untranslated: {!r}".format(lang, message.id))
-            message.string = text or ""
         if check:
             continue
-        with open(os.path.join(folder, DOMAIN + ".po"), "wb") as f:
+        catalog.obsolete.clear()
+        catalog.fuzzy = False
+        with open(po_path, "wb") as f:
             pofile.write_po(f, catalog, width=100, omit_header=False)
         with open(os.path.join(folder, DOMAIN + ".mo"), "wb") as f:
             mofile.write_mo(f, catalog)
-    unused = {lang: set(table) - {m.id for m in template if m.id}
-              for lang, table in CATALOGUES.items()}
-    for lang, ids in unused.items():
-        for msgid in sorted(ids):
-            problems.append("{}: not in the code any more: {!r}".format(lang, msgid))
     for line in problems:
         print(line, file=sys.stderr)
     return 1 if problems else 0

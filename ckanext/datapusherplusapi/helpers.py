@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.datapusherplusapi import backends, compat, config
+from ckanext.datapusherplusapi import backends, compat, config, vocabulary
 from ckanext.datapusherplusapi.model import job as jobs
 
 
@@ -78,6 +78,18 @@ def datapusherplusapi_status_label(status: str) -> str:
     return label() if label else status
 
 
+_GROUP_LABELS = {
+    vocabulary.PENDING: lambda: tk._("Pending"),
+    vocabulary.STUCK: lambda: tk._("Stuck"),
+}
+
+
+def datapusherplusapi_filter_label(key: str) -> str:
+    """A status filter or summary card (a status, ``pending`` or ``stuck``) in words."""
+    label = _GROUP_LABELS.get(key)
+    return label() if label else datapusherplusapi_status_label(key)
+
+
 def datapusherplusapi_status_class(status: str) -> str:
     """Bootstrap (5.1, as in CKAN's themes) classes of a job status badge."""
     if status == jobs.COMPLETE:
@@ -96,13 +108,16 @@ def datapusherplusapi_is_active(status: str) -> bool:
 
 def datapusherplusapi_is_stuck(status: dict[str, Any]) -> bool:
     """Whether an active job has gone on longer than ``stuck_after`` minutes."""
-    if not datapusherplusapi_is_active(status.get("status") or ""):
-        return False
     submitted = status.get("submitted")
-    if not submitted:
-        return False
-    started = datetime.datetime.fromisoformat(submitted)
-    return datetime.datetime.utcnow() - started > datetime.timedelta(minutes=config.stuck_after())
+    return vocabulary.is_stuck(
+        status.get("status") or "",
+        datetime.datetime.fromisoformat(submitted) if submitted else None,
+        datetime.datetime.utcnow() - datetime.timedelta(minutes=config.stuck_after()))
+
+
+def datapusherplusapi_vocabulary() -> Any:
+    """The extension's words (statuses, filters, sorts), for the templates."""
+    return vocabulary
 
 
 _ERRORS = {

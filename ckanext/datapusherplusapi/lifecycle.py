@@ -31,7 +31,16 @@ from ckan.lib.redis import connect_to_redis
 
 from ckanext.datapusherplusapi import config
 from ckanext.datapusherplusapi.model.job import (
-    ACTIVE, CANCELLED, COMPLETE, ERROR, LOG_LIMIT, RUNNING, SUBMITTED, SUBMITTING, Job)
+    ACTIVE,
+    CANCELLED,
+    COMPLETE,
+    ERROR,
+    LOG_LIMIT,
+    RUNNING,
+    SUBMITTED,
+    SUBMITTING,
+    Job,
+)
 
 log = logging.getLogger(__name__)
 
@@ -291,7 +300,9 @@ def report(session: Any, job_id: str, news: News, views: bool = True) -> bool:
     if news.status == RUNNING:
         if running(session, job_id, news.logs):
             return True
-    return bool(news.logs) and note_logs(session, job_id, news.logs)
+    if not news.logs:
+        return False
+    return note_logs(session, job_id, news.logs)
 
 
 # -------------------------------------------------------------- views ---

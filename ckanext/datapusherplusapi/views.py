@@ -16,18 +16,23 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from typing import Any, Optional
 from urllib.parse import parse_qsl
 
-from flask import (Blueprint, Response as FlaskResponse, current_app, jsonify, make_response,
-                   stream_with_context)
+from flask import Blueprint, current_app, jsonify, make_response, stream_with_context
+from flask import Response as FlaskResponse
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import BadRequest, Forbidden, HTTPException, NotFound
 
 import ckan.plugins.toolkit as tk
-from ckan.common import g, request
+from ckan.common import request
 from ckan.config.middleware.flask_app import csrf
 from ckan.types import Response
 
+from ckanext.datapusherplusapi import vocabulary
+from ckanext.datapusherplusapi.logic import schema, validators
+from ckanext.datapusherplusapi.logic.csrf import CsrfRefused
 from ckanext.datapusherplusapi.logic.errors import SubmitError
 
 __all__ = ["api", "ui", "admin"]
@@ -52,7 +57,7 @@ def _error(status: int, error_type: str, message: str) -> Response:
 
 
 def _success(result: dict[str, Any]) -> Response:
-    body = {"success": True}
+    body: dict[str, Any] = {"success": True}
     body.update(result)
     body["result"] = result
     return jsonify(body)
@@ -69,75 +74,93 @@ def _flatten(error_dict: dict[str, Any]) -> str:
     return "; ".join(parts) or tk._("Invalid parameters")
 
 
-def _request_data() -> Optional[dict[str, Any]]:
+MAX_BODY = 1024 * 1024  # bytes: a submit or a status request is a few hundred
+
+
+class BadBody(Exception):
+    """A request body that is not a JSON object of reasonable size."""
+
+    def __init__(self, status: int, error_type: str, message: str):
+        super().__init__(message)
+        self.status, self.error_type, self.message = status, error_type, message
+
+
+def _request_data() -> dict[str, Any]:
     """The parameters: JSON body, form body, then query string."""
     data: dict[str, Any] = dict(request.args.items())
-    if request.method == "POST":
-        if request.is_json or (request.data and not request.form):
+    if request.method != "POST":
+        return data
+    if (request.content_length or 0) > MAX_BODY:
+        raise BadBody(413, "request_too_large", tk._(
+            "The request body is too large (at most {size} bytes)").format(size=MAX_BODY))
+    if request.is_json or (request.get_data(cache=True) and not request.form):
+        try:
             body = request.get_json(silent=True)
-            if not isinstance(body, dict):
-                return None
-            data.update(body)
-        else:
-            data.update(request.form.to_dict())
+        except RecursionError:  # nested deeper than Python's parser goes
+            body = None
+        if not isinstance(body, dict):
+            raise BadBody(400, "invalid_json", tk._("The request body must be a JSON object"))
+        data.update(body)
+    else:
+        data.update(request.form.to_dict())
     return data
 
 
-def _check_csrf() -> Optional[Response]:
-    """Cookie-authenticated POSTs need CSRF protection, as in core's API;
-    token-authenticated and anonymous ones do not."""
-    if request.method != "POST" or g.get("login_via_auth_header"):
-        return None
-    if not tk.current_user.is_authenticated:
-        return None
-    if not current_app.config.get("WTF_CSRF_ENABLED", True):
-        return None
-    try:
-        csrf.protect()
-    except CSRFError as e:
-        return _error(400, "csrf_error", tk._("The CSRF token is missing or invalid: {reason}")
-                      .format(reason=e.description))
-    return None
-
-
 def _call(action: str, data: dict[str, Any]) -> Response:
-    refused = _check_csrf()
-    if refused is not None:
-        return refused
-    context = _context()
-    try:
-        result = tk.get_action(action)(context, data)
-    except SubmitError as e:
-        return _error(e.status_code, e.error_type, e.message)
-    except tk.ValidationError as e:
-        return _error(400, "validation_error", _flatten(e.error_dict))
-    except tk.NotAuthorized as e:
-        return _error(403, "not_authorized",
-                      str(e) or tk._("You are not authorized to do this"))
-    except tk.ObjectNotFound as e:
-        return _error(404, "not_found", str(e) or tk._("Resource not found"))
-    except Exception:
-        log.exception("datapusherplusapi: %s failed", action)
-        return _error(500, "internal_error", tk._("Internal server error"))
-    return _success(result)
+    """The action's result in the specification's envelope; its errors are
+    answered by the blueprint's error handlers below."""
+    return _success(tk.get_action(action)(_context(), data))
+
+
+@api.errorhandler(BadBody)
+def _bad_body(e: BadBody) -> Response:
+    return _error(e.status, e.error_type, e.message)
+
+
+@api.errorhandler(SubmitError)
+def _refused(e: SubmitError) -> Response:
+    return _error(e.status_code, e.error_type, e.message)
+
+
+@api.errorhandler(CsrfRefused)
+def _csrf_refused(e: CsrfRefused) -> Response:
+    return _error(400, "csrf_error", str(e))
+
+
+@api.errorhandler(tk.ValidationError)
+def _invalid(e: tk.ValidationError) -> Response:
+    return _error(400, "validation_error", _flatten(e.error_dict))
+
+
+@api.errorhandler(tk.NotAuthorized)
+def _not_authorized(e: tk.NotAuthorized) -> Response:
+    return _error(403, "not_authorized", str(e) or tk._("You are not authorized to do this"))
+
+
+@api.errorhandler(tk.ObjectNotFound)
+def _not_found(e: tk.ObjectNotFound) -> Response:
+    return _error(404, "not_found", str(e) or tk._("Resource not found"))
+
+
+@api.errorhandler(Exception)
+def _internal(e: Exception) -> Response:
+    if isinstance(e, HTTPException):  # werkzeug's own answers (405 ...), as JSON
+        return _error(e.code or 500, "http_error", e.description or e.name)
+    log.exception("datapusherplusapi: %s failed", request.path)
+    return _error(500, "internal_error", tk._("Internal server error"))
 
 
 @api.route("/api/3/action/datapusher_plus_submit", methods=["POST"])
 def submit() -> Response:
     """Seed endpoint: submit a resource to DataPusher+."""
-    data = _request_data()
-    if data is None:
-        return _error(400, "invalid_json", tk._("The request body must be a JSON object"))
-    return _call("datapusher_plus_submit", data)
+    return _call("datapusher_plus_submit", _request_data())
 
 
-@api.route("/api/3/action/datapusher_plus_status/<resource_id>", methods=["GET"])
+@api.route("/api/3/action/datapusher_plus_status/<path:resource_id>", methods=["GET"])
 @api.route("/api/3/action/datapusher_plus_status", methods=["GET", "POST"])
 def status(resource_id: Optional[str] = None) -> Response:
     """Seed endpoint: the DataPusher+ status of a resource."""
     data = _request_data()
-    if data is None:
-        return _error(400, "invalid_json", tk._("The request body must be a JSON object"))
     if resource_id is not None:
         data["resource_id"] = resource_id
     return _call("datapusher_plus_status", data)
@@ -199,7 +222,10 @@ def _render_part(part: str, data: dict[str, Any], status_code: int = 200,
 
 def _submit_from_page(resource_id: str) -> Optional[str]:
     """Submit (force from the form); the refusal's message, or None."""
-    force = request.form.get("force") in ("true", "1", "on")
+    try:
+        force = validators.datapusherplusapi_boolean(request.form.get("force") or "false")
+    except tk.Invalid:
+        force = False
     try:
         tk.get_action("datapusher_plus_submit")(
             _context(), {"resource_id": resource_id, "force": force})
@@ -210,53 +236,86 @@ def _submit_from_page(resource_id: str) -> Optional[str]:
     return None
 
 
-@ui.route("/dataset/<id>/datapusher-plus/<resource_id>", methods=["GET", "POST"])
-def resource_tab(id: str, resource_id: str) -> Any:
-    """The resource's DataPusher+ tab; its parts for htmx (``?part=``)."""
-    part = request.args.get("part") or request.form.get("part") or ""
-    if part and part not in PARTS:
-        return tk.abort(400, tk._("Unknown part"))
-    error_message = None
-    try:
-        if request.method == "POST":
-            # Who may not push gets 403/404 before anything else, then CSRF.
-            tk.check_access("datapusher_plus_submit", _context(),
-                            {"resource_id": resource_id})
-            refused = _page_csrf()
-            if refused is not None:
-                return refused
-            error_message = _submit_from_page(resource_id)
-            if not _is_htmx():
-                if error_message:
-                    tk.h.flash_error(error_message)
-                else:
-                    tk.h.flash_success(tk._("File submitted successfully to DataPusher+"))
-                return tk.redirect_to("datapusherplusapi.resource_tab", id=id,
-                                      resource_id=resource_id)
-        fragment = _is_htmx() and bool(part)
-        data = _tab_data(id, resource_id, page=not fragment,
-                         latest_only=fragment and part in ("status", "badge"))
-    except tk.NotAuthorized:
-        return tk.abort(403, tk._("Not authorized to see this page"))
-    except tk.ObjectNotFound:
-        return tk.abort(404, tk._("Resource not found"))
+def _tab_ids(id: str, resource_id: str) -> None:
+    """The URL's dataset and resource references, checked before any lookup."""
+    for value in (id, resource_id):
+        try:
+            validators.datapusherplusapi_id(value)
+        except tk.Invalid as e:
+            raise tk.ValidationError({"id": [e.error]})
 
-    # What the browser showed (``seen``): a change is also announced (live region).
+
+def _tab_part() -> str:
+    part = request.values.get("part") or ""
+    if part and part not in PARTS:
+        raise tk.ValidationError({"part": [tk._("Unknown part")]})
+    return part
+
+
+def _announce(data: dict[str, Any]) -> None:
+    """What the browser showed (``seen``): a change is also announced (live region)."""
     status = data["status"]["status"]
     if request.values.get("seen") not in (None, "", status):
         data["announce"] = tk._("DataPusher+: {status}").format(
             status=tk.h.datapusherplusapi_status_label(status))
-    if request.method == "POST":
-        data["error_message"] = error_message
-        return _render_part(part or "status", data, changed=True)
 
-    if _is_htmx() and part:
-        if part == "details":
-            return _render_part(part, data)
-        if tk.h.datapusherplusapi_is_active(data["status"]["status"]):
-            return _render_part(part, data)
-        return _render_part(part, data, HTMX_STOP_POLLING, changed=True)
-    return tk.render("datapusherplusapi/resource_tab.html", extra_vars=data)
+
+@ui.route("/dataset/<id>/datapusher-plus/<resource_id>", methods=["GET"])
+def resource_tab(id: str, resource_id: str) -> Any:
+    """The resource's DataPusher+ tab; its parts for htmx (``?part=``)."""
+    _tab_ids(id, resource_id)
+    part = _tab_part()
+    fragment = _is_htmx() and bool(part)
+    data = _tab_data(id, resource_id, page=not fragment,
+                     latest_only=fragment and part in ("status", "badge"))
+    _announce(data)
+    if not fragment:
+        return tk.render("datapusherplusapi/resource_tab.html", extra_vars=data)
+    if part == "details" or tk.h.datapusherplusapi_is_active(data["status"]["status"]):
+        return _render_part(part, data)
+    return _render_part(part, data, HTMX_STOP_POLLING, changed=True)
+
+
+@ui.route("/dataset/<id>/datapusher-plus/<resource_id>", methods=["POST"])
+def resource_tab_submit(id: str, resource_id: str) -> Any:
+    """The tab's (or the resource page's) Submit button."""
+    _tab_ids(id, resource_id)
+    part = _tab_part()
+    # Who may not push gets 403/404 before anything else, then CSRF.
+    tk.check_access("datapusher_plus_submit", _context(), {"resource_id": resource_id})
+    refused = _page_csrf()
+    if refused is not None:
+        return refused
+    error_message = _submit_from_page(resource_id)
+    if not _is_htmx():
+        if error_message:
+            tk.h.flash_error(error_message)
+        else:
+            tk.h.flash_success(tk._("File submitted successfully to DataPusher+"))
+        return tk.redirect_to("datapusherplusapi.resource_tab", id=id, resource_id=resource_id)
+    data = _tab_data(id, resource_id, page=False, latest_only=part in ("", "status", "badge"))
+    _announce(data)
+    data["error_message"] = error_message
+    return _render_part(part or "status", data, changed=True)
+
+
+def _page_error(e: HTTPException) -> Any:
+    """CKAN's own error page (translated, in the site's layout) for ``e``."""
+    return current_app.handle_http_exception(e)
+
+
+def _page_invalid(e: tk.ValidationError) -> Any:
+    return _page_error(BadRequest(_flatten(e.error_dict)))
+
+
+def _page_forbidden(e: tk.NotAuthorized) -> Any:
+    if isinstance(e, CsrfRefused):
+        return _page_error(BadRequest(str(e)))
+    return _page_error(Forbidden(tk._("Not authorized to see this page")))
+
+
+def _page_not_found(e: tk.ObjectNotFound) -> Any:
+    return _page_error(NotFound(str(e) or tk._("Resource not found")))
 
 
 # ------------------------------------------------------------ dashboard ---
@@ -268,6 +327,12 @@ FILTER_KEYS = ("status", "organization", "format", "date_from", "date_to", "q", 
 CSV_FIELDS = ("job_id", "resource_id", "resource_name", "dataset_name", "organization_name",
               "resource_format", "status", "submitted", "finished", "duration", "user_name",
               "attempt", "error_type", "error")
+
+
+for _blueprint in (ui, admin):
+    _blueprint.register_error_handler(tk.ValidationError, _page_invalid)
+    _blueprint.register_error_handler(tk.NotAuthorized, _page_forbidden)
+    _blueprint.register_error_handler(tk.ObjectNotFound, _page_not_found)
 
 
 @admin.before_request
@@ -288,24 +353,29 @@ def _context() -> dict[str, Any]:
     return {"user": ""}
 
 
-def _filters(source: Any) -> dict[str, Any]:
-    return {key: source.get(key) for key in FILTER_KEYS if source.get(key) not in (None, "")}
+def _filters(source: Any) -> tuple[dict[str, Any], Optional[str]]:
+    """The dashboard's filters from ``source``, the invalid ones left out, and
+    what was wrong with those (the dashboard, its live part and its export
+    read them alike; see ``schema.job_list``)."""
+    filters = {key: source.get(key) for key in FILTER_KEYS if source.get(key) not in (None, "")}
+    _data, errors = tk.navl_validate(dict(filters), schema.job_list(), {})
+    bad = {key: messages for key, messages in errors.items() if messages}
+    if not bad:
+        return filters, None
+    return ({key: value for key, value in filters.items() if key not in bad},
+            _flatten(bad))
 
 
-def _dashboard_data(filters: dict[str, Any]) -> dict[str, Any]:
+def _dashboard_data(filters: dict[str, Any], bad_filter: Optional[str] = None
+                    ) -> dict[str, Any]:
     context = _context()
-    try:
-        listing = tk.get_action("datapusher_plus_job_list")(dict(context), dict(filters))
-        bad_filter = None
-    except tk.ValidationError as e:
-        listing = tk.get_action("datapusher_plus_job_list")(dict(context), {})
-        bad_filter = _flatten(e.error_dict)
+    listing = tk.get_action("datapusher_plus_job_list")(dict(context), dict(filters))
     stats = tk.get_action("datapusher_plus_stats")(dict(context), {})
     tasks = tk.get_action("datapusher_plus_task_list")(dict(context), {})
     counts = stats["counts"]
     active = bool(counts["submitting"] + counts["submitted"] + counts["running"]
                   or any(task["active"] for task in tasks))
-    seen = ",".join("{}:{}".format(key, counts[key]) for key, _label in _SUMMARY)
+    seen = ",".join("{}:{}".format(key, counts[key]) for key in vocabulary.SUMMARY)
     return {
         "filters": filters, "listing": listing, "stats": stats, "tasks": tasks,
         "bad_filter": bad_filter, "active": active, "seen": seen,
@@ -319,18 +389,12 @@ def _dashboard_data(filters: dict[str, Any]) -> dict[str, Any]:
 @admin.route("/", methods=["GET"])
 def dashboard() -> Any:
     """Every push job of the portal: summary, chart, jobs table, bulk work."""
-    filters = _filters(request.args)
+    filters, bad_filter = _filters(request.args)
     if _is_htmx() and request.args.get("part") == "live":
-        data = _dashboard_data(filters)
-        return _render_live(data)
+        return _render_live(_dashboard_data(filters, bad_filter))
     tk.get_action("datapusher_plus_job_refresh")(_context(), {})
-    return tk.render("datapusherplusapi/dashboard.html", extra_vars=_dashboard_data(filters))
-
-
-# The summary's counts, in order: shown as cards, announced when they change.
-_SUMMARY = (("pending", lambda: tk._("Pending")), ("running", lambda: tk._("Running")),
-            ("complete", lambda: tk._("Complete")), ("error", lambda: tk._("Error")),
-            ("stuck", lambda: tk._("Stuck")))
+    return tk.render("datapusherplusapi/dashboard.html",
+                     extra_vars=_dashboard_data(filters, bad_filter))
 
 
 def _render_live(data: dict[str, Any], message: Optional[str] = None) -> Response:
@@ -341,8 +405,8 @@ def _render_live(data: dict[str, Any], message: Optional[str] = None) -> Respons
         data["announce"] = message
     elif request.values.get("seen") not in (None, "", data["seen"]):
         counts = data["stats"]["counts"]
-        data["announce"] = ", ".join(
-            "{} {}".format(label(), counts[key]) for key, label in _SUMMARY)
+        data["announce"] = ", ".join("{} {}".format(tk.h.datapusherplusapi_filter_label(key),
+                                                    counts[key]) for key in vocabulary.SUMMARY)
     response = make_response(tk.render("datapusherplusapi/snippets/dashboard_live.html",
                                        extra_vars=data))
     if not data["active"] and request.method == "GET":
@@ -352,9 +416,9 @@ def _render_live(data: dict[str, Any], message: Optional[str] = None) -> Respons
 
 def _after_post(message: str, error: bool = False) -> Any:
     """htmx: the live part again, with the message; else back to the page."""
-    filters = _filters(dict(parse_qsl(request.form.get("query", ""))))
+    filters, bad_filter = _filters(dict(parse_qsl(request.form.get("query", ""))))
     if _is_htmx():
-        return _render_live(_dashboard_data(filters), message)
+        return _render_live(_dashboard_data(filters, bad_filter), message)
     (tk.h.flash_error if error else tk.h.flash_success)(message)
     return tk.redirect_to("datapusherplusapi_admin.dashboard", **filters)
 
@@ -393,23 +457,32 @@ def bulk() -> Any:
                 tk._("Queued: the progress shows below"))
 
 
+# Where a spreadsheet may start a cell: the text's start, or after a separator
+# (the reader may split on ";" as Excel does with French settings, or on tabs).
+_FORMULA_START = re.compile(r"(^|[;,\t])(\s*)(?=[=+\-@\r\t])")
+
+
 def _csv_safe(value: Any) -> str:
-    """A cell a spreadsheet will not run as a formula."""
+    """A cell no spreadsheet will run as a formula, whatever separator it
+    splits on: each place a cell could start with ``=``, ``+``, ``-``, ``@``
+    gets a ``'`` first (and every cell is quoted)."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return _FORMULA_START.sub(lambda m: m.group(1) + m.group(2) + "'", text)
 
 
 @admin.route("/export.csv", methods=["GET"])
 def export() -> Response:
-    """The filtered jobs as CSV (every page)."""
-    filters = _filters(request.args)
+    """The filtered jobs as CSV (every page). An invalid filter is refused: an
+    export must not silently hold more than the filters asked for."""
+    filters, bad_filter = _filters(request.args)
+    if bad_filter:
+        raise tk.ValidationError({"filters": [bad_filter]})
     filters.pop("page", None)
     context = _context()
-    tk.get_action("datapusher_plus_job_list")(dict(context), dict(filters, limit=1))
 
     def rows() -> Any:
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
         writer.writerow(CSV_FIELDS)
         page = 1
         while True:

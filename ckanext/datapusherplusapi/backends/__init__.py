@@ -130,6 +130,12 @@ def remember_contact() -> None:
         log.warning("DataPusher+: could not record the last contact in Redis")
 
 
+def forget_process_state() -> None:
+    """Forget this process's write throttle (for tests)."""
+    global _remembered
+    _remembered = 0.0
+
+
 def last_success() -> Optional[str]:
     """When the loader last answered or reported (ISO 8601, UTC), from any
     CKAN process."""

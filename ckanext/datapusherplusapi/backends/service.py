@@ -25,7 +25,12 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.datapusherplusapi import config, lifecycle, probe
 from ckanext.datapusherplusapi.backends import (
-    Accepted, Backend, BackendError, last_success, remember_contact)
+    Accepted,
+    Backend,
+    BackendError,
+    last_success,
+    remember_contact,
+)
 from ckanext.datapusherplusapi.lifecycle import News
 from ckanext.datapusherplusapi.model.job import COMPLETE, ERROR, RUNNING, SUBMITTED, Job
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ckan import authz
 import ckan.plugins.toolkit as tk
+from ckan import authz
 from ckan.types import AuthResult, Context, DataDict
 
 from ckanext.datapusherplusapi.logic import identity

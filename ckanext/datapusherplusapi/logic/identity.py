@@ -20,6 +20,11 @@ _OWNERS: dict[str, tuple[float, Optional[str], Optional[str]]] = {}
 OWNER_TTL = 30.0
 
 
+def forget_process_state() -> None:
+    """Forget the cached token owners (for tests)."""
+    _OWNERS.clear()
+
+
 def _owner(cached: bool) -> tuple[Optional[str], Optional[str]]:
     token = config.api_token()
     now = time.monotonic()

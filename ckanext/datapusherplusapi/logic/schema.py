@@ -1,97 +1,120 @@
-"""Input schemas of the actions (named after the action, without prefix)."""
+"""Input schemas of the actions (named after the action, without prefix).
+
+Every parameter is checked as what it is (``validators.py``): ids as short
+text without control characters, filters as bounded text, numbers, pages and
+dates within ranges the database can hold, booleans as booleans. Whatever
+fails is a ``ValidationError`` (HTTP 400 on the specification's URLs, 409 on
+CKAN's API), never a database error.
+"""
 from __future__ import annotations
 
 from ckan.logic.schema import validator_args
 from ckan.types import Schema, Validator
 
+from ckanext.datapusherplusapi import vocabulary
+from ckanext.datapusherplusapi.model.job import LIST_LIMIT
+
+MAX_PAGE = 100_000  # 100,000 pages of 1,000 jobs: far more than any portal has
+MAX_AGE_DAYS = 100 * 366  # datapusher_plus_job_purge's older_than
+
 
 @validator_args
-def submit(not_empty: Validator, unicode_safe: Validator, ignore_missing: Validator,
-           default: Validator, boolean_validator: Validator) -> Schema:
+def submit(not_empty: Validator, ignore_missing: Validator, default: Validator,
+           datapusherplusapi_id: Validator, datapusherplusapi_boolean: Validator) -> Schema:
     return {
-        "resource_id": [not_empty, unicode_safe],
-        "package_id": [ignore_missing, unicode_safe],
-        "force": [default(False), boolean_validator],
+        "resource_id": [not_empty, datapusherplusapi_id],
+        "package_id": [ignore_missing, datapusherplusapi_id],
+        "force": [default(False), datapusherplusapi_boolean],
     }
 
 
 @validator_args
-def status(not_empty: Validator, unicode_safe: Validator) -> Schema:
+def status(not_empty: Validator, datapusherplusapi_id: Validator) -> Schema:
     return {
-        "resource_id": [not_empty, unicode_safe],
+        "resource_id": [not_empty, datapusherplusapi_id],
     }
 
 
 @validator_args
-def hook(not_empty: Validator, unicode_safe: Validator, one_of: Validator) -> Schema:
-    """The callback's scalar fields; ``metadata``, ``error`` and ``logs`` are
-    JSON structures checked by the action."""
+def hook(not_empty: Validator, one_of: Validator, datapusherplusapi_id: Validator,
+         datapusherplusapi_json_object: Validator) -> Schema:
+    """The service's callback. Its ``error`` and ``logs`` may take any JSON
+    shape and are read leniently by the lifecycle (``lifecycle.error_text``,
+    ``lifecycle.clean_logs``), not here: a schema would flatten the log list."""
     return {
-        "job_id": [not_empty, unicode_safe],
-        "status": [not_empty, unicode_safe, one_of(["complete", "error", "pending", "running"])],
+        "job_id": [not_empty, datapusherplusapi_id],
+        "status": [not_empty, one_of(list(vocabulary.HOOK_STATUSES))],
+        "metadata": [not_empty, datapusherplusapi_json_object],
     }
 
 
 @validator_args
-def job_history(not_empty: Validator, unicode_safe: Validator, default: Validator,
-                is_positive_integer: Validator) -> Schema:
+def job_history(not_empty: Validator, default: Validator, datapusherplusapi_id: Validator,
+                datapusherplusapi_int_between: Validator) -> Schema:
     return {
-        "resource_id": [not_empty, unicode_safe],
-        "limit": [default(50), is_positive_integer],
+        "resource_id": [not_empty, datapusherplusapi_id],
+        "limit": [default(50), datapusherplusapi_int_between(1, LIST_LIMIT)],
     }
 
 
 @validator_args
-def job_list(ignore_missing: Validator, unicode_safe: Validator, one_of: Validator,
-             boolean_validator: Validator, default: Validator, is_positive_integer: Validator,
-             isodate: Validator) -> Schema:
+def job_list(ignore_missing: Validator, one_of: Validator, default: Validator,
+             datapusherplusapi_text: Validator, datapusherplusapi_boolean: Validator,
+             datapusherplusapi_date: Validator, datapusherplusapi_int_between: Validator
+             ) -> Schema:
     return {
-        "status": [ignore_missing, unicode_safe, one_of(
-            ["submitting", "submitted", "running", "complete", "error", "cancelled",
-             "pending", "stuck", ""])],
-        "organization": [ignore_missing, unicode_safe],
-        "format": [ignore_missing, unicode_safe],
-        "date_from": [ignore_missing, isodate],
-        "date_to": [ignore_missing, isodate],
-        "q": [ignore_missing, unicode_safe],
-        "latest_only": [default(False), boolean_validator],
-        "sort": [ignore_missing, unicode_safe, one_of(
-            ["submitted", "status", "duration", "format", "resource", "dataset",
-             "organization", ""])],
-        "order": [ignore_missing, unicode_safe, one_of(["asc", "desc", ""])],
-        "page": [default(1), is_positive_integer],
-        "limit": [default(25), is_positive_integer],
+        "status": [ignore_missing, one_of(list(vocabulary.STATUS_FILTERS) + [""])],
+        "organization": [ignore_missing, datapusherplusapi_text],
+        "format": [ignore_missing, datapusherplusapi_text],
+        "date_from": [ignore_missing, datapusherplusapi_date],
+        "date_to": [ignore_missing, datapusherplusapi_date],
+        "q": [ignore_missing, datapusherplusapi_text],
+        "latest_only": [default(False), datapusherplusapi_boolean],
+        "sort": [ignore_missing, one_of(list(vocabulary.SORTS) + [""])],
+        "order": [ignore_missing, one_of(list(vocabulary.ORDERS) + [""])],
+        "page": [default(1), datapusherplusapi_int_between(1, MAX_PAGE)],
+        "limit": [default(25), datapusherplusapi_int_between(1, LIST_LIMIT)],
     }
 
 
 @validator_args
-def job_id(not_empty: Validator, unicode_safe: Validator) -> Schema:
-    return {"id": [not_empty, unicode_safe]}
+def job_id(not_empty: Validator, datapusherplusapi_id: Validator) -> Schema:
+    return {"id": [not_empty, datapusherplusapi_id]}
 
 
 @validator_args
-def job_refresh(ignore_missing: Validator, unicode_safe: Validator) -> Schema:
-    return {"id": [ignore_missing, unicode_safe]}
+def job_refresh(ignore_missing: Validator, datapusherplusapi_id: Validator) -> Schema:
+    return {"id": [ignore_missing, datapusherplusapi_id]}
 
 
 @validator_args
-def bulk_submit(not_empty: Validator, ignore_missing: Validator, unicode_safe: Validator,
-                one_of: Validator, isodate: Validator) -> Schema:
+def bulk_submit(ignore_missing: Validator, one_of: Validator, datapusherplusapi_id: Validator,
+                datapusherplusapi_text: Validator, datapusherplusapi_date: Validator
+                ) -> Schema:
+    """``mode`` or ``resume``: a new task, or an interrupted one again."""
     return {
-        "mode": [ignore_missing, unicode_safe, one_of(["not_in_datastore", "retry_failed"])],
-        "resume": [ignore_missing, unicode_safe],
-        "organization": [ignore_missing, unicode_safe],
-        "format": [ignore_missing, unicode_safe],
-        "q": [ignore_missing, unicode_safe],
-        "date_from": [ignore_missing, isodate],
-        "date_to": [ignore_missing, isodate],
+        "mode": [ignore_missing, one_of(list(vocabulary.BULK_MODES))],
+        "resume": [ignore_missing, datapusherplusapi_id],
+        "organization": [ignore_missing, datapusherplusapi_text],
+        "format": [ignore_missing, datapusherplusapi_text],
+        "q": [ignore_missing, datapusherplusapi_text],
+        "date_from": [ignore_missing, datapusherplusapi_date],
+        "date_to": [ignore_missing, datapusherplusapi_date],
+        "__after": [_mode_or_resume],
     }
 
 
+def _mode_or_resume(key: tuple[str, ...], data: dict[tuple[str, ...], object],
+                    errors: dict[tuple[str, ...], list[str]], context: object) -> None:
+    import ckan.plugins.toolkit as tk
+    if not data.get(("mode",)) and not data.get(("resume",)) and not errors.get(("mode",)):
+        errors.setdefault(("mode",), []).append(tk._("Missing value"))
+
+
 @validator_args
-def job_purge(not_empty: Validator, natural_number_validator: Validator,
-              boolean_validator: Validator, default: Validator) -> Schema:
+def job_purge(not_missing: Validator, default: Validator, datapusherplusapi_boolean: Validator,
+              datapusherplusapi_int_between: Validator) -> Schema:
     return {
-        "older_than": [not_empty, natural_number_validator],
-        "dry_run": [default(False), boolean_validator],
+        "older_than": [not_missing, datapusherplusapi_int_between(0, MAX_AGE_DAYS)],
+        "dry_run": [default(False), datapusherplusapi_boolean],
     }

@@ -18,7 +18,7 @@ from ckan.types import Context, DataDict
 
 from ckanext.datapusherplusapi import backends, config, helpers, lifecycle, probe
 from ckanext.datapusherplusapi.backends import Backend, BackendError
-from ckanext.datapusherplusapi.logic import errors, resources
+from ckanext.datapusherplusapi.logic import csrf, errors, resources
 from ckanext.datapusherplusapi.model.job import SUBMITTED
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ def file_size(resource: dict[str, Any]) -> Optional[int]:
     says (uploads excepted: CKAN knows their size), else None."""
     size = resource.get("size")
     try:
-        if size not in (None, ""):
+        if size is not None and size != "":
             return int(size)
     except (TypeError, ValueError):
         pass
@@ -96,6 +96,7 @@ def submit(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Check, record and hand over one resource (see the module's docstring)."""
     backend = backends.current()
     resource_obj = resources.authorized("datapusher_plus_submit", context, data_dict)
+    csrf.protect(context)
     resource = resources.dictize(resource_obj)
     check_package(resource, data_dict.get("package_id"))
     fmt = check_submittable(resource, backend)

@@ -10,18 +10,21 @@ from sqlalchemy.orm import Mapped
 
 import ckan.plugins.toolkit as tk
 
-# Status vocabulary (see README, "Status vocabulary").
-NOT_SUBMITTED = "not_submitted"  # no job row: never submitted (status only)
-SUBMITTING = "submitting"  # row written, the service has not answered yet
-SUBMITTED = "submitted"  # the service accepted the job and queued it
-RUNNING = "running"  # the service is writing the DataStore
-COMPLETE = "complete"
-ERROR = "error"
-CANCELLED = "cancelled"  # superseded by a forced resubmission, or cancelled by a sysadmin
-
-ACTIVE = (SUBMITTING, SUBMITTED, RUNNING)
-TERMINAL = (COMPLETE, ERROR, CANCELLED)
-STATUSES = ACTIVE + TERMINAL
+from ckanext.datapusherplusapi.vocabulary import (  # noqa: F401 (the model's words)
+    ACTIVE,
+    CANCELLED,
+    COMPLETE,
+    ERROR,
+    NOT_SUBMITTED,
+    PENDING,
+    PENDING_STATUSES,
+    RUNNING,
+    STATUSES,
+    STUCK,
+    SUBMITTED,
+    SUBMITTING,
+    TERMINAL,
+)
 
 LOG_LIMIT = 200  # log lines kept per job, newest last
 LIST_LIMIT = 1000  # jobs one call lists at most (a page of the dashboard, a history)
@@ -186,9 +189,6 @@ class Job(tk.BaseModel):
         return data
 
 
-SORTS = ("submitted", "status", "duration", "format", "resource", "dataset", "organization")
-
-
 def listing(filters: dict[str, Any], stuck_before: datetime.datetime
             ) -> tuple[sa.sql.Select, sa.sql.Select]:
     """(rows, count) statements for the dashboard's jobs table.
@@ -203,14 +203,14 @@ def listing(filters: dict[str, Any], stuck_before: datetime.datetime
     import ckan.model as model
 
     org = sa.orm.aliased(model.Group)
-    conditions = []
+    conditions: list[Any] = []
     if filters.get("latest_only"):
         conditions.append(Job.is_latest)  # as the partial index says it: the planner uses it
     status = filters.get("status")
-    if status == "stuck":
+    if status == STUCK:  # vocabulary.is_stuck, in SQL
         conditions += [Job.status.in_(ACTIVE), Job.submitted_at < stuck_before]
-    elif status == "pending":
-        conditions.append(Job.status.in_((SUBMITTING, SUBMITTED)))
+    elif status == PENDING:
+        conditions.append(Job.status.in_(PENDING_STATUSES))
     elif status:
         conditions.append(Job.status == status)
     if filters.get("organization"):

@@ -58,6 +58,26 @@ def pytest_configure(config: Any) -> None:
         config.addinivalue_line("filterwarnings", warning)
 
 
+@pytest.fixture(autouse=True)
+def fresh_process_state() -> Iterator[None]:
+    """No test sees what another left behind: the test Redis database (the
+    loader's last contact, throttles, job queues) is emptied and the
+    per-process caches are cleared, before and after each test."""
+    from ckan.lib.redis import connect_to_redis
+
+    from ckanext.datapusherplusapi import backends
+    from ckanext.datapusherplusapi.logic import identity
+
+    def reset() -> None:
+        connect_to_redis().flushdb()
+        backends.forget_process_state()
+        identity.forget_process_state()
+
+    reset()
+    yield
+    reset()
+
+
 @pytest.fixture
 def clean_db(reset_db: Any, migrate_db_for: Any, with_plugins: Any) -> None:
     """CKAN's database reset, then this plugin's tables."""
@@ -251,6 +271,7 @@ def xloader_jobs_db() -> str:
 def start_worker(ini: Path, log_path: Path, *queues: str) -> subprocess.Popen:
     """A real ``ckan jobs worker`` (RQ) on ``queues``, once it listens."""
     from rq import Worker
+
     from ckan.lib.jobs import get_queue
     from ckan.lib.redis import connect_to_redis
     wanted = {get_queue(name).name for name in queues or ("default",)}

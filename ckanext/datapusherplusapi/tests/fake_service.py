@@ -130,7 +130,8 @@ class FakeService:
                               answer.status, answer.headers)
         if not isinstance(body, dict) or not body.get("api_key") or not body.get("job_type"):
             return self._json({"error": "Please provide your API key."}, 409)
-        job_id = request.path[len("/job/"):] if request.path.startswith("/job/") else str(uuid.uuid4())
+        job_id = (request.path[len("/job/"):] if request.path.startswith("/job/")
+                  else str(uuid.uuid4()))
         if job_id in self.jobs:
             return self._json({"error": "job_id {} already exists".format(job_id)}, 409)
         job = {
@@ -143,7 +144,8 @@ class FakeService:
         }
         self.jobs[job_id] = job
         if self.callback is not None and self.callback.status:
-            thread = threading.Thread(target=self._call_back, args=(job, self.callback), daemon=True)
+            thread = threading.Thread(target=self._call_back, args=(job, self.callback),
+                                      daemon=True)
             self._threads.append(thread)
             thread.start()
         return self._json({"job_id": job_id, "job_key": job["job_key"]})

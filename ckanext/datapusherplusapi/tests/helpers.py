@@ -1,12 +1,19 @@
 """Helpers shared by the tests (not fixtures)."""
 from __future__ import annotations
 
+import datetime
 import os
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+import sqlalchemy as sa
+
+import ckan.model as model
 from ckan.tests import factories, helpers
+
+from ckanext.datapusherplusapi.model.job import Job
 
 SUBMIT_URL = "/api/3/action/datapusher_plus_submit"
 STATUS_URL = "/api/3/action/datapusher_plus_status"
@@ -68,6 +75,34 @@ def submit(app: Any, resource_id: str, user: dict[str, Any], status: int = 200,
 
 
 
+def seed_jobs(resources: list[dict[str, Any]], count: int, status: str = "complete",
+              days_ago: float = 0, error: Optional[str] = None, **extra: Any) -> None:
+    """The tests' one job factory: ``count`` job rows over ``resources`` (in
+    turn), submitted ``days_ago`` (a second apart), written straight through
+    the model, each resource's latest one flagged as such. ``extra``
+    overrides any column."""
+    now = datetime.datetime.utcnow() - datetime.timedelta(days=days_ago)
+    rows = []
+    for i in range(count):
+        resource = resources[i % len(resources)]
+        pkg = model.Package.get(resource["package_id"])
+        submitted = now - datetime.timedelta(seconds=i)
+        row = dict(
+            id=str(uuid.uuid4()), resource_id=resource["id"], package_id=pkg.id,
+            organization_id=pkg.owner_org, status=status, service_job_id=str(uuid.uuid4()),
+            force=False, attempt=1, resource_url=resource["url"],
+            resource_format=resource["format"].upper(), submitted_at=submitted,
+            started_at=submitted, updated_at=submitted,
+            finished_at=submitted + datetime.timedelta(seconds=2) if status in (
+                "complete", "error", "cancelled") else None,
+            error=error, error_type="service_job_error" if error else None)
+        row.update(extra)
+        rows.append(row)
+    model.Session.execute(sa.insert(Job), rows)
+    model.Session.execute(Job.flag_latest())
+    model.Session.commit()
+
+
 # ---------------------------------------------------------------- browser ---
 PASSWORD = "correct-horse-42"  # of the users the browser tests log in as
 SHOTS = Path(os.environ.get("DPP_SCREENSHOTS",
@@ -88,3 +123,64 @@ def shot(page: Any, name: str) -> None:
     """A full-page screenshot in ``SHOTS``, for people to look at."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / (name + ".png")), full_page=True)
+
+
+# Hostile strings for the XSS tests (names, errors, log lines).
+PAYLOADS = [
+    "<script>alert('dpp-xss')</script>",
+    "<img src=x onerror=alert('dpp-xss')>",
+    "\"><script>alert('dpp-xss')</script>",
+    "'><img src=x onerror=alert('dpp-xss')>",
+    "<svg onload=alert('dpp-xss')>",
+    "<svg><script>alert('dpp-xss')</script></svg>",
+    "javascript:alert('dpp-xss')",
+    "JaVaScRiPt:alert('dpp-xss')",
+    "<a href=\"javascript:alert('dpp-xss')\">x</a>",
+    "<iframe src=\"javascript:alert('dpp-xss')\"></iframe>",
+    "<body onload=alert('dpp-xss')>",
+    "<details open ontoggle=alert('dpp-xss')>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert('dpp-xss')>",
+    "\" onmouseover=\"alert('dpp-xss')\" x=\"",
+    "' onfocus='alert(\"dpp-xss\")' autofocus='",
+    "<input autofocus onfocus=alert('dpp-xss')>",
+    "<video><source onerror=alert('dpp-xss')></video>",
+    "<object data=\"javascript:alert('dpp-xss')\"></object>",
+    "<embed src=\"javascript:alert('dpp-xss')\">",
+    "<form action=\"javascript:alert('dpp-xss')\"><button>x</button></form>",
+    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert('dpp-xss')\">",
+    "<style>@import 'javascript:alert(1)';</style>",
+    "<div style=\"background:url(javascript:alert('dpp-xss'))\">",
+    "{{ 7*7 }}<script>alert('dpp-xss')</script>",
+    "${alert('dpp-xss')}",
+    "\u003cscript\u003ealert('dpp-xss')\u003c/script\u003e",
+    "＜script＞alert('dpp-xss')＜/script＞",
+    "<scr\u200bipt>alert('dpp-xss')</scr\u200bipt>",
+    "\u202e<script>alert('dpp-xss')</script>",
+    "<!--<script>alert('dpp-xss')</script>-->",
+    "]]><script>alert('dpp-xss')</script>",
+    "<template><script>alert('dpp-xss')</script></template>",
+    "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">x</a>",
+    "=cmd|' /C calc'!A0",
+]
+
+
+# Records what the page's live region (#dpp-announce) says, in window.dppHeard.
+HEAR = """() => {
+    const region = document.getElementById('dpp-announce');
+    window.dppRegion = region; window.dppHeard = [];
+    new MutationObserver(() => { if (region.textContent.trim())
+        window.dppHeard.push(region.textContent.trim()); })
+        .observe(region, {childList: true, characterData: true, subtree: true});
+}"""
+
+
+def editor_and_resource(url: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """An editor (password ``PASSWORD``) of an organization, its dataset and a CSV resource."""
+    org = factories.Organization(title="Ministère de la Démo")
+    editor = factories.User(password=PASSWORD)
+    helpers.call_action("organization_member_create", id=org["id"], username=editor["name"],
+                        role="editor")
+    dataset = factories.Dataset(owner_org=org["id"], title="Villes")
+    resource = factories.Resource(package_id=dataset["id"], url=url, format="CSV",
+                                  name="Villes (CSV)")
+    return editor, dataset, resource

@@ -151,7 +151,8 @@ def _run(self: Any, query: dict[str, Any], permission_labels: Optional[list[str]
             stmt = stmt.where(sa.or_(pkg.name.ilike(like), pkg.title.ilike(like),
                                      pkg.notes.ilike(like)))
     has_state = False
-    for negated, field, values in _fq_terms(query.get("fq", "")) + _fq_terms(query.get("fq_list", [])):
+    terms = _fq_terms(query.get("fq", "")) + _fq_terms(query.get("fq_list", []))
+    for negated, field, values in terms:
         has_state = has_state or field == "state"
         clause = _package_filter(field, values)
         if clause is not None:

@@ -23,8 +23,7 @@ from ckan.tests import factories, helpers
 from ckanext.datapusherplusapi import config as dpp_config
 from ckanext.datapusherplusapi.tests.conftest import DPP_HOME
 from ckanext.datapusherplusapi.tests.fake_service import Callback
-from ckanext.datapusherplusapi.tests.helpers import PASSWORD, login, shot
-from ckanext.datapusherplusapi.tests.test_browser import HEAR, _editor_and_resource
+from ckanext.datapusherplusapi.tests.helpers import HEAR, PASSWORD, editor_and_resource, login, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("with_plugins", "clean_db")]
 
@@ -96,7 +95,7 @@ def _layout(page) -> dict:
 def _pages(service_user, fake_service):
     """A sysadmin, a dataset with a completed and a failed push; the three URLs."""
     admin = factories.Sysadmin(password=PASSWORD)
-    editor, dataset, resource = _editor_and_resource("http://127.0.0.1:9/villes.csv")
+    editor, dataset, resource = editor_and_resource("http://127.0.0.1:9/villes.csv")
     failed = factories.Resource(package_id=dataset["id"], url="http://127.0.0.1:9/bad.csv",
                                 format="CSV", name="Villes (erreur)")
     fake_service.callback = Callback(logs=[{"timestamp": "2026-11-26T10:00:00",
@@ -148,7 +147,7 @@ def test_keyboard_only_and_live_region(page, service_user, fake_service, live_ck
     """Tab to the button, press Enter, hear each change once; focus is not lost."""
     monkeypatch.setitem(tk.config, dpp_config.POLL_INTERVAL, 1)
     fake_service.callback = Callback(delay=2.5)
-    editor, dataset, resource = _editor_and_resource("http://127.0.0.1:9/villes.csv")
+    editor, dataset, resource = editor_and_resource("http://127.0.0.1:9/villes.csv")
     login(page, live_ckan, editor)
     page.goto("{}/dataset/{}/datapusher-plus/{}".format(live_ckan, dataset["name"],
                                                        resource["id"]))
@@ -186,7 +185,7 @@ def test_keyboard_only_resource_page_and_dashboard(page, service_user, fake_serv
     monkeypatch.setitem(tk.config, dpp_config.POLL_INTERVAL, 1)
     fake_service.callback = Callback(delay=1.5)
     admin = factories.Sysadmin(password=PASSWORD)
-    editor, dataset, resource = _editor_and_resource("http://127.0.0.1:9/villes.csv")
+    editor, dataset, resource = editor_and_resource("http://127.0.0.1:9/villes.csv")
     login(page, live_ckan, admin)
     page.goto("{}/dataset/{}/resource/{}".format(live_ckan, dataset["name"], resource["id"]))
     page.evaluate(HEAR)

@@ -10,14 +10,22 @@ import logging
 
 import pytest
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.tests import factories, helpers
 
 from ckanext.datapusherplusapi import config as dpp_config
+from ckanext.datapusherplusapi.model.job import Job
 from ckanext.datapusherplusapi.tests.fake_service import Answer, Callback
 from ckanext.datapusherplusapi.tests.helpers import (
-    STATUS_URL, SUBMIT_URL, auth, make_resource, member_of, submit,
-    sysadmin_with_token, user_with_token,
+    STATUS_URL,
+    SUBMIT_URL,
+    auth,
+    make_resource,
+    member_of,
+    submit,
+    sysadmin_with_token,
+    user_with_token,
 )
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
@@ -82,8 +90,10 @@ class TestSeedExamples:
         assert body["status"] == "complete"
         assert body["job_id"] == submitted["job_id"]
         assert body["resource_url"] == publisher["resource"]["url"]
-        assert body["submitted"].startswith(str(body["submitted"])[:4])
-        tk.h.date_str_to_datetime(body["submitted"])  # ISO 8601
+        # ISO 8601, in UTC, the moment the job was recorded
+        submitted_at = tk.h.date_str_to_datetime(body["submitted"])
+        job = model.Session.get(Job, submitted["job_id"])
+        assert submitted_at == job.submitted_at
         assert body["last_updated"] and body["error"] is None
         assert body["logs"] and "Fetching from" in body["logs"][0]["message"]
         assert body["result"] == {k: v for k, v in body.items() if k not in ("success", "result")}
@@ -424,6 +434,54 @@ class TestCsrf:
         accepted = client.post(SUBMIT_URL, json={"resource_id": rid},
                                headers={"X-CSRFToken": token})
         assert accepted.status_code == 200, accepted.get_data(as_text=True)
+
+    def test_every_state_changing_action_refuses_a_cookie_post_without_token(
+            self, app, pending_job):
+        """On every CKAN version (2.12.0's API view lets such a POST through to
+        the action): refused for CSRF, not for authorization, and nothing
+        changes; the same POST with the page's token goes through."""
+        from bs4 import BeautifulSoup
+
+        import ckan.model as model
+
+        from ckanext.datapusherplusapi.model.job import Job
+        admin = factories.Sysadmin(password="correct123")
+        client = app.test_client()
+        self._login(client, admin)
+        token = BeautifulSoup(client.get("/dashboard/datasets").get_data(as_text=True),
+                              "html.parser").find("meta", {"name": "_csrf_token"})["content"]
+        job_id, rid = pending_job["job_id"], pending_job["resource"]["id"]
+        calls = [
+            ("datapusher_plus_submit", {"resource_id": rid, "force": True}),
+            ("datapusher_plus_job_retry", {"id": job_id}),
+            ("datapusher_plus_job_refresh", {"id": job_id}),
+            ("datapusher_plus_bulk_submit", {"mode": "retry_failed"}),
+            ("datapusher_plus_job_purge", {"older_than": 0}),
+            ("datapusher_plus_job_cancel", {"id": job_id}),
+        ]
+
+        def jobs():
+            model.Session.expire_all()
+            return sorted((job.id, job.status) for job in model.Session.query(Job))
+
+        before = jobs()
+        for action, body in calls:
+            refused = client.post("/api/action/" + action, json=body)
+            text = refused.get_data(as_text=True)
+            assert refused.status_code in (400, 403) and "CSRF" in text, (action, text[:300])
+            assert "not authorized to" not in text.lower(), action
+        assert jobs() == before
+        refused = client.post(SUBMIT_URL, json={"resource_id": rid, "force": True})
+        assert (refused.status_code, refused.json["error_type"]) == (400, "csrf_error")
+        assert jobs() == before
+
+        for action, body in calls:
+            if action in ("datapusher_plus_submit", "datapusher_plus_job_retry"):
+                continue  # each would supersede the job the others act on
+            accepted = client.post("/api/action/" + action, json=body,
+                                   headers={"X-CSRFToken": token})
+            assert accepted.status_code == 200, (action, accepted.get_data(as_text=True)[:300])
+        assert dict(jobs())[job_id] == "cancelled"
 
     def test_token_post_needs_no_csrf_token(self, app, publisher):
         assert submit(app, publisher["resource"]["id"], publisher["editor"])["success"]

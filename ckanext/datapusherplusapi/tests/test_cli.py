@@ -2,7 +2,6 @@
 real ``ckan`` command)."""
 from __future__ import annotations
 
-import datetime
 import subprocess
 import sys
 import uuid
@@ -17,6 +16,7 @@ from ckan.tests import factories, helpers
 from ckanext.datapusherplusapi.cli import datapusherplusapi
 from ckanext.datapusherplusapi.model.job import Job
 from ckanext.datapusherplusapi.tests.fake_service import Answer
+from ckanext.datapusherplusapi.tests.helpers import seed_jobs
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "service_user")
 REPO = Path(__file__).resolve().parents[3]
@@ -39,7 +39,8 @@ def portal():
         {"url": "http://127.0.0.1:9/c.tsv", "format": "TSV", "name": "c"}])
     second = factories.Dataset(name="transport", owner_org=org["id"], private=True, resources=[
         {"url": "http://127.0.0.1:9/d.csv", "format": "CSV", "name": "d"}])
-    elsewhere = factories.Dataset(name="ailleurs", owner_org=factories.Organization()["id"], resources=[
+    elsewhere = factories.Dataset(
+        name="ailleurs", owner_org=factories.Organization()["id"], resources=[
         {"url": "http://127.0.0.1:9/e.csv", "format": "CSV", "name": "e"}])
     ids = {r["name"]: r["id"] for d in (first, second, elsewhere) for r in d["resources"]}
     return ids
@@ -94,21 +95,17 @@ def test_status(run, portal, fake_service):
     assert "status: submitted" in result.output and "attempt: 1" in result.output
 
 
-def _seed(resource_id, status, days_ago, latest=False):
-    when = datetime.datetime.utcnow() - datetime.timedelta(days=days_ago)
-    model.Session.execute(sa.insert(Job), [dict(
-        id=str(uuid.uuid4()), resource_id=resource_id, status=status, submitted_at=when,
-        updated_at=when, finished_at=when, force=False, attempt=1, is_latest=latest,
-        resource_format="CSV", error="boom" if status == "error" else None)])
-    model.Session.commit()
+def _seed(resource_id, status, days_ago):
+    seed_jobs([helpers.call_action("resource_show", id=resource_id)], 1, status,
+              days_ago=days_ago, error="boom" if status == "error" else None)
 
 
 def test_retry_failed(run, portal, fake_service):
-    _seed(portal["a"], "error", 2, latest=True)
+    _seed(portal["a"], "error", 2)
     _seed(portal["e"], "complete", 3)
-    _seed(portal["e"], "error", 1, latest=True)
+    _seed(portal["e"], "error", 1)
     _seed(portal["c"], "error", 5)
-    _seed(portal["c"], "complete", 4, latest=True)  # failed once, then fine: not retried
+    _seed(portal["c"], "complete", 4)  # failed once, then fine: not retried
     dry = run("retry-failed", "--dry-run")
     assert dry.exit_code == 0 and "2 resource(s) would be submitted" in dry.output
     assert portal["c"] not in dry.output
@@ -119,9 +116,9 @@ def test_retry_failed(run, portal, fake_service):
 
 
 def test_purge_keeps_each_resources_latest_job(run, portal):
-    for days in (40, 35, 31):
+    for days in (40, 35, 33):
         _seed(portal["a"], "complete", days)
-    _seed(portal["a"], "error", 33, latest=True)  # old, but the latest: kept
+    _seed(portal["a"], "error", 31)  # old, but the resource's latest: kept
     _seed(portal["e"], "complete", 10)
     dry = run("purge", "--older-than", 30, "--dry-run")
     assert dry.exit_code == 0 and "3 job row(s) would be deleted" in dry.output

@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -16,7 +15,11 @@ from ckan.tests import factories, helpers
 from ckanext.datapusherplusapi.model import Job
 from ckanext.datapusherplusapi.tests.fake_service import Callback
 from ckanext.datapusherplusapi.tests.helpers import (
-    make_resource, member_of, sysadmin_with_token, user_with_token,
+    make_resource,
+    member_of,
+    seed_jobs,
+    sysadmin_with_token,
+    user_with_token,
 )
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
@@ -31,28 +34,6 @@ def _as(user):
 
 def _soup(response):
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
-
-
-def seed_jobs(resources, count, status="complete", days_ago=0, error=None, **extra):
-    """Job rows written straight through the model (as the bench does)."""
-    now = datetime.datetime.utcnow() - datetime.timedelta(days=days_ago)
-    rows = []
-    for i in range(count):
-        resource = resources[i % len(resources)]
-        pkg = model.Package.get(resource["package_id"])
-        submitted = now - datetime.timedelta(seconds=i)
-        rows.append(dict(
-            id=str(uuid.uuid4()), resource_id=resource["id"], package_id=pkg.id,
-            organization_id=pkg.owner_org, status=status, service_job_id=str(uuid.uuid4()),
-            force=False, attempt=1, resource_url=resource["url"],
-            resource_format=resource["format"].upper(), submitted_at=submitted,
-            started_at=submitted, updated_at=submitted,
-            finished_at=submitted + datetime.timedelta(seconds=2) if status in (
-                "complete", "error", "cancelled") else None,
-            error=error, error_type="service_job_error" if error else None, **extra))
-    model.Session.execute(sa.insert(Job), rows)
-    model.Session.execute(Job.flag_latest())
-    model.Session.commit()
 
 
 @pytest.fixture
@@ -246,6 +227,7 @@ class TestActions:
 
     def test_service_down(self, admin, monkeypatch):
         import ckan.plugins.toolkit as tk
+
         from ckanext.datapusherplusapi import config as dpp_config
         from ckanext.datapusherplusapi.tests.conftest import free_port
         monkeypatch.setitem(tk.config, dpp_config.URL, "http://127.0.0.1:{}".format(free_port()))
@@ -287,6 +269,7 @@ class TestBackground:
     def test_bulk_submit_with_a_real_worker(self, app, admin, fake_service, file_server):
         """The page only queues the work; an RQ worker does it and records progress."""
         import rq
+
         from ckan.lib import jobs as ckan_jobs
         fake_service.callback = None
         org = factories.Organization(name="bulk-org")
@@ -315,6 +298,7 @@ class TestBackground:
 
     def test_retry_failed_matching_the_filter(self, admin, fake_service):
         import rq
+
         from ckan.lib import jobs as ckan_jobs
         fake_service.callback = None
         org = factories.Organization(name="retry-org")

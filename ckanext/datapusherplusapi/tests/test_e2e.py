@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import time
 
+import ckanapi
 import pytest
 import requests
 
-import ckanapi
 import ckan.plugins.toolkit as tk
 from ckan.tests import factories, helpers
 

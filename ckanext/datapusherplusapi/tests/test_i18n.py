@@ -66,7 +66,8 @@ PHYSICAL = re.compile(r"\b(?:margin|padding|border)-(?:left|right)\b|\b(?:left|r
 def test_no_physical_left_or_right():
     """Right-to-left for free: templates and CSS use logical sides only
     (``ms-*``/``me-*``, ``padding-inline``), never left/right."""
-    files = list((PKG / "templates").rglob("*.html")) + list(JS.parent.joinpath("css").rglob("*.css"))
+    files = (list((PKG / "templates").rglob("*.html"))
+             + list(JS.parent.joinpath("css").rglob("*.css")))
     assert len(files) > 10
     found = ["{}: {}".format(path.name, match.group(0)) for path in files
              for match in PHYSICAL.finditer(path.read_text(encoding="utf-8"))]

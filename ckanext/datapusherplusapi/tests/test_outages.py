@@ -80,7 +80,8 @@ def test_worker_killed_during_a_bulk_submit(app, service_user, fake_service, liv
     assert listed["interrupted"] is True and listed["active"] is False
     before = len(fake_service.job_posts())
     jobs_before = model.Session.execute(sa.select(sa.func.count(Job.id))).scalar()
-    assert jobs_before >= before - 1  # every call the service saw has its row (one may be in flight)
+    # every call the service saw has its row (one may be in flight)
+    assert jobs_before >= before - 1
     helpers.call_action("datapusher_plus_bulk_submit", {"user": admin["name"]},
                         resume=task["id"])
     import rq

@@ -10,7 +10,10 @@ from ckan.tests import factories, helpers
 from ckanext.datapusherplusapi import config as dpp_config
 from ckanext.datapusherplusapi.tests.fake_service import Answer, Callback
 from ckanext.datapusherplusapi.tests.helpers import (
-    make_resource, member_of, submit, sysadmin_with_token,
+    make_resource,
+    member_of,
+    submit,
+    sysadmin_with_token,
 )
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
@@ -105,7 +108,8 @@ class TestTabContents:
         # The live region is outside the part htmx replaces (it would not be heard).
         region = page.find(id="dpp-announce")
         assert region["aria-live"] == "polite" and region["role"] == "status"
-        assert not status.find(attrs={"aria-live": True}) and region.find_parent(id="dpp-status") is None
+        assert not status.find(attrs={"aria-live": True})
+        assert region.find_parent(id="dpp-status") is None
         assert page.find(id="dpp-details").find("tbody").find_all("tr")
 
     @pytest.mark.ckan_config(dpp_config.POLL_INTERVAL, 7)
@@ -141,9 +145,11 @@ class TestTabContents:
     @pytest.mark.ckan_config(dpp_config.STUCK_AFTER, 1)
     def test_stuck_job_offers_force(self, app, site):
         submit(app, site["resource"]["id"], site["editor"])
-        from ckanext.datapusherplusapi.model import Job
-        import ckan.model as model
         import datetime
+
+        import ckan.model as model
+
+        from ckanext.datapusherplusapi.model import Job
         job = model.Session.query(Job).filter(Job.resource_id == site["resource"]["id"]).one()
         job.submitted_at = datetime.datetime.utcnow() - datetime.timedelta(minutes=5)
         model.Session.commit()

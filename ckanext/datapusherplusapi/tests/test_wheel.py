@@ -40,7 +40,8 @@ CHECK = textwrap.dedent('''
         "migration": os.path.isfile(os.path.join(
             root, "migration", "datapusherplusapi", "versions",
             "001_3f1c2a7d9b10_create_job_table.py")),
-        "alembic_ini": os.path.isfile(os.path.join(root, "migration", "datapusherplusapi", "alembic.ini")),
+        "alembic_ini": os.path.isfile(
+            os.path.join(root, "migration", "datapusherplusapi", "alembic.ini")),
         "mo_fr": os.path.isfile(os.path.join(
             root, "i18n", "fr", "LC_MESSAGES", "ckanext-datapusherplusapi.mo")),
         "plugin": [ep.value for ep in entry_points(group="ckan.plugins")
@@ -78,7 +79,8 @@ def test_installed_wheel_works(wheel, tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     site = Path(subprocess.check_output(
-        [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        [str(venv / "bin" / "python"), "-c",
+         "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         text=True).strip())
     # The scratch venv sees CKAN (the test venv's site-packages) but not this checkout.
     (site / "ckan-test-venv.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")

@@ -22,7 +22,12 @@ from ckanext.datapusherplusapi import config as dpp_config
 from ckanext.datapusherplusapi.model import Job
 from ckanext.datapusherplusapi.tests import tabular_files
 from ckanext.datapusherplusapi.tests.conftest import (
-    free_port, start_worker, stop_worker, write_ini, xloader_jobs_db)
+    free_port,
+    start_worker,
+    stop_worker,
+    write_ini,
+    xloader_jobs_db,
+)
 from ckanext.datapusherplusapi.tests.helpers import member_of, wait_for
 
 PORT = free_port()
@@ -204,6 +209,7 @@ def loaded_then_queued(site: dict[str, Any]) -> Iterator[tuple[dict[str, Any], J
 @pytest.mark.parametrize("fate", ["gone", "failed"])
 def test_a_silent_job_whose_rq_job_died_ends_in_error(site, monkeypatch, fate):
     from rq.job import Job as RQJob
+
     from ckan.lib.jobs import get_queue
     from ckan.lib.redis import connect_to_redis
     monkeypatch.setitem(tk.config, dpp_config.CHECK_AFTER, 1)

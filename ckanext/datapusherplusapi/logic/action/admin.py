@@ -15,8 +15,8 @@ import ckan.plugins.toolkit as tk
 from ckan.logic import validate
 from ckan.types import Context, DataDict
 
-from ckanext.datapusherplusapi import backends, config, lifecycle
-from ckanext.datapusherplusapi.logic import schema
+from ckanext.datapusherplusapi import backends, config, lifecycle, vocabulary
+from ckanext.datapusherplusapi.logic import csrf, schema
 from ckanext.datapusherplusapi.model import counts as job_counts
 from ckanext.datapusherplusapi.model import job as jobs
 from ckanext.datapusherplusapi.model.job import LIST_LIMIT, Job
@@ -94,7 +94,7 @@ def datapusher_plus_job_list(context: Context, data_dict: DataDict) -> dict[str,
         item.update(resource_name=res_name, dataset_name=pkg_name, dataset_title=pkg_title,
                     organization_name=org_name, organization_title=org_title,
                     user_name=user_name,
-                    stuck=job.status in jobs.ACTIVE and job.submitted_at < stuck_before)
+                    stuck=vocabulary.is_stuck(job.status, job.submitted_at, stuck_before))
         results.append(item)
     return {"count": count, "page": page, "limit": limit, "results": results}
 
@@ -172,6 +172,7 @@ def datapusher_plus_job_purge(context: Context, data_dict: DataDict) -> dict[str
     :rtype: dictionary
     """
     tk.check_access("datapusher_plus_job_purge", context, data_dict)
+    csrf.protect(context)
     before = _now() - datetime.timedelta(days=data_dict["older_than"])
     old = (Job.status.in_(jobs.TERMINAL), Job.submitted_at < before, Job.is_latest.is_(False))
     session = model.Session
@@ -204,6 +205,7 @@ def datapusher_plus_job_retry(context: Context, data_dict: DataDict) -> dict[str
     :rtype: dictionary
     """
     tk.check_access("datapusher_plus_job_retry", context, data_dict)
+    csrf.protect(context)
     job = _job_or_404(data_dict["id"])
     return tk.get_action("datapusher_plus_submit")(
         {"user": context.get("user")}, {"resource_id": job.resource_id})
@@ -221,6 +223,7 @@ def datapusher_plus_job_cancel(context: Context, data_dict: DataDict) -> dict[st
     :rtype: dictionary
     """
     tk.check_access("datapusher_plus_job_cancel", context, data_dict)
+    csrf.protect(context)
     job = _job_or_404(data_dict["id"])
     session = model.Session
     if not lifecycle.cancel(session, job.id, tk._("Cancelled by {user}").format(
@@ -259,6 +262,7 @@ def datapusher_plus_bulk_submit(context: Context, data_dict: DataDict) -> dict[s
     :rtype: dictionary
     """
     tk.check_access("datapusher_plus_bulk_submit", context, data_dict)
+    csrf.protect(context)
     from ckanext.datapusherplusapi import jobs as background
     from ckanext.datapusherplusapi.model import Task
     if data_dict.get("resume"):
@@ -267,14 +271,13 @@ def datapusher_plus_bulk_submit(context: Context, data_dict: DataDict) -> dict[s
             raise tk.ObjectNotFound(tk._("Unknown task"))
         if task.status not in ("running", "failed") or (task.status == "running"
                                                        and not task.interrupted):
-            raise tk.ValidationError({"resume": [tk._("Only an interrupted or failed task can be resumed")]})
+            raise tk.ValidationError(
+                {"resume": [tk._("Only an interrupted or failed task can be resumed")]})
         task.status, task.updated_at, task.error = "queued", _now(), None
         model.Session.commit()
         tk.enqueue_job(background.run_bulk_task, [task.id],
                        title="DataPusher+ {}".format(task.kind), rq_kwargs={"timeout": 6 * 3600})
         return task.dictize()
-    if not data_dict.get("mode"):
-        raise tk.ValidationError({"mode": [tk._("Missing value")]})
     user = model.User.get(context.get("user") or "")
     filters = {key: (value.isoformat() if isinstance(value, datetime.date) else value)
                for key, value in _dashboard_filters(data_dict).items()
@@ -336,6 +339,7 @@ def datapusher_plus_job_refresh(context: Context, data_dict: DataDict) -> dict[s
     :rtype: dictionary
     """
     tk.check_access("datapusher_plus_job_refresh", context, data_dict)
+    csrf.protect(context)
     if not data_dict.get("id"):
         from ckanext.datapusherplusapi import jobs as background
         return {"queued": background.queue_stuck_refresh()}

@@ -26,7 +26,11 @@ from ckan.types import Action, Context, DataDict
 
 from ckanext.datapusherplusapi import backends, config, helpers, lifecycle
 from ckanext.datapusherplusapi.backends.inprocess import (
-    STATES, SUBMITTING_JOB, InProcessBackend, task_job_id)
+    STATES,
+    SUBMITTING_JOB,
+    InProcessBackend,
+    task_job_id,
+)
 from ckanext.datapusherplusapi.lifecycle import News
 from ckanext.datapusherplusapi.logic import identity
 from ckanext.datapusherplusapi.model.job import COMPLETE, ERROR, Job

@@ -122,13 +122,12 @@ def datapusher_plus_hook(context: Context, data_dict: DataDict) -> dict[str, Any
     :rtype: dictionary
     """
     tk.check_access("datapusher_plus_hook", context, data_dict)
+    # Validated after the authorization: who is not the service learns nothing.
     data, errs = tk.navl_validate(
-        {key: data_dict.get(key) for key in ("job_id", "status")}, schema.hook(), context)
-    metadata = data_dict.get("metadata")
-    if not isinstance(metadata, dict):
-        errs["metadata"] = [tk._("Must be a JSON object")]
+        {key: data_dict.get(key) for key in schema.hook()}, schema.hook(), context)
     if errs:
         raise tk.ValidationError(errs)
+    metadata = data["metadata"]
     session = model.Session
     job = session.execute(Job.by_service_job_id(data["job_id"])).scalars().first()
     if job is None:
@@ -143,7 +142,7 @@ def datapusher_plus_hook(context: Context, data_dict: DataDict) -> dict[str, Any
     result = {"job_id": data["job_id"], "resource_id": job.resource_id}
     if not lifecycle.may_still_change(job):
         return dict(result, status=job.status, changed=False)
-    changed = lifecycle.report(session, job.id, service.news(data_dict))
+    changed = lifecycle.report(session, job.id, service.news(dict(data_dict, **data)))
     session.refresh(job)
     return dict(result, status=job.status, changed=changed)
 

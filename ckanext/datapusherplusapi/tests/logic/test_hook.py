@@ -6,7 +6,12 @@ import pytest
 from ckan.tests import factories, helpers
 
 from ckanext.datapusherplusapi.tests.fake_service import Callback
-from ckanext.datapusherplusapi.tests.helpers import make_resource, member_of, submit, user_with_token
+from ckanext.datapusherplusapi.tests.helpers import (
+    make_resource,
+    member_of,
+    submit,
+    user_with_token,
+)
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
 
