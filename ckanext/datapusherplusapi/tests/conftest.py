@@ -60,16 +60,23 @@ def pytest_configure(config: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def fresh_process_state() -> Iterator[None]:
-    """No test sees what another left behind: the test Redis database (the
-    loader's last contact, throttles, job queues) is emptied and the
+    """No test sees what another left behind: this extension's Redis keys
+    (the loader's last contact, throttles) are deleted, every background-job
+    queue is emptied (the workers a module started stay registered) and the
     per-process caches are cleared, before and after each test."""
+    import rq
+
     from ckan.lib.redis import connect_to_redis
 
     from ckanext.datapusherplusapi import backends
     from ckanext.datapusherplusapi.logic import identity
 
     def reset() -> None:
-        connect_to_redis().flushdb()
+        redis = connect_to_redis()
+        for key in redis.scan_iter(match="*:datapusherplusapi:*"):
+            redis.delete(key)
+        for queue in rq.Queue.all(connection=redis):
+            queue.empty()
         backends.forget_process_state()
         identity.forget_process_state()
 
