@@ -26,7 +26,7 @@ LANGUAGES = ("fr", "ar")
 def extract() -> None:
     subprocess.run([
         sys.executable, "-m", "babel.messages.frontend", "extract",
-        "-F", os.path.join(I18N, "babel.cfg"), "--ignore-dirs=tests", "-k", "_",
+        "-F", os.path.join(I18N, "babel.cfg"), "--ignore-dirs=tests", "-k", "_", "-k", "Message",
         "--no-location", "--sort-output", "--omit-header",
         "-o", POT, PKG, os.path.join(REPO, "webassets"),
     ], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

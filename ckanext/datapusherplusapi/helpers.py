@@ -32,11 +32,6 @@ def datapusherplusapi_resource_format(resource: dict[str, Any]) -> str:
     return ext
 
 
-def datapusherplusapi_is_submittable(resource: dict[str, Any]) -> bool:
-    """Whether the resource's format is one DataPusher+ accepts."""
-    return datapusherplusapi_resource_format(resource) in datapusherplusapi_formats()
-
-
 def datapusherplusapi_status(resource_id: str) -> Optional[dict[str, Any]]:
     """The resource's DataPusher+ status for the current user, or None when
     they may not see it."""

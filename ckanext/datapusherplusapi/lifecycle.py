@@ -30,6 +30,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.redis import connect_to_redis
 
 from ckanext.datapusherplusapi import config
+from ckanext.datapusherplusapi.messages import Message, Text, stored
 from ckanext.datapusherplusapi.model.job import (
     ACTIVE,
     CANCELLED,
@@ -79,7 +80,7 @@ class News:
     """
 
     status: str
-    error: Optional[str] = None
+    error: Optional[Text] = None  # the loader's words (str), or ours (Message)
     error_type: str = "service_job_error"
     detail: Optional[dict[str, Any]] = None
     logs: Optional[list[dict[str, Any]]] = None
@@ -133,7 +134,8 @@ def start(session: Any, resource: dict[str, Any], fmt: str, *, force: bool,
     if force:
         session.execute(_guarded(
             CANCELLED, [Job.resource_id == resource["id"]],
-            error_type="superseded", error=tk._("Superseded by a forced resubmission"),
+            error_type="superseded", error=Message("Superseded by a forced resubmission").msgid,
+            error_params={},
             finished_at=when, updated_at=when))
     # The new row is the resource's latest; the database refuses it (and so
     # this update, rolled back with it) while another job is active.
@@ -243,7 +245,8 @@ def complete(session: Any, job_id: str, logs: Optional[list[dict[str, Any]]] = N
     (``views=False``), the resource then gets CKAN's default views, so its
     page previews the data."""
     values: dict[str, Any] = {"started_at": sa.func.coalesce(Job.started_at, Job.submitted_at),
-                              "error": None, "error_type": None, "error_detail": None}
+                              "error": None, "error_type": None, "error_detail": None,
+                              "error_params": None}
     if logs:
         values["logs"] = logs
     moved = _move(session, COMPLETE, [Job.id == job_id], **values)
@@ -253,22 +256,24 @@ def complete(session: Any, job_id: str, logs: Optional[list[dict[str, Any]]] = N
     return bool(moved)
 
 
-def fail(session: Any, job_id: str, error_type: str, message: str,
+def fail(session: Any, job_id: str, error_type: str, message: Text,
          detail: Optional[dict[str, Any]] = None,
          logs: Optional[list[dict[str, Any]]] = None) -> bool:
     """The job failed: ``error_type`` says how, ``message`` (the loader's own
-    words, or ours) why."""
+    words, or our ``Message``, translated when read) why."""
+    error, params = stored(message)
     values: dict[str, Any] = {
-        "error": message, "error_type": error_type, "error_detail": detail,
+        "error": error, "error_params": params, "error_type": error_type, "error_detail": detail,
         "started_at": sa.func.coalesce(Job.started_at, Job.submitted_at)}
     if logs:
         values["logs"] = logs
     return bool(_move(session, ERROR, [Job.id == job_id], **values))
 
 
-def cancel(session: Any, job_id: str, message: str) -> bool:
+def cancel(session: Any, job_id: str, message: Text) -> bool:
     """Cancelled by someone: a late result from the loader is then ignored."""
-    return bool(_move(session, CANCELLED, [Job.id == job_id], error=message,
+    error, params = stored(message)
+    return bool(_move(session, CANCELLED, [Job.id == job_id], error=error, error_params=params,
                       error_type="cancelled"))
 
 
@@ -292,10 +297,11 @@ def report(session: Any, job_id: str, news: News, views: bool = True) -> bool:
         return complete(session, job_id, news.logs, views=views)
     if news.status == ERROR:
         return fail(session, job_id, news.error_type,
-                    news.error or tk._("The loader reported an error"), news.detail, news.logs)
+                    news.error or Message("The loader reported an error"), news.detail,
+                    news.logs)
     if news.status == "lost":
         return fail(session, job_id, "service_lost_job",
-                    news.error or tk._("The loader does not know this job any more"),
+                    news.error or Message("The loader does not know this job any more"),
                     news.detail, news.logs)
     if news.status == RUNNING:
         if running(session, job_id, news.logs):

@@ -27,6 +27,7 @@ from ckan.lib.redis import connect_to_redis
 from ckanext.datapusherplusapi import lifecycle
 from ckanext.datapusherplusapi.backends import Accepted, Backend, BackendError, last_success
 from ckanext.datapusherplusapi.lifecycle import News
+from ckanext.datapusherplusapi.messages import Message, Text
 from ckanext.datapusherplusapi.model.job import COMPLETE, ERROR, RUNNING, SUBMITTED, Job
 
 log = logging.getLogger(__name__)
@@ -125,7 +126,7 @@ class InProcessBackend(Backend):
             return News(ERROR, error=self.error_of(report), logs=logs)
         return News(status, logs=logs)
 
-    def error_of(self, report: dict[str, Any]) -> str:
+    def error_of(self, report: dict[str, Any]) -> Text:
         """The loader's own message for a failed load."""
         info = report.get("task_info") or {}
         for raw in (report.get("error"), info.get("error")):
@@ -137,13 +138,13 @@ class InProcessBackend(Backend):
             text = lifecycle.error_text(raw)
             if text and text != "{}":
                 return text
-        return tk._("{loader} reported an error").format(loader=self.label)
+        return Message("{loader} reported an error", {"loader": self.label})
 
     def poll(self, job: Job) -> Optional[News]:
         task = self.task(job.resource_id)
         if task is None:
-            return News("lost", error=tk._("{loader} has no record of this load")
-                        .format(loader=self.label))
+            return News("lost", error=Message("{loader} has no record of this load",
+                                              {"loader": self.label}))
         report = self.loader_report(job.resource_id)
         news = self.news_from_report(report, task.state)
         if news.status in (COMPLETE, ERROR):
@@ -156,15 +157,17 @@ class InProcessBackend(Backend):
         job_id = task_job_id(task)
         rq_job = _rq_job(job_id)
         if rq_job is None:
-            return News("lost", logs=news.logs, error=tk._(
+            return News("lost", logs=news.logs, error=Message(
                 "{loader}'s background job {job} is gone from the job queue without a result "
-                "(was the queue emptied, or the worker restarted?)").format(
-                    loader=self.label, job=job_id))
+                "(was the queue emptied, or the worker restarted?)",
+                {"loader": self.label, "job": job_id}))
         state = str(getattr(rq_job.get_status(), "value", rq_job.get_status()))
         if state in RQ_DEAD:
-            return News(ERROR, logs=news.logs, error_type="loader_job_failed", error=tk._(
-                "{loader}'s background job {state}: {reason}").format(
-                    loader=self.label, state=state, reason=_rq_reason(rq_job)))
+            reason = _rq_reason(rq_job)
+            params = {"loader": self.label, "state": state, "reason": reason}
+            return News(ERROR, logs=news.logs, error_type="loader_job_failed", error=Message(
+                "{loader}'s background job {state}: {reason}", params) if reason else Message(
+                "{loader}'s background job {state}, without a reason", params))
         return news
 
     # ------------------------------------------------------------ cancel ---
@@ -241,7 +244,7 @@ def _rq_reason(rq_job: Any) -> str:
     except Exception:
         text = getattr(rq_job, "exc_info", None) or ""
     lines = [line for line in str(text).strip().splitlines() if line.strip()]
-    return lines[-1][:500] if lines else tk._("no reason given")
+    return lines[-1][:500] if lines else ""
 
 
 def _version(distribution: str) -> Optional[str]:

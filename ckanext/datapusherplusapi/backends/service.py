@@ -32,6 +32,7 @@ from ckanext.datapusherplusapi.backends import (
     remember_contact,
 )
 from ckanext.datapusherplusapi.lifecycle import News
+from ckanext.datapusherplusapi.messages import Message
 from ckanext.datapusherplusapi.model.job import COMPLETE, ERROR, RUNNING, SUBMITTED, Job
 
 log = logging.getLogger(__name__)
@@ -192,7 +193,8 @@ def news(answer: dict[str, Any]) -> News:
         return News(COMPLETE, logs=logs)
     if status == "error":
         raw = answer.get("error")
-        return News(ERROR, error=lifecycle.error_text(raw) or tk._("The service reported an error"),
+        return News(ERROR, error=(lifecycle.error_text(raw)
+                                  or Message("The service reported an error")),
                     detail=raw if isinstance(raw, dict) else None, logs=logs)
     return News(RUNNING if status == "running" else SUBMITTED, logs=logs)
 
@@ -228,7 +230,7 @@ class ServiceBackend(Backend):
                                 timeout=min(config.timeout(), POLL_TIMEOUT))
         except BackendError as e:
             if e.status == 404:
-                return News("lost", error=tk._("The service does not know this job any more"))
+                return News("lost", error=Message("The service does not know this job any more"))
             raise
         found = news(answer)
         if (found.status in (SUBMITTED, RUNNING) and found.logs
@@ -241,16 +243,18 @@ class ServiceBackend(Backend):
                         logs=found.logs)
         return found
 
-    def _silence(self, job: Job, logs: list[dict[str, Any]]) -> str:
-        reason = tk._("The service has reported nothing new on this job for {seconds} s; "
-                      "its last log line: \u201c{line}\u201d.").format(
-            seconds=int((lifecycle.now() - job.updated_at).total_seconds()),
-            line=logs[-1]["message"])
+    def _silence(self, job: Job, logs: list[dict[str, Any]]) -> Message:
+        params: dict[str, Any] = {
+            "seconds": int((lifecycle.now() - job.updated_at).total_seconds()),
+            "line": logs[-1]["message"]}
         answer = probe.head(job.resource_url or "")
         if answer is not None and answer.status_code >= 400:
-            reason += " " + tk._("The file answers HTTP {status} {reason}.").format(
-                status=answer.status_code, reason=answer.reason or "")
-        return reason.strip()
+            params.update(status=answer.status_code, reason=answer.reason or "")
+            return Message("The service has reported nothing new on this job for {seconds} s; "
+                           "its last log line: \u201c{line}\u201d. The file answers HTTP "
+                           "{status} {reason}.", params)
+        return Message("The service has reported nothing new on this job for {seconds} s; "
+                       "its last log line: \u201c{line}\u201d.", params)
 
     def health(self) -> dict[str, Any]:
         result: dict[str, Any] = {"url": config.service_url(), "reachable": False, "name": None,

@@ -7,19 +7,27 @@ status and ``error_type`` (see README, "Errors").
 """
 from __future__ import annotations
 
+from typing import Union
+
 import ckan.plugins.toolkit as tk
+
+from ckanext.datapusherplusapi.messages import Message
 
 
 class SubmitError(tk.ValidationError):
-    """A submission refused or failed, with its HTTP status for the specification's API."""
+    """A submission refused or failed, with its HTTP status for the
+    specification's API. ``message`` is the caller's language; ``text`` is
+    what a job records (a ``Message``: every later reader gets their own)."""
 
     status_code = 400
     error_type = "validation_error"
     field = "datapusher_plus"
 
-    def __init__(self, message: str):
+    def __init__(self, text: Union[str, Message]):
+        message = str(text)
         super().__init__({self.field: [message], "error_type": self.error_type})
         self.message = message
+        self.text = text
 
 
 class PackageMismatch(SubmitError):

@@ -19,6 +19,7 @@ from ckan.types import Context, DataDict
 from ckanext.datapusherplusapi import backends, config, helpers, lifecycle, probe
 from ckanext.datapusherplusapi.backends import Backend, BackendError
 from ckanext.datapusherplusapi.logic import csrf, errors, resources
+from ckanext.datapusherplusapi.messages import Message
 from ckanext.datapusherplusapi.model.job import SUBMITTED
 
 log = logging.getLogger(__name__)
@@ -78,18 +79,17 @@ def refusal(e: BackendError, backend: Backend) -> errors.SubmitError:
     """The answer to a loader that could not take a job."""
     attempts = config.max_retries() + 1
     if backend.name != "service":
-        return errors.ServiceFailed(tk._("{loader} did not take the job: {detail}").format(
-            loader=backend.label, detail=e.detail))
+        return errors.ServiceFailed(Message("{loader} did not take the job: {detail}", {
+            "loader": backend.label, "detail": str(e.detail)}))
     if e.kind == "timeout":
-        return errors.ServiceTimeout(
-            tk._("The DataPusher+ service timed out ({timeout} s per try, {attempts} tries)")
-            .format(timeout=config.timeout(), attempts=attempts))
+        return errors.ServiceTimeout(Message(
+            "The DataPusher+ service timed out ({timeout} s per try, {attempts} tries)",
+            {"timeout": config.timeout(), "attempts": attempts}))
     if e.kind == "unavailable":
-        return errors.ServiceFailed(
-            tk._("The DataPusher+ service is unreachable ({attempts} tries)")
-            .format(attempts=attempts))
-    return errors.ServiceFailed(
-        tk._("The DataPusher+ service refused the job: {detail}").format(detail=e.detail))
+        return errors.ServiceFailed(Message(
+            "The DataPusher+ service is unreachable ({attempts} tries)", {"attempts": attempts}))
+    return errors.ServiceFailed(Message("The DataPusher+ service refused the job: {detail}",
+                                        {"detail": str(e.detail)}))
 
 
 def submit(context: Context, data_dict: DataDict) -> dict[str, Any]:
@@ -124,14 +124,15 @@ def submit(context: Context, data_dict: DataDict) -> dict[str, Any]:
     except BackendError as e:
         failure = refusal(e, backend)
         session.rollback()
-        lifecycle.fail(session, job_id, failure.error_type, failure.message,
+        lifecycle.fail(session, job_id, failure.error_type, failure.text,
                        {"kind": e.kind, "detail": e.detail, "status": e.status})
         log.warning("DataPusher+ submission of resource %s to %s failed: %s",
                     resource["id"], backend.name, e.detail)
         raise failure
     except Exception:
         session.rollback()
-        lifecycle.fail(session, job_id, "internal_error", tk._("Internal error while submitting"))
+        lifecycle.fail(session, job_id, "internal_error",
+                       Message("Internal error while submitting"))
         raise
     return {
         "message": tk._("File submitted successfully to DataPusher+"),

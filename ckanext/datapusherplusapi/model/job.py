@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.datapusherplusapi import messages
 from ckanext.datapusherplusapi.vocabulary import (  # noqa: F401 (the model's words)
     ACTIVE,
     CANCELLED,
@@ -57,6 +58,9 @@ job_table = sa.Table(
     sa.Column("error", sa.UnicodeText, nullable=True),
     sa.Column("error_type", sa.UnicodeText, nullable=True),
     sa.Column("error_detail", sa.JSON, nullable=True),
+    # NULL: ``error`` is shown as it is (a loader's words); else ``error`` is
+    # our English message and these its parameters (see messages.py).
+    sa.Column("error_params", sa.JSON, nullable=True),
     sa.Column("logs", sa.JSON, nullable=True),
     # The resource's most recent attempt (kept by the submit path).
     sa.Column("is_latest", sa.Boolean, nullable=False, default=False),
@@ -104,6 +108,7 @@ class Job(tk.BaseModel):
     error: Mapped[Optional[str]]
     error_type: Mapped[Optional[str]]
     error_detail: Mapped[Optional[Any]]
+    error_params: Mapped[Optional[dict[str, Any]]]
     logs: Mapped[Optional[list[dict[str, Any]]]]
     is_latest: Mapped[bool]
     backend: Mapped[str]
@@ -150,14 +155,9 @@ class Job(tk.BaseModel):
                   .order_by(cls.resource_id, cls.submitted_at.desc(), cls.id.desc()))
         return sa.update(cls).values(is_latest=cls.id.in_(latest.scalar_subquery()))
 
-    @classmethod
-    def for_resource(cls, resource_id: str) -> sa.sql.Select:
-        """Every attempt for a resource, newest first."""
-        return (sa.select(cls).where(cls.resource_id == resource_id)
-                .order_by(cls.submitted_at.desc()))
-
-    def dictize(self, include_secrets: bool = False) -> dict[str, Any]:
-        """The job as a JSON-ready dict; the job key only on request."""
+    def dictize(self) -> dict[str, Any]:
+        """The job as a JSON-ready dict (never its key), its error in the
+        reader's language."""
         def iso(value: Optional[datetime.datetime]) -> Optional[str]:
             return value.isoformat() if value else None
 
@@ -178,14 +178,12 @@ class Job(tk.BaseModel):
             "finished": iso(self.finished_at),
             "last_updated": iso(self.updated_at),
             "duration": self.duration,
-            "error": self.error,
+            "error": messages.render(self.error, self.error_params),
             "error_type": self.error_type,
             "error_detail": self.error_detail,
             "backend": self.backend,
             "started_by_loader": self.origin == "loader",
         }
-        if include_secrets:
-            data["job_key"] = self.job_key
         return data
 
 

@@ -27,7 +27,7 @@ def _catalogue(path, reader):
 def _code_msgids() -> set:
     """Every message of the code, templates and our own JavaScript (webassets/js)."""
     found = set()
-    keywords = {"_": None, "ungettext": (1, 2), "ngettext": (1, 2)}
+    keywords = {"_": None, "ungettext": (1, 2), "ngettext": (1, 2), "Message": None}
     for folder, methods in ((PKG, METHODS), (JS, [("**.js", "javascript")])):
         for _file, _line, message, _comments, _context in extract_from_dir(
                 str(folder), methods, keywords=keywords):
@@ -38,6 +38,7 @@ def _code_msgids() -> set:
 def test_code_has_strings():
     assert "File submitted successfully to DataPusher+" in _code_msgids()
     assert "Push to DataStore" in _code_msgids()  # from a template
+    assert "Cancelled by {user}" in _code_msgids()  # a Message, translated when read
     assert ("%(count)s job", "%(count)s jobs") in _code_msgids()  # a plural
 
 
@@ -72,3 +73,29 @@ def test_no_physical_left_or_right():
     found = ["{}: {}".format(path.name, match.group(0)) for path in files
              for match in PHYSICAL.finditer(path.read_text(encoding="utf-8"))]
     assert found == []
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+def test_a_jobs_error_is_in_each_readers_language(app, pending_job):
+    """What a job records is the message and its parameters: the sysadmin
+    who cancelled in English, the publisher who reads in French or Arabic,
+    each reads it in their own language."""
+    import ckan.model as model
+    from ckan.tests import factories, helpers
+
+    from ckanext.datapusherplusapi.model.job import Job
+    admin = factories.Sysadmin(name="amina")
+    helpers.call_action("datapusher_plus_job_cancel", {"user": admin["name"]},
+                        id=pending_job["job_id"])
+    row = model.Session.get(Job, pending_job["job_id"])
+    assert (row.error, row.error_params) == ("Cancelled by {user}", {"user": "amina"})
+
+    rid = pending_job["resource"]["id"]
+    headers = {"Authorization": pending_job["editor"]["token"]}
+    read = {lang: app.get("{}/api/3/action/datapusher_plus_status/{}".format(prefix, rid),
+                          headers=headers).json["error"]
+            for lang, prefix in (("en", ""), ("fr", "/fr"), ("ar", "/ar"))}
+    assert read == {"en": "Cancelled by amina", "fr": "Annulée par amina", "ar": "ألغاها amina"}
+    page = app.get("/fr/dataset/{}/datapusher-plus/{}".format(
+        pending_job["resource"]["package_id"], rid), headers=headers)
+    assert "Annulée par amina" in page.get_data(as_text=True)

@@ -17,6 +17,7 @@ from ckan.types import Context, DataDict
 
 from ckanext.datapusherplusapi import backends, config, lifecycle, vocabulary
 from ckanext.datapusherplusapi.logic import csrf, schema
+from ckanext.datapusherplusapi.messages import Message
 from ckanext.datapusherplusapi.model import counts as job_counts
 from ckanext.datapusherplusapi.model import job as jobs
 from ckanext.datapusherplusapi.model.job import LIST_LIMIT, Job
@@ -226,8 +227,8 @@ def datapusher_plus_job_cancel(context: Context, data_dict: DataDict) -> dict[st
     csrf.protect(context)
     job = _job_or_404(data_dict["id"])
     session = model.Session
-    if not lifecycle.cancel(session, job.id, tk._("Cancelled by {user}").format(
-            user=context.get("user") or "?")):
+    if not lifecycle.cancel(session, job.id, Message("Cancelled by {user}",
+                                                     {"user": context.get("user") or "?"})):
         raise tk.ValidationError({"id": [tk._("Only a pending or running job can be cancelled")]})
     session.refresh(job)
     backend = backends.current()
