@@ -1,7 +1,8 @@
 """The resource an action is about: read once, authorized, dictized."""
 from __future__ import annotations
 
-from typing import Any
+import time
+from typing import Any, Optional
 
 import sqlalchemy as sa
 
@@ -20,22 +21,55 @@ def active_resource(resource_id: str) -> model.Resource:
     return resource
 
 
-def authorized(action: str, context: Context, data_dict: DataDict) -> model.Resource:
+def authorized(action: str, context: Context, data_dict: DataDict,
+               read: Optional[model.Resource] = None) -> model.Resource:
     """``check_access`` for an action on a resource, then the resource (active,
     of a dataset that is not deleted).
 
     The resource and its dataset are read once and held: CKAN's resource and
     dataset auth functions take them from the context, and the session's
-    identity map keeps only what is referenced.
+    identity map keeps only what is referenced. ``read``: the resource,
+    already read (with its dataset) by the caller, who checks that it is
+    active.
     """
-    resource = model.Session.get(model.Resource, data_dict["resource_id"],
-                                 options=[sa.orm.joinedload(model.Resource.package)])
+    resource = read or model.Session.get(model.Resource, data_dict["resource_id"],
+                                         options=[sa.orm.joinedload(model.Resource.package)])
     if resource is not None:  # (a reused context may hold another resource)
         context["resource"] = resource
         if resource.package is not None:
             context["package"] = resource.package
     tk.check_access(action, context, data_dict)
+    if read is not None:
+        return read
     return active_resource(data_dict["resource_id"])
+
+
+# The tab's live parts poll every few seconds, each asking "may this user push
+# this resource?" (CKAN's dataset-update rules: several membership queries).
+# A yes is remembered here for POLL_AUTH_TTL seconds per process, user and
+# resource; a no never is. Pushing itself is always checked in full.
+POLL_AUTH_TTL = 10.0
+_POLL_AUTH: dict[tuple[str, str, str], float] = {}
+
+
+def check_for_polls(action: str, context: Context, resource_id: str) -> None:
+    """``check_access`` of ``action`` for the resource, a yes remembered for
+    ``POLL_AUTH_TTL`` seconds (then no query at all)."""
+    user = context.get("user") or ""
+    key = (action, user, resource_id)
+    now = time.monotonic()
+    if user and _POLL_AUTH.get(key, 0.0) > now:
+        return
+    authorized(action, context, {"resource_id": resource_id})
+    if user:
+        if len(_POLL_AUTH) > 10_000:
+            _POLL_AUTH.clear()
+        _POLL_AUTH[key] = now + POLL_AUTH_TTL
+
+
+def forget_process_state() -> None:
+    """Forget the remembered answers (for tests)."""
+    _POLL_AUTH.clear()
 
 
 def dictize(resource: model.Resource) -> dict[str, Any]:

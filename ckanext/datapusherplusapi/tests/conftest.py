@@ -69,7 +69,7 @@ def fresh_process_state() -> Iterator[None]:
     from ckan.lib.redis import connect_to_redis
 
     from ckanext.datapusherplusapi import backends
-    from ckanext.datapusherplusapi.logic import identity
+    from ckanext.datapusherplusapi.logic import identity, resources
 
     def reset() -> None:
         redis = connect_to_redis()
@@ -79,6 +79,7 @@ def fresh_process_state() -> Iterator[None]:
             queue.empty()
         backends.forget_process_state()
         identity.forget_process_state()
+        resources.forget_process_state()
 
     reset()
     yield

@@ -164,7 +164,8 @@ PAYLOADS = [
 ]
 
 
-# Records what the page's live region (#dpp-announce) says, in window.dppHeard.
+# Records what the page's live region (#dpp-announce) says, in window.dppHeard,
+# and keeps the node (window.dppRegion) to prove htmx never replaced it.
 HEAR = """() => {
     const region = document.getElementById('dpp-announce');
     window.dppRegion = region; window.dppHeard = [];

@@ -158,7 +158,9 @@ def test_keyboard_only_and_live_region(page, service_user, fake_service, live_ck
         s.boxShadow !== 'none'; }"""), "the focused button shows no focus ring"
     page.keyboard.press("Enter")
     page.locator('#dpp-status [data-dpp-status="complete"]').wait_for(timeout=20_000)
-    page.wait_for_timeout(1_500)  # a poll more: nothing more is announced
+    # The terminal answer announces it, and stops the polling.
+    page.wait_for_function("window.dppHeard.at(-1) === 'DataPusher+: Complete'")
+    assert page.locator("[hx-trigger*='every']").count() == 0
     heard = page.evaluate("window.dppHeard")
     assert page.evaluate("document.getElementById('dpp-announce') === window.dppRegion")
     assert heard[0] == "DataPusher+: Pending" and heard[-1] == "DataPusher+: Complete", heard
@@ -192,8 +194,7 @@ def test_keyboard_only_resource_page_and_dashboard(page, service_user, fake_serv
     _tab_to(page, page.locator("#dpp-badge button"))
     page.keyboard.press("Enter")
     page.locator('#dpp-badge [data-dpp-status="complete"]').wait_for(timeout=20_000)
-    page.wait_for_timeout(1_500)
-    assert page.evaluate("window.dppHeard")[-1] == "DataPusher+: Complete"
+    page.wait_for_function("window.dppHeard.at(-1) === 'DataPusher+: Complete'")
     assert page.evaluate("document.activeElement !== document.body")
     # The dashboard: the job failed this time; Retry it with the keyboard.
     fake_service.callback = Callback(status="error", error={"message": "bad file"})

@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import sqlalchemy as sa
-
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.logic import validate
@@ -14,8 +12,8 @@ from ckan.types import Context, DataDict
 
 from ckanext.datapusherplusapi import backends, lifecycle
 from ckanext.datapusherplusapi.backends import service
-from ckanext.datapusherplusapi.logic import errors, resources, schema, submission
-from ckanext.datapusherplusapi.model.job import LIST_LIMIT, NOT_SUBMITTED, Job
+from ckanext.datapusherplusapi.logic import errors, resources, schema, status, submission
+from ckanext.datapusherplusapi.model.job import LIST_LIMIT, Job
 
 log = logging.getLogger(__name__)
 
@@ -66,36 +64,12 @@ def datapusher_plus_status(context: Context, data_dict: DataDict) -> dict[str, A
         ``datastore_active``, ``backend`` and ``started_by_loader``
     :rtype: dictionary
     """
-    resource_obj = resources.authorized("datapusher_plus_status", context, data_dict)
-    session = model.Session
-    job = session.execute(Job.latest_for_resource(resource_obj.id)).scalars().first()
-    if job is not None and lifecycle.check(session, job):
-        resource_obj = resources.active_resource(resource_obj.id)  # datastore_active may be new
-    resource = resources.dictize(resource_obj)
-    result: dict[str, Any] = {
-        "resource_id": resource["id"],
-        "status": job.status if job else NOT_SUBMITTED,
-        "submitted": None,
-        "resource_url": resource.get("url"),
-        "job_id": None,
-        "last_updated": None,
-        "started": None,
-        "finished": None,
-        "duration": None,
-        "attempt": 0,
-        "error": None,
-        "error_type": None,
-        "logs": list(job.logs or []) if job else [],
-        "datastore_active": bool(resource.get("datastore_active")),
-        "backend": job.backend if job else backends.current().name,
-        "started_by_loader": False,
-    }
-    if job:
-        data = job.dictize()
-        for key in ("submitted", "job_id", "last_updated", "started", "finished",
-                    "duration", "attempt", "error", "error_type", "started_by_loader"):
-            result[key] = data[key]
-    return result
+    row = status.read(data_dict["resource_id"])  # one query for the resource and its job
+    if row[0] is not None:
+        resources.authorized("datapusher_plus_status", context, data_dict, read=row[0])
+    else:
+        tk.check_access("datapusher_plus_status", context, data_dict)
+    return status.answer(row)[0]
 
 
 def datapusher_plus_hook(context: Context, data_dict: DataDict) -> dict[str, Any]:
@@ -165,18 +139,5 @@ def datapusher_plus_job_history(context: Context, data_dict: DataDict) -> list[d
     """
     resource = resources.authorized("datapusher_plus_job_history", context, data_dict)
     rows = model.Session.execute(
-        sa.select(Job, model.User.name, model.User.fullname)
-        .outerjoin(model.User, model.User.id == Job.user_id)
-        .where(Job.resource_id == resource.id)
-        .order_by(Job.submitted_at.desc())
-        .limit(min(data_dict["limit"], LIST_LIMIT))
-        .execution_options(populate_existing=True)).all()
-    history = []
-    for job, name, fullname in rows:
-        item = job.dictize()
-        item.pop("error_detail", None)
-        item.pop("user_id", None)
-        item["submitted_by"] = ({"name": name, "display_name": fullname or name}
-                                if name else None)
-        history.append(item)
-    return history
+        status.attempts(resource.id, min(data_dict["limit"], LIST_LIMIT))).all()
+    return [status.history_item(job, name, fullname) for job, name, fullname in rows]

@@ -1,0 +1,9 @@
+"""The plugin's blueprints, one module per audience: ``api`` (the
+specification's JSON endpoints, for scripts), ``resource`` (the resource's
+tab and push button, for publishers) and ``admin`` (the dashboard, for
+sysadmins); ``common`` is what they share."""
+from ckanext.datapusherplusapi.views.admin import admin
+from ckanext.datapusherplusapi.views.api import api
+from ckanext.datapusherplusapi.views.resource import ui
+
+__all__ = ["api", "ui", "admin"]

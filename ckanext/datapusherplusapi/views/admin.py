@@ -1,0 +1,199 @@
+"""The sysadmins' dashboard: every push job of the portal, live; retry,
+cancel, bulk work; the jobs as CSV."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any, Optional
+from urllib.parse import parse_qsl
+
+from flask import Blueprint, make_response, stream_with_context
+from flask import Response as FlaskResponse
+
+import ckan.plugins.toolkit as tk
+from ckan.common import request
+from ckan.config.middleware.flask_app import csrf
+from ckan.types import Response
+
+from ckanext.datapusherplusapi import vocabulary
+from ckanext.datapusherplusapi.logic import schema
+from ckanext.datapusherplusapi.logic.errors import SubmitError
+from ckanext.datapusherplusapi.views.common import (
+    HTMX_STOP_POLLING,
+    action_context,
+    flatten,
+    handle_errors_as_pages,
+    is_htmx,
+    page_csrf,
+)
+
+admin = Blueprint("datapusherplusapi_admin", __name__, url_prefix="/ckan-admin/datapusher-plus")
+csrf.exempt(admin)
+
+FILTER_KEYS = ("status", "organization", "format", "date_from", "date_to", "q", "latest_only",
+               "sort", "order", "page")
+CSV_FIELDS = ("job_id", "resource_id", "resource_name", "dataset_name", "organization_name",
+              "resource_format", "status", "submitted", "finished", "duration", "user_name",
+              "attempt", "error_type", "error")
+
+
+handle_errors_as_pages(admin)
+
+
+@admin.before_request
+def _sysadmins_only() -> Any:
+    try:
+        tk.check_access("datapusher_plus_job_list", action_context(), {})
+    except tk.NotAuthorized:
+        return tk.abort(403, tk._("Need to be system administrator to administer"))
+    return page_csrf()
+
+
+def _filters(source: Any) -> tuple[dict[str, Any], Optional[str]]:
+    """The dashboard's filters from ``source``, the invalid ones left out, and
+    what was wrong with those (the dashboard, its live part and its export
+    read them alike; see ``schema.job_list``)."""
+    filters = {key: source.get(key) for key in FILTER_KEYS if source.get(key) not in (None, "")}
+    _data, errors = tk.navl_validate(dict(filters), schema.job_list(), {})
+    bad = {key: messages for key, messages in errors.items() if messages}
+    if not bad:
+        return filters, None
+    return ({key: value for key, value in filters.items() if key not in bad},
+            flatten(bad))
+
+
+def _dashboard_data(filters: dict[str, Any], bad_filter: Optional[str] = None
+                    ) -> dict[str, Any]:
+    context = action_context()
+    listing = tk.get_action("datapusher_plus_job_list")(dict(context), dict(filters))
+    stats = tk.get_action("datapusher_plus_stats")(dict(context), {})
+    tasks = tk.get_action("datapusher_plus_task_list")(dict(context), {})
+    counts = stats["counts"]
+    active = bool(counts["submitting"] + counts["submitted"] + counts["running"]
+                  or any(task["active"] for task in tasks))
+    seen = ",".join("{}:{}".format(key, counts[key]) for key in vocabulary.SUMMARY)
+    return {
+        "filters": filters, "listing": listing, "stats": stats, "tasks": tasks,
+        "bad_filter": bad_filter, "active": active, "seen": seen,
+        "health": tk.get_action("datapusher_plus_service_status")(dict(context), {}),
+        "organizations": tk.get_action("organization_list")(dict(context), {}),
+        "formats": tk.h.datapusherplusapi_formats(),
+        "message": None,
+    }
+
+
+@admin.route("/", methods=["GET"])
+def dashboard() -> Any:
+    """Every push job of the portal: summary, chart, jobs table, bulk work."""
+    filters, bad_filter = _filters(request.args)
+    if is_htmx() and request.args.get("part") == "live":
+        return _render_live(_dashboard_data(filters, bad_filter))
+    tk.get_action("datapusher_plus_job_refresh")(action_context(), {})
+    return tk.render("datapusherplusapi/dashboard.html",
+                     extra_vars=_dashboard_data(filters, bad_filter))
+
+
+def _render_live(data: dict[str, Any], message: Optional[str] = None) -> Response:
+    data["message"] = message
+    # Screen readers hear the message, or the counts when they changed since
+    # the browser's copy (``seen``), once, in the page's live region.
+    if message:
+        data["announce"] = message
+    elif request.values.get("seen") not in (None, "", data["seen"]):
+        counts = data["stats"]["counts"]
+        data["announce"] = ", ".join("{} {}".format(tk.h.datapusherplusapi_filter_label(key),
+                                                    counts[key]) for key in vocabulary.SUMMARY)
+    response = make_response(tk.render("datapusherplusapi/snippets/dashboard_live.html",
+                                       extra_vars=data))
+    if not data["active"] and request.method == "GET":
+        response.status_code = HTMX_STOP_POLLING
+    return response
+
+
+def _after_post(message: str, error: bool = False) -> Any:
+    """htmx: the live part again, with the message; else back to the page."""
+    filters, bad_filter = _filters(dict(parse_qsl(request.form.get("query", ""))))
+    if is_htmx():
+        return _render_live(_dashboard_data(filters, bad_filter), message)
+    (tk.h.flash_error if error else tk.h.flash_success)(message)
+    return tk.redirect_to("datapusherplusapi_admin.dashboard", **filters)
+
+
+def _run(action: str, data: dict[str, Any], done: str) -> Any:
+    try:
+        tk.get_action(action)(action_context(), data)
+    except SubmitError as e:
+        return _after_post(e.message, error=True)
+    except tk.ValidationError as e:
+        return _after_post(flatten(e.error_dict), error=True)
+    except tk.ObjectNotFound as e:
+        return _after_post(str(e) or tk._("Unknown DataPusher+ job"), error=True)
+    return _after_post(done)
+
+
+@admin.route("/jobs/<job_id>/retry", methods=["POST"])
+def retry(job_id: str) -> Any:
+    """Submit a job's resource again."""
+    return _run("datapusher_plus_job_retry", {"id": job_id}, tk._("Submitted again"))
+
+
+@admin.route("/jobs/<job_id>/cancel", methods=["POST"])
+def cancel(job_id: str) -> Any:
+    """Cancel a pending or running job."""
+    return _run("datapusher_plus_job_cancel", {"id": job_id}, tk._("Job cancelled"))
+
+
+@admin.route("/bulk", methods=["POST"])
+def bulk() -> Any:
+    """Queue a bulk task (retry failed jobs, or submit what is not in the DataStore)."""
+    data = {key: request.form.get(key) for key in
+            ("mode", "organization", "format", "q", "date_from", "date_to", "resume")
+            if request.form.get(key)}
+    return _run("datapusher_plus_bulk_submit", data,
+                tk._("Queued: the progress shows below"))
+
+
+# Where a spreadsheet may start a cell: the text's start, or after a separator
+# (the reader may split on ";" as Excel does with French settings, or on tabs).
+_FORMULA_START = re.compile(r"(^|[;,\t])(\s*)(?=[=+\-@\r\t])")
+
+
+def _csv_safe(value: Any) -> str:
+    """A cell no spreadsheet will run as a formula, whatever separator it
+    splits on: each place a cell could start with ``=``, ``+``, ``-``, ``@``
+    gets a ``'`` first (and every cell is quoted)."""
+    text = "" if value is None else str(value)
+    return _FORMULA_START.sub(lambda m: m.group(1) + m.group(2) + "'", text)
+
+
+@admin.route("/export.csv", methods=["GET"])
+def export() -> Response:
+    """The filtered jobs as CSV (every page). An invalid filter is refused: an
+    export must not silently hold more than the filters asked for."""
+    filters, bad_filter = _filters(request.args)
+    if bad_filter:
+        raise tk.ValidationError({"filters": [bad_filter]})
+    filters.pop("page", None)
+    context = action_context()
+
+    def rows() -> Any:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
+        writer.writerow(CSV_FIELDS)
+        page = 1
+        while True:
+            chunk = tk.get_action("datapusher_plus_job_list")(
+                dict(context), dict(filters, page=page, limit=1000))
+            for job in chunk["results"]:
+                writer.writerow([_csv_safe(job.get(field)) for field in CSV_FIELDS])
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            if page * chunk["limit"] >= chunk["count"]:
+                break
+            page += 1
+
+    response = FlaskResponse(stream_with_context(rows()), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="datapusher-plus-jobs.csv"'
+    return response
