@@ -132,11 +132,10 @@ def start(session: Any, resource: dict[str, Any], fmt: str, *, force: bool,
     """
     when = now()
     if force:
+        error, params = stored(Message("Superseded by a forced resubmission"))
         session.execute(_guarded(
-            CANCELLED, [Job.resource_id == resource["id"]],
-            error_type="superseded", error=Message("Superseded by a forced resubmission").msgid,
-            error_params={},
-            finished_at=when, updated_at=when))
+            CANCELLED, [Job.resource_id == resource["id"]], error_type="superseded",
+            error=error, error_params=params, finished_at=when, updated_at=when))
     # The new row is the resource's latest; the database refuses it (and so
     # this update, rolled back with it) while another job is active.
     session.execute(

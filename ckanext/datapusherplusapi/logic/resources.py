@@ -15,10 +15,15 @@ from ckan.types import Context, DataDict
 def active_resource(resource_id: str) -> model.Resource:
     """An active resource of a dataset that is not deleted, or ObjectNotFound."""
     resource = model.Resource.get(resource_id)
-    if resource is None or resource.state != "active" or (
-            resource.package is not None and resource.package.state == "deleted"):
+    if not is_active(resource):
         raise tk.ObjectNotFound(tk._("Resource was not found."))
     return resource
+
+
+def is_active(resource: Optional[model.Resource]) -> bool:
+    """An active resource of a dataset that is not deleted."""
+    return resource is not None and resource.state == "active" and (
+        resource.package is None or resource.package.state != "deleted")
 
 
 def authorized(action: str, context: Context, data_dict: DataDict,

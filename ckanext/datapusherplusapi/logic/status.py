@@ -66,8 +66,7 @@ def answer(row: Row) -> Latest:
     ObjectNotFound unless the resource is active in a dataset not deleted. A
     job without news for ``check_after`` seconds is asked about first."""
     resource_obj, job, name, fullname = row
-    if resource_obj is None or resource_obj.state != "active" or (
-            resource_obj.package is not None and resource_obj.package.state == "deleted"):
+    if resource_obj is None or not resources.is_active(resource_obj):
         raise tk.ObjectNotFound(tk._("Resource was not found."))
     if job is not None and lifecycle.check(model.Session, job):
         resource_obj = resources.active_resource(resource_obj.id)  # datastore_active may be new

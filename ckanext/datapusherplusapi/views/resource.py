@@ -29,19 +29,19 @@ csrf.exempt(ui)
 handle_errors_as_pages(ui)
 
 PARTS = ("status", "details", "badge")
+LIVE_PARTS = ("status", "badge")  # what polls: the latest job only
 
 
-def _tab_data(package_id: str, resource_id: str, page: bool = True,
-              latest_only: bool = False) -> dict[str, Any]:
+def _tab_data(package_id: str, resource_id: str, page: bool = True) -> dict[str, Any]:
     """Everything the tab shows; raises NotAuthorized / ObjectNotFound.
 
     A fragment (``page=False``) needs no dataset: its links use the URL's own
     dataset reference, which spares every poll a whole ``package_show``; the
-    status and badge parts (``latest_only``) need only the latest attempt."""
+    status and badge parts need only the latest attempt (``_live_data``)."""
     context = action_context()
     # The history is for who may push: its authorization is the tab's own.
-    history = tk.get_action("datapusher_plus_job_history")(dict(context), dict(
-        {"resource_id": resource_id}, **({"limit": 1} if latest_only else {})))
+    history = tk.get_action("datapusher_plus_job_history")(
+        dict(context), {"resource_id": resource_id})
     state = tk.get_action("datapusher_plus_status")(dict(context), {"resource_id": resource_id})
     if page:
         pkg_dict = tk.get_action("package_show")(dict(context), {"id": package_id})
@@ -112,7 +112,7 @@ def resource_tab(id: str, resource_id: str) -> Any:
     _tab_ids(id, resource_id)
     part = _tab_part()
     fragment = is_htmx() and bool(part)
-    if fragment and part in ("status", "badge"):
+    if fragment and part in LIVE_PARTS:
         data = _live_data(id, resource_id)
     else:
         data = _tab_data(id, resource_id, page=not fragment)
@@ -141,7 +141,9 @@ def resource_tab_submit(id: str, resource_id: str) -> Any:
         else:
             tk.h.flash_success(tk._("File submitted successfully to DataPusher+"))
         return tk.redirect_to("datapusherplusapi.resource_tab", id=id, resource_id=resource_id)
-    data = _tab_data(id, resource_id, page=False, latest_only=part in ("", "status", "badge"))
+    part = part or "status"
+    data = (_live_data(id, resource_id) if part in LIVE_PARTS
+            else _tab_data(id, resource_id, page=False))
     _announce(data)
     data["error_message"] = error_message
-    return render_part(part or "status", data, changed=True)
+    return render_part(part, data, changed=True)
