@@ -10,6 +10,8 @@
 - CKAN 2.10 configures each plugin as it loads it (2.11+: once all are
   loaded): the back end's check that its loader's plugin is there accepts a
   plugin listed in ``ckan.plugins`` (``backends/inprocess.py``).
+- An upload's download URL is the view ``resource.download`` on 2.10 and
+  ``<dataset type>_resource.download`` on 2.11+ (``upload_url``).
 - CKAN 2.10 reads the API-token and session secret from
   ``beaker.session.secret`` (2.11+: ``SECRET_KEY``): ``test.ini`` sets both.
 """
@@ -42,3 +44,15 @@ def refuse_invalid_options(config: Any) -> None:
     if ours:
         raise CkanConfigurationException("Invalid configuration values provided:\n" + "\n".join(
             "{}: {}".format(key, "; ".join(issues)) for key, issues in sorted(ours.items())))
+
+
+def upload_url(package_id: str, package_type: str, resource_id: str, url: str) -> str:
+    """An uploaded resource's URL as ``resource_show`` gives it: its download
+    URL on this site (computed as CKAN's resource dictization does)."""
+    from ckan.lib.munge import munge_filename
+    if not url:
+        return url
+    endpoint = ("{}_resource.download".format(package_type or "dataset")
+                if tk.check_ckan_version(min_version="2.11") else "resource.download")
+    return tk.h.url_for(endpoint, id=package_id, resource_id=resource_id,
+                        filename=munge_filename(url.rsplit("/")[-1]), qualified=True)

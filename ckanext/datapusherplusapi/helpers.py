@@ -11,6 +11,7 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.datapusherplusapi import backends, compat, config, vocabulary
 from ckanext.datapusherplusapi.model import job as jobs
+from ckanext.datapusherplusapi.model import task as task_model
 
 
 def datapusherplusapi_formats() -> list[str]:
@@ -30,6 +31,12 @@ def datapusherplusapi_resource_format(resource: dict[str, Any]) -> str:
     if not ext and resource.get("mimetype"):
         ext = (mimetypes.guess_extension(resource["mimetype"]) or "").lstrip(".").upper()
     return ext
+
+
+def datapusherplusapi_loadable(resource: dict[str, Any]) -> bool:
+    """Whether the portal's back end loads this resource's format (its push
+    button is offered only then)."""
+    return datapusherplusapi_resource_format(resource) in backends.current().formats()
 
 
 def datapusherplusapi_status(resource_id: str) -> Optional[dict[str, Any]]:
@@ -207,8 +214,35 @@ def datapusherplusapi_last_page(listing: dict[str, Any]) -> int:
 
 
 def datapusherplusapi_percent(rate: Optional[float]) -> str:
-    """A rate (0..1) as a percentage; an em dash when there is none."""
-    return "—" if rate is None else "{:.1f} %".format(rate * 100)
+    """A rate (0..1) as a percentage with one decimal, written as the
+    reader's language writes it ("40.5%", "40,5 %"); an em dash when there
+    is none."""
+    if rate is None:
+        return "—"
+    from babel import Locale, UnknownLocaleError
+    from babel.numbers import format_percent
+    try:
+        locale = Locale.parse(tk.h.lang() or "en")
+    except (ValueError, UnknownLocaleError):
+        locale = Locale.parse("en")
+    pattern = locale.percent_formats[None].pattern
+    digit = pattern.rfind("0")  # CLDR's percent patterns have one: "#,##0%", "#,##0 %"
+    return format_percent(rate, format=pattern[:digit + 1] + ".0" + pattern[digit + 1:],
+                          locale=locale)
+
+
+_TASK_LABELS = {
+    task_model.QUEUED: lambda: tk._("queued"),
+    task_model.RUNNING: lambda: tk._("running"),
+    task_model.DONE: lambda: tk._("done"),
+    task_model.FAILED: lambda: tk._("failed"),
+}
+
+
+def datapusherplusapi_task_status_label(status: str) -> str:
+    """The state of a bulk task (dashboard's "Background work") in words."""
+    label = _TASK_LABELS.get(status)
+    return label() if label else status
 
 
 CHART_SERIES = (("complete", "#198754"), ("error", "#dc3545"),

@@ -331,8 +331,9 @@ def check_key(job_id: str) -> str:
     return "{}:datapusherplusapi:check:{}".format(tk.config.get("ckan.site_id"), job_id)
 
 
-def is_silent(job: Job) -> bool:
-    """An active job without news for ``check_after`` seconds."""
+def is_silent(job: Any) -> bool:
+    """An active job without news for ``check_after`` seconds (``job``: a
+    ``Job`` or a row of the job table's columns)."""
     return (job.status in ACTIVE
             and now() - job.updated_at > datetime.timedelta(seconds=config.check_after()))
 

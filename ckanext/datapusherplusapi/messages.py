@@ -6,7 +6,9 @@ what this extension writes into a job is a ``Message``: the English text
 (the catalogue's msgid) and its parameters, stored as ``error`` and
 ``error_params``. Each reader gets ``tk._(msgid).format(**params)`` in their
 language. A loader's own text (its error message) has no parameters
-(``error_params`` is NULL) and is shown as the loader wrote it.
+(``error_params`` is NULL) and is shown as the loader wrote it, except that
+a Python traceback is shown as its last line and server paths as file names
+(``readable``): publishers read it; the raw text stays in the job's row.
 
 ``Message("...")`` is a translation keyword of the catalogue builder
 (``bin/i18n/build.py``), as ``_`` is.
@@ -14,6 +16,7 @@ language. A loader's own text (its error message) has no parameters
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any, Optional, Union
 
@@ -46,11 +49,48 @@ def stored(text: Optional[Text]) -> tuple[Optional[str], Optional[dict[str, Any]
     return text, None
 
 
-def render(error: Optional[str], params: Optional[dict[str, Any]]) -> Optional[str]:
+# A traceback's own lines: its header, its frames and the chaining sentences.
+_TRACEBACK = re.compile(r'^(Traceback \(most recent call last\):|File "[^"]*", line \d+'
+                        r'|During handling of the above exception'
+                        r'|The above exception was the direct cause)')
+# An absolute path on the loader's machine (not a URL's path): its directories.
+_DIRECTORIES = re.compile(r'(?<![\w:/.~-])(?:/[^\s/"\'<>()]+)+/(?=[^\s/"\'<>()]+)')
+
+
+def readable(text: str) -> str:
+    """A loader's error for publishers: a Python traceback becomes the
+    exception it ended with (its last line that is neither a frame nor
+    source code), and absolute paths on the loader's machine their file
+    names."""
+    lines = text.splitlines()
+    if any(_TRACEBACK.match(line.strip()) for line in lines):
+        last = ""
+        after_frame = False
+        for line in lines:
+            stripped = line.strip()
+            if not stripped or set(stripped) <= set("^~ "):
+                continue  # blank, or the carets under a frame's code
+            if _TRACEBACK.match(stripped):
+                after_frame = stripped.startswith("File ")
+                continue
+            if after_frame and line[:1].isspace():
+                after_frame = False  # the frame's line of source code
+                continue
+            after_frame = False
+            last = stripped
+        text = last
+    return _DIRECTORIES.sub("", text)
+
+
+def render(error: Optional[str], params: Optional[dict[str, Any]],
+           raw: bool = False) -> Optional[str]:
     """A stored error in the reader's language: our message (with its
-    parameters) translated, a loader's own text as it is."""
-    if error is None or params is None:
+    parameters) translated, a loader's own text as ``readable`` makes it
+    (``raw``: as the loader wrote it)."""
+    if error is None:
         return error
+    if params is None:
+        return error if raw else readable(error)
     try:
         template = tk._(error)
     except (RuntimeError, TypeError):  # no request or app context: no language either

@@ -1,4 +1,10 @@
-/* ckanext-datapusherplusapi: keyboard users keep their place.
+/* ckanext-datapusherplusapi: htmx posts carry CKAN's CSRF token; keyboard
+ * users keep their place.
+ *
+ * The parts htmx fetches carry no CSRF field (signing a token for every poll
+ * costs time): every htmx POST sends the page's token (CKAN's <meta> tags) as
+ * the X-CSRFToken header instead, as CKAN 2.11 and later do themselves (same
+ * header name: on those versions both scripts set the same value).
  *
  * htmx replaces the tab's status part and the resource page's badge on every
  * poll; while a job runs their button is disabled, so the focus it held would
@@ -10,6 +16,14 @@
   "use strict";
   var PARTS = ["dpp-status", "dpp-badge"];
   var held = {};  // part id -> it held the focus when its swap began
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var field = document.querySelector('meta[name="csrf_field_name"]');
+    var token = field && document.querySelector('meta[name="' + field.content + '"]');
+    if (token && token.content && event.detail.verb !== "get") {
+      event.detail.headers["x-csrftoken"] = token.content;
+    }
+  });
 
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;

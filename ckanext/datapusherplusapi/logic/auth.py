@@ -34,11 +34,11 @@ def _core_read_rules() -> bool:
 
 def _public(context: Context, resource_id: Any) -> bool:
     """An active resource of an active public dataset, which CKAN's own rules
-    show to everyone (its only label is "public", which every user has)."""
-    resource, package = context.get("resource"), context.get("package")
-    return bool(resource is not None and package is not None and resource.id == resource_id
-                and resource.package_id == package.id and resource.state == "active"
-                and package.state == "active" and not package.private
+    show to everyone (its only label is "public", which every user has),
+    known from the row ``datapusher_plus_status`` read (``logic/status.py``)."""
+    from ckanext.datapusherplusapi.logic import status
+    row = context.get(status.READ_KEY)
+    return bool(row is not None and row.r_id == resource_id and status.is_public(row)
                 and _core_read_rules())
 
 

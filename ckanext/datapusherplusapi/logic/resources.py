@@ -26,26 +26,21 @@ def is_active(resource: Optional[model.Resource]) -> bool:
         resource.package is None or resource.package.state != "deleted")
 
 
-def authorized(action: str, context: Context, data_dict: DataDict,
-               read: Optional[model.Resource] = None) -> model.Resource:
+def authorized(action: str, context: Context, data_dict: DataDict) -> model.Resource:
     """``check_access`` for an action on a resource, then the resource (active,
     of a dataset that is not deleted).
 
     The resource and its dataset are read once and held: CKAN's resource and
     dataset auth functions take them from the context, and the session's
-    identity map keeps only what is referenced. ``read``: the resource,
-    already read (with its dataset) by the caller, who checks that it is
-    active.
+    identity map keeps only what is referenced.
     """
-    resource = read or model.Session.get(model.Resource, data_dict["resource_id"],
-                                         options=[sa.orm.joinedload(model.Resource.package)])
+    resource = model.Session.get(model.Resource, data_dict["resource_id"],
+                                 options=[sa.orm.joinedload(model.Resource.package)])
     if resource is not None:  # (a reused context may hold another resource)
         context["resource"] = resource
         if resource.package is not None:
             context["package"] = resource.package
     tk.check_access(action, context, data_dict)
-    if read is not None:
-        return read
     return active_resource(data_dict["resource_id"])
 
 

@@ -1,9 +1,12 @@
 """A resource's push status and history entries, built once for the actions
 (``datapusher_plus_status``, ``datapusher_plus_job_history``) and for the
 tab's live parts, which poll every few seconds and so read everything they
-show in one query (``read``, then ``answer``)."""
+show in one query (``read``, then ``answer``), without the ORM."""
 from __future__ import annotations
 
+import json
+import logging
+import os
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -11,9 +14,11 @@ import sqlalchemy as sa
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.datapusherplusapi import backends, lifecycle
-from ckanext.datapusherplusapi.logic import resources
-from ckanext.datapusherplusapi.model.job import NOT_SUBMITTED, Job
+from ckanext.datapusherplusapi import backends, compat, lifecycle
+from ckanext.datapusherplusapi.model import job as job_model
+from ckanext.datapusherplusapi.model.job import NOT_SUBMITTED, Job, job_table
+
+log = logging.getLogger(__name__)
 
 _FROM_JOB = ("submitted", "job_id", "last_updated", "started", "finished", "duration",
              "attempt", "error", "error_type", "started_by_loader")
@@ -33,54 +38,162 @@ def attempts(resource_id: str, limit: int) -> sa.sql.Select:
 Latest = tuple[dict[str, Any], Optional[dict[str, Any]]]
 
 
-def history_item(job: Job, name: Optional[str], fullname: Optional[str]) -> dict[str, Any]:
-    """One attempt as the history shows it (no secrets, who submitted it)."""
-    item = job.dictize()
+def history_item(job: Any, name: Optional[str], fullname: Optional[str]) -> dict[str, Any]:
+    """One attempt as the history shows it (no secrets, who submitted it);
+    ``job``: a ``Job`` or a row of the job table's columns."""
+    item = job_model.dictize(job)
     item.pop("error_detail", None)
     item.pop("user_id", None)
     item["submitted_by"] = {"name": name, "display_name": fullname or name} if name else None
     return item
 
 
-Row = tuple[Optional[model.Resource], Optional[Job], Optional[str], Optional[str]]
+# A resource, its dataset, its latest job and who submitted it, in one row:
+# the status polls (every few seconds, from every open tab) read only this.
+# A Core statement built once, so that SQLAlchemy compiles it once; the job's
+# columns keep their names (``of`` and ``model.job.dictize`` read them as a
+# job's; its key is left out), the others are prefixed. CKAN's JSON type of
+# ``resource.extras`` would make the statement uncacheable: it is read as text.
+_RESOURCE, _PACKAGE, _USER = model.resource_table, model.package_table, model.user_table
+_LATEST = (sa.select(*(c for c in job_table.c if c.name not in ("job_key", "is_latest")))
+           .where(job_table.c.resource_id == _RESOURCE.c.id)
+           .order_by(job_table.c.submitted_at.desc()).limit(sa.literal_column("1"))
+           .lateral("latest"))
+_READ = (
+    sa.select(_RESOURCE.c.id.label("r_id"), _RESOURCE.c.package_id.label("r_package_id"),
+              _RESOURCE.c.state.label("r_state"), _RESOURCE.c.url.label("r_url"),
+              _RESOURCE.c.url_type.label("r_url_type"), _RESOURCE.c.format.label("r_format"),
+              _RESOURCE.c.mimetype.label("r_mimetype"),
+              sa.literal_column("resource.extras", sa.UnicodeText).label("r_extras"),
+              _PACKAGE.c.state.label("p_state"), _PACKAGE.c.private.label("p_private"),
+              _PACKAGE.c.type.label("p_type"), *_LATEST.c,
+              _USER.c.name.label("u_name"), _USER.c.fullname.label("u_fullname"))
+    .select_from(_RESOURCE.outerjoin(_PACKAGE, _PACKAGE.c.id == _RESOURCE.c.package_id)
+                 .outerjoin(_LATEST, sa.true())
+                 .outerjoin(_USER, _USER.c.id == _LATEST.c.user_id))
+    .where(_RESOURCE.c.id == sa.bindparam("resource_id")))
+
+# The context key under which ``datapusher_plus_status`` hands its row to its
+# auth function (``logic/auth.py``), which then needs no other query when the
+# dataset is public.
+READ_KEY = "datapusherplusapi.status_row"
 
 
-def read(resource_id: str) -> Row:
-    """The resource (with its dataset), its latest job and who submitted it,
-    in one query: ``(resource or None, job or None, user name, full name)``."""
-    newest = (sa.select(Job.id).where(Job.resource_id == model.Resource.id)
-              .order_by(Job.submitted_at.desc()).limit(1)
-              .correlate(model.Resource).scalar_subquery())
-    row = model.Session.execute(
-        sa.select(model.Resource, Job, model.User.name, model.User.fullname)
-        .outerjoin(Job, Job.id == newest)
-        .outerjoin(model.User, model.User.id == Job.user_id)
-        .where(model.Resource.id == resource_id)
-        .options(sa.orm.joinedload(model.Resource.package))
-        .execution_options(populate_existing=True)).first()
-    return (row[0], row[1], row[2], row[3]) if row else (None, None, None, None)
+# The polls read through a small pool of their own, whose connections each
+# prepare ``_READ`` once (PostgreSQL then skips parsing and planning it:
+# a poll's query costs a third of its unprepared time), run in autocommit (a
+# one-statement read needs no BEGIN and ROLLBACK around it) and are not pinged
+# before each use as CKAN's engine's are (``sqlalchemy.pool_pre_ping``): one
+# round trip per poll where the request's session would make four, at the
+# cost of at most one more idle connection per CKAN process. A connection the
+# database dropped (a restart) is found out when used: the read is then tried
+# once more, on a new one. Where a prepared statement cannot be kept (a
+# connection pooler in transaction mode), the statement is sent as it is.
+_PREPARED = "datapusherplusapi_status"
+# The prepared statement is gone (invalid_sql_statement_name: a pooler's
+# DISCARD ALL), or the tables changed under it (feature_not_supported: "cached
+# plan must not change result type", after a migration): send it as it is.
+_STALE_STATEMENT = ("26000", "0A000")
+_POLL_ENGINES: dict[tuple[int, str], sa.engine.Engine] = {}
 
 
-def answer(row: Row) -> Latest:
-    """(the status, the latest attempt as the history shows it) from ``read``;
-    ObjectNotFound unless the resource is active in a dataset not deleted. A
-    job without news for ``check_after`` seconds is asked about first."""
-    resource_obj, job, name, fullname = row
-    if resource_obj is None or not resources.is_active(resource_obj):
+def _prepare(dbapi_connection: Any, record: Any) -> None:
+    """On each new connection of the polls' pool: autocommit, and ``_READ``
+    prepared (``$1``: the resource id)."""
+    dbapi_connection.autocommit = True
+    compiled = str(_READ.compile(dialect=model.meta.engine.dialect))
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PREPARE {} (text) AS {}".format(
+            _PREPARED, compiled.replace("%(resource_id)s", "$1")))
+        record.info[_PREPARED] = True
+    except Exception as e:  # a pooler, a read-only replica: send the statement each time
+        log.info("DataPusher+: status statement not prepared (%s)", e)
+    finally:
+        cursor.close()
+
+
+def _poll_engine() -> sa.engine.Engine:
+    main = model.meta.engine
+    key = (os.getpid(), main.url.render_as_string(hide_password=False))  # one per process
+    engine = _POLL_ENGINES.get(key)
+    if engine is None:
+        engine = sa.create_engine(main.url, pool_size=1, max_overflow=10,
+                                  pool_pre_ping=False, isolation_level="AUTOCOMMIT")
+        sa.event.listen(engine, "connect", _prepare)
+        _POLL_ENGINES[key] = engine
+    return engine
+
+
+def _read_on(conn: sa.engine.Connection, resource_id: str) -> Optional[sa.engine.Row]:
+    if conn.connection.info.get(_PREPARED):
+        try:
+            return conn.exec_driver_sql("EXECUTE {}(%(resource_id)s)".format(_PREPARED),
+                                        {"resource_id": resource_id}).first()
+        except sa.exc.DBAPIError as e:
+            if getattr(e.orig, "pgcode", None) not in _STALE_STATEMENT:
+                raise
+            conn.connection.info[_PREPARED] = False
+    return conn.execute(_READ, {"resource_id": resource_id}).first()
+
+
+def read(resource_id: str) -> Optional[sa.engine.Row]:
+    """The resource's row (see ``_READ``; its job columns are all None when it
+    has no job), or None when there is no such resource. It sees what is
+    committed: every writer of jobs (``lifecycle``) commits before it returns."""
+    for attempt in (1, 2):
+        try:
+            with _poll_engine().connect() as conn:
+                return _read_on(conn, resource_id)
+        except sa.exc.DBAPIError as e:
+            if attempt == 2 or not e.connection_invalidated:
+                raise
+    return None  # (not reached)
+
+
+def resource_of(row: sa.engine.Row) -> dict[str, Any]:
+    """What the live parts need of the resource ``read`` gave (its id, and
+    what tells its format)."""
+    return {"id": row.r_id, "format": row.r_format, "url": row.r_url,
+            "mimetype": row.r_mimetype}
+
+
+def is_active(row: sa.engine.Row) -> bool:
+    """An active resource of a dataset that is not deleted."""
+    return row.r_state == "active" and row.p_state != "deleted"
+
+
+def is_public(row: sa.engine.Row) -> bool:
+    """An active resource of an active public dataset."""
+    return row.r_state == "active" and row.p_state == "active" and row.p_private is False
+
+
+def answer(row: Optional[sa.engine.Row], latest: bool = True) -> Latest:
+    """(the status, the latest attempt as the history shows it, or None
+    unless ``latest``) from ``read``; ObjectNotFound unless the resource is
+    active in a dataset not deleted. A job without news for ``check_after``
+    seconds is asked about first."""
+    if row is None or not is_active(row):
         raise tk.ObjectNotFound(tk._("Resource was not found."))
-    if job is not None and lifecycle.check(model.Session, job):
-        resource_obj = resources.active_resource(resource_obj.id)  # datastore_active may be new
-        model.Session.refresh(job)
-    return of(resource_obj, job), (history_item(job, name, fullname) if job else None)
+    if row.id is not None and lifecycle.is_silent(row):
+        job = model.Session.get(Job, row.id)
+        if job is not None and lifecycle.check(model.Session, job):
+            row = read(row.r_id)  # the job changed, and datastore_active may be new
+            if row is None or not is_active(row):
+                raise tk.ObjectNotFound(tk._("Resource was not found."))
+    item = history_item(row, row.u_name, row.u_fullname) if latest and row.id else None
+    return of(row), item
 
 
-def of(resource_obj: model.Resource, job: Optional[Job]) -> dict[str, Any]:
-    """The status of a resource whose latest job is ``job`` (or None)."""
+def of(row: sa.engine.Row) -> dict[str, Any]:
+    """The status of the resource ``read`` gave."""
+    has_job = row.id is not None
+    extras = json.loads(row.r_extras) if row.r_extras else {}
     result: dict[str, Any] = {
-        "resource_id": resource_obj.id,
-        "status": job.status if job else NOT_SUBMITTED,
+        "resource_id": row.r_id,
+        "status": row.status if has_job else NOT_SUBMITTED,
         "submitted": None,
-        "resource_url": _url(resource_obj),
+        "resource_url": _url(row),
         "job_id": None,
         "last_updated": None,
         "started": None,
@@ -89,22 +202,22 @@ def of(resource_obj: model.Resource, job: Optional[Job]) -> dict[str, Any]:
         "attempt": 0,
         "error": None,
         "error_type": None,
-        "logs": list(job.logs or []) if job else [],
-        "datastore_active": (resource_obj.extras or {}).get("datastore_active") in (
+        "logs": list(row.logs or []) if has_job else [],
+        "datastore_active": isinstance(extras, dict) and extras.get("datastore_active") in (
             True, "true", "True"),
-        "backend": job.backend if job else backends.current().name,
+        "backend": row.backend if has_job else backends.current().name,
         "started_by_loader": False,
     }
-    if job:
-        data = job.dictize()
+    if has_job:
+        data = job_model.dictize(row)
         for key in _FROM_JOB:
             result[key] = data[key]
     return result
 
 
-def _url(resource_obj: model.Resource) -> Optional[str]:
+def _url(row: sa.engine.Row) -> Optional[str]:
     """The resource's URL as ``resource_show`` gives it (an upload's is its
     download URL on this site)."""
-    if resource_obj.url_type == "upload":
-        return resources.dictize(resource_obj).get("url")
-    return resource_obj.url
+    if row.r_url_type == "upload":
+        return compat.upload_url(row.r_package_id, row.p_type, row.r_id, row.r_url)
+    return row.r_url

@@ -121,8 +121,7 @@ class Job(tk.BaseModel):
     @property
     def duration(self) -> Optional[float]:
         """Seconds from submission to the end (or to now while active)."""
-        end = self.finished_at or (_now() if self.is_active else self.updated_at)
-        return round((end - self.submitted_at).total_seconds(), 3)
+        return duration(self)
 
     @classmethod
     def latest_for_resource(cls, resource_id: str) -> sa.sql.Select:
@@ -156,35 +155,47 @@ class Job(tk.BaseModel):
         return sa.update(cls).values(is_latest=cls.id.in_(latest.scalar_subquery()))
 
     def dictize(self) -> dict[str, Any]:
-        """The job as a JSON-ready dict (never its key), its error in the
-        reader's language."""
-        def iso(value: Optional[datetime.datetime]) -> Optional[str]:
-            return value.isoformat() if value else None
+        """See ``dictize`` below."""
+        return dictize(self)
 
-        data = {
-            "id": self.id,
-            "job_id": self.service_job_id,
-            "resource_id": self.resource_id,
-            "package_id": self.package_id,
-            "organization_id": self.organization_id,
-            "status": self.status,
-            "user_id": self.user_id,
-            "force": self.force,
-            "attempt": self.attempt,
-            "resource_url": self.resource_url,
-            "resource_format": self.resource_format,
-            "submitted": iso(self.submitted_at),
-            "started": iso(self.started_at),
-            "finished": iso(self.finished_at),
-            "last_updated": iso(self.updated_at),
-            "duration": self.duration,
-            "error": messages.render(self.error, self.error_params),
-            "error_type": self.error_type,
-            "error_detail": self.error_detail,
-            "backend": self.backend,
-            "started_by_loader": self.origin == "loader",
-        }
-        return data
+
+def duration(job: Any) -> Optional[float]:
+    """Seconds from a job's submission to its end (or to now while active).
+    ``job``: a ``Job``, or a row of the job table's columns."""
+    end = job.finished_at or (_now() if job.status in ACTIVE else job.updated_at)
+    return round((end - job.submitted_at).total_seconds(), 3)
+
+
+def dictize(job: Any) -> dict[str, Any]:
+    """A job as a JSON-ready dict (never its key), its error in the reader's
+    language. ``job``: a ``Job``, or a row of the job table's columns (the
+    status polls read rows, see ``logic/status.py``)."""
+    def iso(value: Optional[datetime.datetime]) -> Optional[str]:
+        return value.isoformat() if value else None
+
+    return {
+        "id": job.id,
+        "job_id": job.service_job_id,
+        "resource_id": job.resource_id,
+        "package_id": job.package_id,
+        "organization_id": job.organization_id,
+        "status": job.status,
+        "user_id": job.user_id,
+        "force": job.force,
+        "attempt": job.attempt,
+        "resource_url": job.resource_url,
+        "resource_format": job.resource_format,
+        "submitted": iso(job.submitted_at),
+        "started": iso(job.started_at),
+        "finished": iso(job.finished_at),
+        "last_updated": iso(job.updated_at),
+        "duration": duration(job),
+        "error": messages.render(job.error, job.error_params),
+        "error_type": job.error_type,
+        "error_detail": job.error_detail,
+        "backend": job.backend,
+        "started_by_loader": job.origin == "loader",
+    }
 
 
 def listing(filters: dict[str, Any], stuck_before: datetime.datetime

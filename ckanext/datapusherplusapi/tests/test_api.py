@@ -123,6 +123,32 @@ class TestStatusForms:
         assert by_query["job_id"] == by_post["job_id"]
         assert by_query["success"] and by_post["success"]
 
+    def test_resource_fields_as_resource_show_gives_them(self, app, publisher):
+        """The status reads the resource without CKAN's dictization: an
+        upload's URL is still its download URL, ``datastore_active`` is the
+        resource's own."""
+        org = publisher["org"]
+        upload = make_resource(org, url="My Data (2026).csv", url_type="upload")
+        helpers.call_action("resource_patch", id=upload["id"], datastore_active=True)
+        shown = helpers.call_action("resource_show", id=upload["id"])
+        body = app.get(STATUS_URL + "/" + upload["id"], headers=auth(publisher["editor"])).json
+        assert shown["url"].startswith("http") and "/download/" in shown["url"]
+        assert body["resource_url"] == shown["url"]
+        assert body["datastore_active"] is True
+        plain = app.get(STATUS_URL + "/" + publisher["resource"]["id"]).json
+        assert plain["resource_url"] == publisher["resource"]["url"]
+        assert plain["datastore_active"] is False
+
+    def test_deleted_resource_or_dataset_is_not_found(self, app, publisher):
+        rid = publisher["resource"]["id"]
+        other = make_resource(publisher["org"])
+        helpers.call_action("resource_delete", id=rid)
+        helpers.call_action("package_delete", id=other["package_id"])
+        for resource_id in (rid, other["id"]):
+            response = app.get(STATUS_URL + "/" + resource_id, headers=auth(publisher["editor"]))
+            assert response.status_code == 404, response.get_data(as_text=True)
+            assert response.json["error_type"] == "not_found"
+
     def test_ckan_envelope_form(self, app, publisher):
         """/api/action/<name> stays CKAN's own API, with CKAN's envelope."""
         rid = publisher["resource"]["id"]

@@ -24,6 +24,7 @@ from ckanext.datapusherplusapi.tests.helpers import (
     editor_and_resource,
     login,
     shot,
+    wait_for,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("with_plugins", "clean_db")]
@@ -87,6 +88,14 @@ def test_resource_page_button(page, service_user, fake_service, live_ckan, monke
     page.locator('#dpp-badge [data-dpp-status="complete"]').wait_for(timeout=20_000)
     shot(page, "resource-page-complete")
     assert page.locator("#dpp-badge button").is_enabled()
+    # The part htmx put in place has no CSRF field (htmx sends the page's
+    # token as a header): pushing again from it is accepted.
+    fields = page.locator("#dpp-badge form input").evaluate_all("els => els.map(e => e.name)")
+    assert fields == ["part", "seen"], fields
+    page.click("#dpp-badge button")
+    wait_for(lambda: len(fake_service.job_posts()) == 2)
+    page.locator('#dpp-badge [data-dpp-status="complete"]').wait_for(timeout=20_000)
+    assert not page.locator("#dpp-badge [role=alert]").count()
 
 
 @pytest.mark.e2e

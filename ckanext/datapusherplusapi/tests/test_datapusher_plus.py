@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import requests
+import sqlalchemy as sa
 
 import ckan.model as model
 import ckan.plugins as p
@@ -87,7 +88,12 @@ def test_a_load_ends_with_datapusher_plus_own_message(site):
     # DataPusher+ submits a new CSV by itself: that load is recorded ...
     first = ended(site, resource["id"])
     assert first["started_by_loader"] is True and first["backend"] == "datapusher_plus"
-    assert first["status"] == "error" and first["error"] == qsv + " not found.", first
+    # Its words, the server's path shown as a file name; the job keeps the raw text.
+    assert first["status"] == "error" and first["error"] == "qsvdp not found.", first
+    assert qsv.startswith("/") and qsv.endswith("/qsvdp")
+    raw = model.Session.execute(sa.select(Job.error).where(
+        Job.resource_id == resource["id"])).scalar()
+    assert raw == qsv + " not found."
     # ... and a push through the API ends the same way, with DataPusher+'s words.
     answer = requests.post(site["ckan"] + "/api/3/action/datapusher_plus_submit",
                            json={"resource_id": resource["id"]},
@@ -95,7 +101,7 @@ def test_a_load_ends_with_datapusher_plus_own_message(site):
     assert answer.status_code == 200, answer.text
     final = ended(site, resource["id"])
     assert final["status"] == "error" and final["started_by_loader"] is False
-    assert final["error"] == qsv + " not found." and final["error_type"] == "service_job_error"
+    assert final["error"] == "qsvdp not found." and final["error_type"] == "service_job_error"
     assert final["attempt"] == 2
 
 

@@ -59,6 +59,17 @@ def test_seed_sentence_is_the_french_text():
         "Fichier soumis avec succès au datapusher plus"
 
 
+def test_latin_names_isolated_in_arabic():
+    """In a right-to-left sentence "DataPusher+" would show as "+DataPusher":
+    the Arabic catalogue isolates the Latin names (U+2066 ... U+2069)."""
+    po = _catalogue(PKG / "i18n" / "ar" / "LC_MESSAGES" / (DOMAIN + ".po"), pofile.read_po)
+    texts = [t for value in po.values() for t in (value if isinstance(value, tuple) else [value])]
+    names = [m for t in texts for m in re.finditer(r"(.?)(DataPusher\+|DataStore)(.?)", t)]
+    assert len(names) > 20
+    bare = [m.group(0) for m in names if (m.group(1), m.group(3)) != ("\u2066", "\u2069")]
+    assert bare == []
+
+
 PHYSICAL = re.compile(r"\b(?:margin|padding|border)-(?:left|right)\b|\b(?:left|right)\s*:"
                       r"|\b(?:ml|mr|pl|pr)-(?:\d|auto)\b|\b(?:float|text)-(?:left|right)\b"
                       r"|\bpull-(?:left|right)\b")

@@ -12,6 +12,7 @@ from ckanext.datapusherplusapi.tests.fake_service import Answer, Callback
 from ckanext.datapusherplusapi.tests.helpers import (
     make_resource,
     member_of,
+    seed_jobs,
     submit,
     sysadmin_with_token,
 )
@@ -293,6 +294,42 @@ class TestResourcePage:
         assert "Push to DataStore" in badge.find("button").get_text()
         assert badge.find(attrs={"data-dpp-status": True}).get_text(strip=True) == "Not submitted"
         assert "hx-trigger" not in badge.attrs
+
+    def test_the_badge_links_to_the_tab_and_says_why_a_push_failed(self, app, site):
+        seed_jobs([site["resource"]], 1, "error", error=(
+            "Traceback (most recent call last):\n"
+            '  File "/srv/venv/lib/python3.11/site-packages/loader/jobs.py", line 9, in load\n'
+            "    parse(path)\n"
+            "ValueError: bad header in /tmp/loader-1/villes.csv"))
+        badge = self._page(app, site["resource"], site["editor"]).find(id="dpp-badge")
+        link = badge.find("a", attrs={"data-dpp-status": "error"})
+        name = helpers.call_action("package_show", id=site["resource"]["package_id"])["name"]
+        assert link["href"] == "/dataset/{}/datapusher-plus/{}".format(name, site["resource"]["id"])
+        assert link.get_text(strip=True) == "Error"
+        reason = badge.find(class_="dpp-reason").get_text(strip=True)
+        assert reason == "ValueError: bad header in villes.csv"
+        # The same in the part the badge polls, and nothing of it for others.
+        part = _soup(app.get(_tab_url(site["resource"], part="badge"),
+                             headers=dict(HX, **_as(site["editor"]))))
+        assert part.find(class_="dpp-reason").get_text(strip=True) == reason
+        member_page = self._page(app, site["resource"], site["member"])
+        assert "bad header" not in member_page.get_text()
+        assert "Not in the DataStore" in member_page.get_text()
+
+    def test_no_push_button_for_a_format_the_loader_does_not_load(self, app, site):
+        pdf = make_resource(site["org"], url="http://127.0.0.1:9/report.pdf", format="PDF")
+        badge = self._page(app, pdf, site["editor"]).find(id="dpp-badge")
+        assert badge.find("button") is None and badge.find("form") is None
+        assert badge.find(attrs={"data-dpp-status": True}).get_text(strip=True) == "Not submitted"
+        tab = _soup(app.get(_tab_url(pdf), headers=_as(site["editor"])))
+        status = tab.find(id="dpp-status")
+        assert status.find("button") is None
+        assert "does not load PDF files" in status.get_text()
+        # A CSV of the same dataset keeps its button, in the page and in the poll's part.
+        assert self._page(app, site["resource"], site["editor"]).find(id="dpp-badge").find("button")
+        part = _soup(app.get(_tab_url(site["resource"], part="badge"),
+                             headers=dict(HX, **_as(site["editor"]))))
+        assert part.find("button") is not None
 
     def test_badge_polls_while_active(self, app, site):
         submit(app, site["resource"]["id"], site["editor"])

@@ -60,8 +60,10 @@ def _live_data(package_id: str, resource_id: str) -> dict[str, Any]:
     and who submitted it, read in one query, for who may push (a yes is
     remembered a few seconds, see ``resources.check_for_polls``)."""
     resources.check_for_polls("datapusher_plus_job_history", action_context(), resource_id)
-    state, latest = status.answer(status.read(resource_id))
-    return {"pkg_dict": {"name": package_id}, "resource": {"id": resource_id},
+    row = status.read(resource_id)
+    state, latest = status.answer(row)  # (ObjectNotFound when there is no row)
+    resource = status.resource_of(row) if row is not None else {"id": resource_id}
+    return {"pkg_dict": {"name": package_id}, "resource": resource,
             "status": state, "history": [latest] if latest else [], "latest": latest,
             "error_message": None}
 

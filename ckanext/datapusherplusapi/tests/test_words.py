@@ -1,0 +1,85 @@
+"""What people read: a loader's error without its traceback or server paths,
+rates written as each language writes numbers, bulk tasks' states in words."""
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+
+from ckan.tests import factories
+
+from ckanext.datapusherplusapi.messages import readable
+from ckanext.datapusherplusapi.model import task as task_model
+from ckanext.datapusherplusapi.tests.helpers import (
+    STATUS_URL,
+    auth,
+    make_resource,
+    member_of,
+    seed_jobs,
+    sysadmin_with_token,
+)
+
+# What DataPusher 0.0.17 answered for an XML file (paths shortened).
+TRACEBACK = '''Traceback (most recent call last):
+  File "/srv/app/venv/lib/python3.11/site-packages/datapusher/jobs.py", line 412, in push
+    raise util.JobError(message)
+           ^^^^^^^^^^^^^^^^^^^^^
+  File "/srv/app/venv/lib/python3.11/site-packages/messytables/core.py", line 97, in read
+    ValueError("x")
+ValueError: could not parse /tmp/dp-7f3a/upload.xml at line 3'''
+
+
+class TestReadable:
+    def test_a_traceback_is_the_exception_it_ended_with(self):
+        assert readable(TRACEBACK) == "ValueError: could not parse upload.xml at line 3"
+
+    def test_server_paths_become_file_names_and_urls_stay(self):
+        assert readable("Cannot open /home/ckan/storage/a/b.csv") == "Cannot open b.csv"
+        text = "Could not fetch http://example.org/data/2026/b.csv (404); see ./local/x"
+        assert readable(text) == text
+
+    def test_plain_text_is_kept(self):
+        assert readable("Bad header row: 'ville'") == "Bad header row: 'ville'"
+
+
+pytestmark_db = pytest.mark.usefixtures("with_plugins", "clean_db")
+
+
+@pytestmark_db
+def test_a_publisher_reads_the_last_line_of_a_loaders_traceback(app, service_user):
+    org = factories.Organization()
+    editor = member_of(org["id"], "editor")
+    resource = make_resource(org)
+    seed_jobs([resource], 1, "error", error=TRACEBACK)
+    body = app.get(STATUS_URL + "/" + resource["id"], headers=auth(editor)).json
+    assert body["error"] == "ValueError: could not parse upload.xml at line 3"
+    tab = app.get("/dataset/{}/datapusher-plus/{}".format(resource["package_id"],
+                                                          resource["id"]),
+                  headers=auth(editor)).get_data(as_text=True)
+    assert "could not parse upload.xml" in tab
+    assert "site-packages" not in tab and "Traceback" not in tab
+
+
+@pytestmark_db
+@pytest.mark.parametrize("lang, rate", [("", "66.7%"), ("/fr", "66,7\u00a0%"),
+                                        ("/ar", "66.7%")])
+def test_rates_in_each_languages_notation(app, service_user, lang, rate):
+    resource = make_resource()
+    seed_jobs([resource], 2, "complete")
+    seed_jobs([resource], 1, "error", error="x")
+    admin = sysadmin_with_token()
+    page = app.get(lang + "/ckan-admin/datapusher-plus/", headers=auth(admin))
+    assert page.status_code == 200
+    text = BeautifulSoup(page.get_data(as_text=True), "html.parser").get_text()
+    assert rate in text, text[:2000]
+
+
+@pytestmark_db
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+def test_bulk_task_states_are_translated(app, lang):
+    from ckanext.datapusherplusapi import helpers as dpp_helpers
+    with app.flask_app.test_request_context("/", environ_overrides={
+            "CKAN_LANG": lang, "CKAN_LANG_IS_DEFAULT": False}):
+        for state in (task_model.QUEUED, task_model.RUNNING, task_model.DONE,
+                      task_model.FAILED):
+            label = dpp_helpers.datapusherplusapi_task_status_label(state)
+            assert label and label != state, (lang, state, label)
