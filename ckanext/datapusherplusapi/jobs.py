@@ -33,14 +33,29 @@ def _date(value: Any) -> Any:
     return datetime.datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _resources_to_retry(filters: dict[str, Any]) -> list[str]:
-    """Resources whose latest job failed, among the dashboard's filter."""
-    chosen = dict(filters, status=jobs.ERROR, latest_only=True)
+# What "Retry every failed job matching the filter" takes of the filter.
+RETRY_FILTERS = ("organization", "format", "q", "date_from", "date_to")
+
+
+def _to_retry(filters: dict[str, Any]) -> tuple[sa.sql.Select, sa.sql.Select]:
+    """(rows, count) of the resources whose latest job failed, among the
+    dashboard's filter."""
+    chosen = {key: filters[key] for key in RETRY_FILTERS if filters.get(key)}
+    chosen.update(status=jobs.ERROR, latest_only=True)
     for key in ("date_from", "date_to"):
         if chosen.get(key):
             chosen[key] = _date(chosen[key])
-    rows, _count = jobs.listing(chosen, datetime.datetime.utcnow())
-    ids = rows.with_only_columns(Job.resource_id).order_by(None)
+    return jobs.listing(chosen, datetime.datetime.utcnow())
+
+
+def count_to_retry(filters: dict[str, Any]) -> int:
+    """How many resources a bulk retry with these filters would push again."""
+    return int(model.Session.execute(_to_retry(filters)[1]).scalar() or 0)
+
+
+def _resources_to_retry(filters: dict[str, Any]) -> list[str]:
+    """Resources whose latest job failed, among the dashboard's filter."""
+    ids = _to_retry(filters)[0].with_only_columns(Job.resource_id).order_by(None)
     return [row[0] for row in model.Session.execute(ids)]
 
 

@@ -121,6 +121,24 @@ class TestTable:
                     "<script>alert('err')</script>"):
             assert raw not in html
 
+    def test_confirmations_say_what_they_affect(self, app, admin):
+        org = factories.Organization()
+        seed_jobs([make_resource(org), make_resource(org)], 2, "error", error="x")
+        seed_jobs([make_resource(org, name="Villes actives")], 1, "running")
+        page = _soup(app.get(URL, headers=_as(admin)))
+
+        def form(mode):
+            return page.find("input", attrs={"name": "mode", "value": mode}).find_parent("form")
+
+        assert form("retry_failed")["hx-confirm"] == "Retry 2 failed jobs matching the filter?"
+        assert "not in the DataStore" in form("not_in_datastore")["hx-confirm"]
+        cancel = [f for f in page.find_all("form") if f["action"].endswith("/cancel")]
+        assert [f["hx-confirm"] for f in cancel] == ["Cancel the push of Villes actives?"]
+        # Nothing to retry under this filter: the button says so and cannot be pressed.
+        page = _soup(app.get(URL, query_string={"q": "no-such-resource"}, headers=_as(admin)))
+        button = form("retry_failed").find("button")
+        assert button.has_attr("disabled") and button["title"] == "No failed job matches the filter"
+
     def test_stuck_shown(self, app, admin):
         resource = make_resource()
         seed_jobs([resource], 1, "submitted", days_ago=1)

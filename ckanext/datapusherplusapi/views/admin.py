@@ -16,7 +16,7 @@ from ckan.common import request
 from ckan.config.middleware.flask_app import csrf
 from ckan.types import Response
 
-from ckanext.datapusherplusapi import vocabulary
+from ckanext.datapusherplusapi import jobs, vocabulary
 from ckanext.datapusherplusapi.logic import schema
 from ckanext.datapusherplusapi.logic.errors import SubmitError
 from ckanext.datapusherplusapi.views.common import (
@@ -79,6 +79,7 @@ def _dashboard_data(filters: dict[str, Any], bad_filter: Optional[str] = None
         "health": tk.get_action("datapusher_plus_service_status")(dict(context), {}),
         "organizations": tk.get_action("organization_list")(dict(context), {}),
         "formats": tk.h.datapusherplusapi_formats(),
+        "retry_count": jobs.count_to_retry(filters),
         "message": None,
     }
 
