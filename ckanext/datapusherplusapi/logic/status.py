@@ -155,7 +155,7 @@ def resource_of(row: sa.engine.Row) -> dict[str, Any]:
     """What the live parts need of the resource ``read`` gave (its id, and
     what tells its format)."""
     return {"id": row.r_id, "format": row.r_format, "url": row.r_url,
-            "mimetype": row.r_mimetype}
+            "mimetype": row.r_mimetype, "url_type": row.r_url_type}
 
 
 def is_active(row: sa.engine.Row) -> bool:

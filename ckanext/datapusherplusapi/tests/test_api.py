@@ -239,6 +239,11 @@ class TestErrors:
         response = app.post(SUBMIT_URL, json={"resource_id": publisher["resource"]["id"]})
         assert response.status_code == 403
         assert response.json["error_type"] == "not_authorized"
+        assert response.json["error"] == ("This needs a signed-in user: send your API token "
+                                          "in the Authorization header")
+        french = app.post("/fr" + SUBMIT_URL, json={"resource_id": publisher["resource"]["id"]})
+        assert french.status_code == 403
+        assert french.json["error"].startswith("Cette action demande un utilisateur connecté")
 
     def test_404_unknown_resource(self, app, publisher):
         body = submit(app, "12345678-1234-1234-1234-123456789012", publisher["editor"], 404)

@@ -224,12 +224,15 @@ class TestFragments:
             assert response.status_code == 403
 
 
+def _client_and_token(app, user, resource):
+    """A test client signed in as ``user``, and the CSRF token of its tab page."""
+    client = app.test_client()
+    page = client.get(_tab_url(resource), headers=_as(user))
+    token = _soup(page).find("input", attrs={"name": "_csrf_token"})["value"]
+    return client, token
+
+
 class TestSubmitFromThePage:
-    def _client_and_token(self, app, user, resource):
-        client = app.test_client()
-        page = client.get(_tab_url(resource), headers=_as(user))
-        token = _soup(page).find("input", attrs={"name": "_csrf_token"})["value"]
-        return client, token
 
     def test_csrf_required(self, app, site):
         response = app.post(_tab_url(site["resource"]), data={"part": "status"},
@@ -238,7 +241,7 @@ class TestSubmitFromThePage:
         assert site["fake"].job_posts() == []
 
     def test_htmx_post_answers_the_fragment(self, app, site):
-        client, token = self._client_and_token(app, site["editor"], site["resource"])
+        client, token = _client_and_token(app, site["editor"], site["resource"])
         response = client.post(_tab_url(site["resource"]), headers=dict(HX, **_as(site["editor"])),
                                data={"part": "status", "_csrf_token": token})
         assert response.status_code == 200
@@ -250,7 +253,7 @@ class TestSubmitFromThePage:
 
     def test_errors_inline_and_translated(self, app, site):
         helpers.call_action("resource_patch", id=site["resource"]["id"], format="PDF")
-        client, token = self._client_and_token(app, site["editor"], site["resource"])
+        client, token = _client_and_token(app, site["editor"], site["resource"])
         response = client.post("/fr" + _tab_url(site["resource"]),
                                headers=dict(HX, **_as(site["editor"])),
                                data={"part": "status", "_csrf_token": token})
@@ -260,7 +263,7 @@ class TestSubmitFromThePage:
 
     def test_service_down_inline(self, app, site):
         site["fake"].script(*[Answer(status=503)] * 4)
-        client, token = self._client_and_token(app, site["editor"], site["resource"])
+        client, token = _client_and_token(app, site["editor"], site["resource"])
         response = client.post(_tab_url(site["resource"]), headers=dict(HX, **_as(site["editor"])),
                                data={"part": "status", "_csrf_token": token})
         status = _soup(response).find(id="dpp-status")
@@ -269,18 +272,61 @@ class TestSubmitFromThePage:
 
     def test_force_from_the_page(self, app, site):
         first = submit(app, site["resource"]["id"], site["editor"])
-        client, token = self._client_and_token(app, site["editor"], site["resource"])
+        client, token = _client_and_token(app, site["editor"], site["resource"])
         client.post(_tab_url(site["resource"]), headers=dict(HX, **_as(site["editor"])),
                     data={"part": "status", "_csrf_token": token, "force": "true"})
         status = helpers.call_action("datapusher_plus_status", resource_id=site["resource"]["id"])
         assert status["job_id"] != first["job_id"] and status["attempt"] == 2
 
     def test_plain_post_redirects_with_a_flash(self, app, site):
-        client, token = self._client_and_token(app, site["editor"], site["resource"])
+        client, token = _client_and_token(app, site["editor"], site["resource"])
         response = client.post(_tab_url(site["resource"]), headers=_as(site["editor"]),
                                data={"_csrf_token": token}, follow_redirects=True)
         assert response.status_code == 200
         assert "File submitted successfully to DataPusher+" in response.get_data(as_text=True)
+
+
+class TestDeleteFromDataStore:
+    def _in_datastore(self, resource):
+        helpers.call_action("datastore_create", resource_id=resource["id"], force=True,
+                            fields=[{"id": "ville", "type": "text"}], records=[{"ville": "Fès"}])
+
+    def _delete_url(self, resource):
+        return _tab_url(resource).replace("?", "") + "/delete-data"
+
+    def test_offered_with_a_confirmation_only_when_there_is_data(self, app, site):
+        status = _soup(app.get(_tab_url(site["resource"]), headers=_as(site["editor"])))
+        assert not status.find("form", action=lambda a: a and a.endswith("/delete-data"))
+        self._in_datastore(site["resource"])
+        page = _soup(app.get(_tab_url(site["resource"]), headers=_as(site["editor"])))
+        form = page.find("form", action=lambda a: a and a.endswith("/delete-data"))
+        assert form["hx-confirm"].startswith("Delete the data of this resource from the DataStore?")
+        assert form.find("button").get_text(strip=True) == "Delete from DataStore"
+
+    def test_deletes_the_table_for_who_may_push(self, app, site):
+        self._in_datastore(site["resource"])
+        url = self._delete_url(site["resource"])
+        client, token = _client_and_token(app, site["editor"], site["resource"])
+        # Who may not push: refused, the data stays.
+        assert client.post(url, headers=dict(HX, **_as(site["member"])),
+                           data={"_csrf_token": token}).status_code == 403
+        assert client.post(url, headers=dict(HX, **_as(site["editor"])),
+                           data={"part": "status"}).status_code == 400  # no CSRF token
+        assert helpers.call_action("datastore_search", resource_id=site["resource"]["id"])["total"]
+        response = client.post(url, headers=dict(HX, **_as(site["editor"])),
+                               data={"part": "status", "_csrf_token": token})
+        assert response.status_code == 200
+        part = _soup(response)
+        assert "was deleted from the DataStore" in part.find(attrs={"role": "status"}).get_text()
+        assert not part.find("form", action=lambda a: a and a.endswith("/delete-data"))
+        shown = helpers.call_action("resource_show", id=site["resource"]["id"])
+        assert not shown.get("datastore_active")
+        with pytest.raises(tk.ObjectNotFound):
+            helpers.call_action("datastore_search", resource_id=site["resource"]["id"])
+        # Again: nothing to delete, said in words.
+        again = client.post(url, headers=dict(HX, **_as(site["editor"])),
+                            data={"part": "status", "_csrf_token": token})
+        assert "has no data in the DataStore" in _soup(again).find(attrs={"role": "alert"}).get_text()
 
 
 class TestResourcePage:

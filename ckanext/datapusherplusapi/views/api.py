@@ -109,6 +109,11 @@ def _invalid(e: tk.ValidationError) -> Response:
 
 @api.errorhandler(tk.NotAuthorized)
 def _not_authorized(e: tk.NotAuthorized) -> Response:
+    # CKAN's refusal of an anonymous caller names the action, in English
+    # whatever the language: say what to do instead, in the reader's.
+    if not tk.current_user.is_authenticated:
+        return _error(403, "not_authorized", tk._(
+            "This needs a signed-in user: send your API token in the Authorization header"))
     return _error(403, "not_authorized", str(e) or tk._("You are not authorized to do this"))
 
 

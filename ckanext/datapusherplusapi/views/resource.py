@@ -149,3 +149,37 @@ def resource_tab_submit(id: str, resource_id: str) -> Any:
     _announce(data)
     data["error_message"] = error_message
     return render_part(part, data, changed=True)
+
+
+@ui.route("/dataset/<id>/datapusher-plus/<resource_id>/delete-data", methods=["POST"])
+def resource_tab_delete_data(id: str, resource_id: str) -> Any:
+    """The tab's "Delete from DataStore": the resource's DataStore table goes
+    (CKAN's ``datastore_delete``, for who may update the resource)."""
+    _tab_ids(id, resource_id)
+    tk.check_access("datastore_delete", action_context(), {"resource_id": resource_id})
+    refused = page_csrf()
+    if refused is not None:
+        return refused
+    error_message, notice = None, tk._("The data of this resource was deleted from the DataStore.")
+    row = status.read(resource_id)
+    if row is not None and row.r_url_type == "datastore":
+        error_message = tk._(
+            "This resource's data lives in the DataStore only: it is not deleted here.")
+    else:
+        try:
+            tk.get_action("datastore_delete")(action_context(),
+                                              {"resource_id": resource_id, "force": True})
+        except tk.ObjectNotFound:
+            error_message = tk._("This resource has no data in the DataStore.")
+        except tk.ValidationError as e:
+            error_message = flatten(e.error_dict)
+    if not is_htmx():
+        if error_message:
+            tk.h.flash_error(error_message)
+        else:
+            tk.h.flash_success(notice)
+        return tk.redirect_to("datapusherplusapi.resource_tab", id=id, resource_id=resource_id)
+    data = _live_data(id, resource_id)
+    data["error_message"] = error_message
+    data["notice"] = None if error_message else notice
+    return render_part("status", data, changed=True)
