@@ -326,7 +326,8 @@ class TestDeleteFromDataStore:
         # Again: nothing to delete, said in words.
         again = client.post(url, headers=dict(HX, **_as(site["editor"])),
                             data={"part": "status", "_csrf_token": token})
-        assert "has no data in the DataStore" in _soup(again).find(attrs={"role": "alert"}).get_text()
+        alert = _soup(again).find(attrs={"role": "alert"})
+        assert "has no data in the DataStore" in alert.get_text()
 
 
 class TestResourcePage:
