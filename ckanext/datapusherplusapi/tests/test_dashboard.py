@@ -134,6 +134,9 @@ class TestTable:
         assert "not in the DataStore" in form("not_in_datastore")["hx-confirm"]
         cancel = [f for f in page.find_all("form") if f["action"].endswith("/cancel")]
         assert [f["hx-confirm"] for f in cancel] == ["Cancel the push of Villes actives?"]
+        retry = cancel[0].find_parent("td").find("form").find("button")  # its row's Retry
+        assert retry.has_attr("disabled")
+        assert retry["title"] == "This job is still pending or running: cancel it first"
         # Nothing to retry under this filter: the button says so and cannot be pressed.
         page = _soup(app.get(URL, query_string={"q": "no-such-resource"}, headers=_as(admin)))
         button = form("retry_failed").find("button")
