@@ -165,7 +165,9 @@ def datapusherplusapi_duration(seconds: Optional[float]) -> str:
     if seconds is None:
         return ""
     if seconds < 60:
-        return tk._("{seconds} s").format(seconds=round(seconds, 1))
+        from babel.numbers import format_decimal
+        return tk._("{seconds} s").format(
+            seconds=format_decimal(round(seconds, 1), format="#,##0.0", locale=_locale()))
     minutes, rest = divmod(int(seconds), 60)
     if minutes < 60:
         return tk._("{minutes} min {seconds} s").format(minutes=minutes, seconds=rest)
@@ -213,18 +215,23 @@ def datapusherplusapi_last_page(listing: dict[str, Any]) -> int:
     return max(1, -(-listing["count"] // listing["limit"]))
 
 
+def _locale() -> Any:
+    """The reader's locale (Babel's), for numbers; English when unknown."""
+    from babel import Locale, UnknownLocaleError
+    try:
+        return Locale.parse(tk.h.lang() or "en")
+    except (ValueError, UnknownLocaleError):
+        return Locale.parse("en")
+
+
 def datapusherplusapi_percent(rate: Optional[float]) -> str:
     """A rate (0..1) as a percentage with one decimal, written as the
     reader's language writes it ("40.5%", "40,5 %"); an em dash when there
     is none."""
     if rate is None:
         return "—"
-    from babel import Locale, UnknownLocaleError
     from babel.numbers import format_percent
-    try:
-        locale = Locale.parse(tk.h.lang() or "en")
-    except (ValueError, UnknownLocaleError):
-        locale = Locale.parse("en")
+    locale = _locale()
     pattern = locale.percent_formats[None].pattern
     digit = pattern.rfind("0")  # CLDR's percent patterns have one: "#,##0%", "#,##0 %"
     return format_percent(rate, format=pattern[:digit + 1] + ".0" + pattern[digit + 1:],

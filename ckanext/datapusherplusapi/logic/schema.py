@@ -77,6 +77,23 @@ def job_list(ignore_missing: Validator, one_of: Validator, default: Validator,
     }
 
 
+# The filters the dashboard's summary follows (the table's, status aside).
+STATS_FILTERS = ("organization", "format", "date_from", "date_to", "q", "latest_only")
+
+
+@validator_args
+def stats(ignore_missing: Validator, datapusherplusapi_text: Validator,
+          datapusherplusapi_boolean: Validator, datapusherplusapi_date: Validator) -> Schema:
+    return {
+        "organization": [ignore_missing, datapusherplusapi_text],
+        "format": [ignore_missing, datapusherplusapi_text],
+        "date_from": [ignore_missing, datapusherplusapi_date],
+        "date_to": [ignore_missing, datapusherplusapi_date],
+        "q": [ignore_missing, datapusherplusapi_text],
+        "latest_only": [ignore_missing, datapusherplusapi_boolean],
+    }
+
+
 @validator_args
 def job_id(not_empty: Validator, datapusherplusapi_id: Validator) -> Schema:
     return {"id": [not_empty, datapusherplusapi_id]}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped
@@ -198,17 +198,10 @@ def dictize(job: Any) -> dict[str, Any]:
     }
 
 
-def listing(filters: dict[str, Any], stuck_before: datetime.datetime
-            ) -> tuple[sa.sql.Select, sa.sql.Select]:
-    """(rows, count) statements for the dashboard's jobs table.
-
-    ``filters``: ``status`` (a status, ``pending`` or ``stuck``),
-    ``organization`` (id or name), ``format``, ``date_from``/``date_to``
-    (dates, on submission), ``q`` (resource or dataset name/title),
-    ``latest_only`` (the latest job of each resource), ``sort`` and ``order``.
-    Rows are ``(Job, resource name, dataset name, dataset title,
-    organization name, organization title, user name)``.
-    """
+def _scope(filters: dict[str, Any], stuck_before: datetime.datetime
+           ) -> tuple[Callable[[sa.sql.Select], sa.sql.Select], Any]:
+    """(a function that joins and filters a statement over the jobs as
+    ``filters`` say, the organization alias it joins); see ``listing``."""
     import ckan.model as model
 
     org = sa.orm.aliased(model.Group)
@@ -247,6 +240,30 @@ def listing(filters: dict[str, Any], stuck_before: datetime.datetime
                 .outerjoin(model.User, model.User.id == Job.user_id)
                 .where(*conditions))
 
+    return joined, org
+
+
+def scope(filters: dict[str, Any]) -> Callable[[sa.sql.Select], sa.sql.Select]:
+    """What the dashboard's filters select, for any statement over the jobs
+    (its summary): ``scope(filters)(sa.select(...))`` reads the jobs the
+    table lists under ``filters``, their ``status`` aside."""
+    return _scope({key: value for key, value in filters.items() if key != "status"}, _now())[0]
+
+
+def listing(filters: dict[str, Any], stuck_before: datetime.datetime
+            ) -> tuple[sa.sql.Select, sa.sql.Select]:
+    """(rows, count) statements for the dashboard's jobs table.
+
+    ``filters``: ``status`` (a status, ``pending`` or ``stuck``),
+    ``organization`` (id or name), ``format``, ``date_from``/``date_to``
+    (dates, on submission), ``q`` (resource or dataset name/title),
+    ``latest_only`` (the latest job of each resource), ``sort`` and ``order``.
+    Rows are ``(Job, resource name, dataset name, dataset title,
+    organization name, organization title, user name)``.
+    """
+    import ckan.model as model
+
+    joined, org = _scope(filters, stuck_before)
     duration = sa.func.coalesce(Job.finished_at, sa.func.now()) - Job.submitted_at
     columns = {
         "submitted": Job.submitted_at, "status": Job.status, "duration": duration,

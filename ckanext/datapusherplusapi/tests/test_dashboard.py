@@ -142,6 +142,30 @@ class TestTable:
         button = form("retry_failed").find("button")
         assert button.has_attr("disabled") and button["title"] == "No failed job matches the filter"
 
+    def test_summary_follows_the_filters(self, app, admin):
+        one, other = factories.Organization(), factories.Organization()
+        seed_jobs([make_resource(one)], 3, "error", error="x")  # three attempts of one resource
+        seed_jobs([make_resource(other)], 2, "complete")
+
+        def cards(**query):
+            page = _soup(app.get(URL, query_string=query, headers=_as(admin)))
+            return page, {key: int(page.select_one('[data-dpp-count="{}"] .fs-4'.format(key))
+                                   .get_text()) for key in ("complete", "error")}
+
+        page, counts = cards(organization=one["name"])
+        assert counts == {"complete": 0, "error": 3}
+        assert page.find(attrs={"data-dpp-summary": "filtered"})
+        listed, _ = cards(organization=one["name"], status="error")
+        assert len(listed.select("#dpp-jobs tbody tr[data-dpp-job]")) == 3  # what the card said
+        page, counts = cards()
+        assert counts == {"complete": 2, "error": 3}
+        assert not page.find(attrs={"data-dpp-summary": "filtered"})
+        stats = helpers.call_action("datapusher_plus_stats", organization=other["name"])
+        assert stats["counts"]["complete"] == 2 and stats["success_rate_24h"] == 1.0
+        assert stats["per_day"][-1] == {"day": stats["per_day"][-1]["day"], "complete": 2}
+        assert helpers.call_action("datapusher_plus_stats", latest_only=True,
+                                   organization=one["name"])["counts"]["error"] == 1
+
     def test_stuck_shown(self, app, admin):
         resource = make_resource()
         seed_jobs([resource], 1, "submitted", days_ago=1)

@@ -48,7 +48,8 @@ ACTIONS = {  # action -> its parameters
                                     "date_from", "date_to"),
     "datapusher_plus_job_purge": ("older_than", "dry_run"),
     "datapusher_plus_hook": ("job_id", "status", "metadata", "error", "logs"),
-    "datapusher_plus_stats": ("x",),
+    "datapusher_plus_stats": ("organization", "format", "date_from", "date_to", "q",
+                              "latest_only"),
     "datapusher_plus_task_list": ("x",),
 }
 DASHBOARD_FILTERS = ("status", "organization", "format", "date_from", "date_to", "q",

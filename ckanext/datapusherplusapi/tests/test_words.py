@@ -74,6 +74,15 @@ def test_rates_in_each_languages_notation(app, service_user, lang, rate):
 
 
 @pytestmark_db
+@pytest.mark.parametrize("lang, expected", [("en", "2.5 s"), ("fr", "2,5 s")])
+def test_durations_in_each_languages_notation(app, lang, expected):
+    from ckanext.datapusherplusapi import helpers as dpp_helpers
+    with app.flask_app.test_request_context("/", environ_overrides={
+            "CKAN_LANG": lang, "CKAN_LANG_IS_DEFAULT": lang == "en"}):
+        assert dpp_helpers.datapusherplusapi_duration(2.46) == expected
+
+
+@pytestmark_db
 @pytest.mark.parametrize("lang", ["fr", "ar"])
 def test_bulk_task_states_are_translated(app, lang):
     from ckanext.datapusherplusapi import helpers as dpp_helpers

@@ -67,7 +67,9 @@ def _dashboard_data(filters: dict[str, Any], bad_filter: Optional[str] = None
                     ) -> dict[str, Any]:
     context = action_context()
     listing = tk.get_action("datapusher_plus_job_list")(dict(context), dict(filters))
-    stats = tk.get_action("datapusher_plus_stats")(dict(context), {})
+    # The summary, rates and chart follow the table's filters (its status aside).
+    stats = tk.get_action("datapusher_plus_stats")(dict(context), {
+        key: filters[key] for key in schema.STATS_FILTERS if filters.get(key)})
     tasks = tk.get_action("datapusher_plus_task_list")(dict(context), {})
     counts = stats["counts"]
     active = bool(counts["submitting"] + counts["submitted"] + counts["running"]

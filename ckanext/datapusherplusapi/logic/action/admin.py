@@ -6,7 +6,7 @@ import datetime
 import logging
 import time
 import uuid
-from typing import Any
+from typing import Any, Optional
 
 import sqlalchemy as sa
 
@@ -101,8 +101,23 @@ def datapusher_plus_job_list(context: Context, data_dict: DataDict) -> dict[str,
 
 
 @tk.side_effect_free
+@validate(schema.stats)
 def datapusher_plus_stats(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """Portal-wide figures of the push jobs (sysadmins).
+    """Figures of the push jobs (sysadmins): portal-wide, or of the jobs the
+    dashboard's filters select.
+
+    :param organization: id or name of an organization (optional)
+    :type organization: string
+    :param format: resource format (optional)
+    :type format: string
+    :param date_from: first day of submission, ``YYYY-MM-DD`` (optional)
+    :type date_from: string
+    :param date_to: last day of submission, ``YYYY-MM-DD`` (optional)
+    :type date_to: string
+    :param q: text in the resource's or dataset's name or title (optional)
+    :type q: string
+    :param latest_only: only the latest job of each resource (default false)
+    :type latest_only: bool
 
     :returns: ``counts`` by status (with ``pending`` = submitting + submitted
         and ``stuck``), ``success_rate_24h`` and ``success_rate_7d`` (complete /
@@ -114,6 +129,9 @@ def datapusher_plus_stats(context: Context, data_dict: DataDict) -> dict[str, An
     :rtype: dictionary
     """
     tk.check_access("datapusher_plus_stats", context, data_dict)
+    filters = {key: data_dict[key] for key in schema.STATS_FILTERS if data_dict.get(key)}
+    if filters:
+        return _filtered_stats(filters)
     session = model.Session
     now = _now()
     # The counts come from the trigger-kept table (model/counts.py): a few
@@ -155,6 +173,56 @@ def datapusher_plus_stats(context: Context, data_dict: DataDict) -> dict[str, An
         "median_duration": round(median, 3) if median is not None else None,
         "p95_duration": round(p95, 3) if p95 is not None else None,
         "per_day": [{"day": key, **value} for key, value in sorted(per_day.items())],
+    }
+
+
+def _filtered_stats(filters: dict[str, Any]) -> dict[str, Any]:
+    """``datapusher_plus_stats`` of the jobs ``filters`` select, read from the
+    job table itself (the trigger-kept counts are portal-wide)."""
+    session = model.Session
+    now = _now()
+    scoped = jobs.scope(filters)
+    by_status = dict.fromkeys(jobs.STATUSES, 0)
+    by_status.update(session.execute(scoped(
+        sa.select(Job.status, sa.func.count(Job.id)).group_by(Job.status))).all())
+    stuck = session.execute(scoped(sa.select(sa.func.count(Job.id))).where(
+        Job.status.in_(jobs.ACTIVE), Job.submitted_at < _stuck_before())).scalar()
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    rates: dict[str, Optional[float]] = {}
+    for key, hours in (("24h", 23), ("7d", 7 * 24 - 1)):
+        figures = dict(session.execute(scoped(
+            sa.select(Job.status, sa.func.count(Job.id))
+            .where(Job.submitted_at >= hour - datetime.timedelta(hours=hours),
+                   Job.status.in_([jobs.COMPLETE, jobs.ERROR]))
+            .group_by(Job.status))).all())
+        complete, failed = figures.get(jobs.COMPLETE, 0), figures.get(jobs.ERROR, 0)
+        rates[key] = round(complete / (complete + failed), 4) if complete + failed else None
+    start = (now - datetime.timedelta(days=29)).date()
+    per_day: dict[str, dict[str, int]] = {
+        (start + datetime.timedelta(days=i)).isoformat(): {} for i in range(30)}
+    day = sa.func.date(Job.submitted_at)
+    for when, status, n in session.execute(scoped(
+            sa.select(day, Job.status, sa.func.count(Job.id))
+            .where(Job.submitted_at >= datetime.datetime.combine(start, datetime.time()))
+            .group_by(day, Job.status))):
+        per_day.setdefault(when.isoformat(), {})[status] = n
+    latest = scoped(sa.select(sa.func.extract("epoch", Job.finished_at - Job.submitted_at)
+                              .label("seconds"))
+                    .where(Job.status == jobs.COMPLETE,
+                           Job.finished_at >= now - datetime.timedelta(days=7))
+                    .order_by(Job.finished_at.desc()).limit(DURATION_SAMPLE)).subquery()
+    median, p95 = session.execute(sa.select(
+        sa.func.percentile_cont(0.5).within_group(latest.c.seconds),
+        sa.func.percentile_cont(0.95).within_group(latest.c.seconds))).one()
+    counts = dict(by_status, stuck=stuck,
+                  pending=by_status[jobs.SUBMITTING] + by_status[jobs.SUBMITTED])
+    return {
+        "total": sum(by_status.values()), "counts": counts,
+        "success_rate_24h": rates["24h"], "success_rate_7d": rates["7d"],
+        "median_duration": round(median, 3) if median is not None else None,
+        "p95_duration": round(p95, 3) if p95 is not None else None,
+        "per_day": [{"day": key, **value} for key, value in sorted(per_day.items())],
+        "filtered": True,
     }
 
 
