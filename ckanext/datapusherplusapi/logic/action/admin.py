@@ -6,7 +6,7 @@ import datetime
 import logging
 import time
 import uuid
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import sqlalchemy as sa
 
@@ -155,13 +155,25 @@ def datapusher_plus_stats(context: Context, data_dict: DataDict) -> dict[str, An
         figures = job_counts.since(session, since)
         complete, failed = figures.get(jobs.COMPLETE, 0), figures.get(jobs.ERROR, 0)
         rates[key] = round(complete / (complete + failed), 4) if complete + failed else None
-    stuck = session.execute(sa.select(sa.func.count(Job.id)).where(
+    return _figures(lambda stmt: stmt, now, by_status, rates, per_day, filtered=False)
+
+
+Scope = Callable[[sa.sql.Select], sa.sql.Select]
+
+
+def _figures(scoped: Scope, now: datetime.datetime, by_status: dict[str, int],
+             rates: dict[str, Optional[float]], per_day: dict[str, dict[str, int]],
+             filtered: bool) -> dict[str, Any]:
+    """``datapusher_plus_stats``'s answer: the counts, rates and days given,
+    with the stuck jobs and the durations of the jobs ``scoped`` selects."""
+    session = model.Session
+    stuck = session.execute(scoped(sa.select(sa.func.count(Job.id))).where(
         Job.status.in_(jobs.ACTIVE), Job.submitted_at < _stuck_before())).scalar()
-    latest = (sa.select(sa.func.extract("epoch", Job.finished_at - Job.submitted_at)
-                        .label("seconds"))
-              .where(Job.status == jobs.COMPLETE,
-                     Job.finished_at >= now - datetime.timedelta(days=7))
-              .order_by(Job.finished_at.desc()).limit(DURATION_SAMPLE).subquery())
+    latest = scoped(sa.select(sa.func.extract("epoch", Job.finished_at - Job.submitted_at)
+                              .label("seconds"))
+                    .where(Job.status == jobs.COMPLETE,
+                           Job.finished_at >= now - datetime.timedelta(days=7))
+                    .order_by(Job.finished_at.desc()).limit(DURATION_SAMPLE)).subquery()
     median, p95 = session.execute(sa.select(
         sa.func.percentile_cont(0.5).within_group(latest.c.seconds),
         sa.func.percentile_cont(0.95).within_group(latest.c.seconds))).one()
@@ -173,6 +185,7 @@ def datapusher_plus_stats(context: Context, data_dict: DataDict) -> dict[str, An
         "median_duration": round(median, 3) if median is not None else None,
         "p95_duration": round(p95, 3) if p95 is not None else None,
         "per_day": [{"day": key, **value} for key, value in sorted(per_day.items())],
+        "filtered": filtered,
     }
 
 
@@ -185,8 +198,6 @@ def _filtered_stats(filters: dict[str, Any]) -> dict[str, Any]:
     by_status = dict.fromkeys(jobs.STATUSES, 0)
     by_status.update(session.execute(scoped(
         sa.select(Job.status, sa.func.count(Job.id)).group_by(Job.status))).all())
-    stuck = session.execute(scoped(sa.select(sa.func.count(Job.id))).where(
-        Job.status.in_(jobs.ACTIVE), Job.submitted_at < _stuck_before())).scalar()
     hour = now.replace(minute=0, second=0, microsecond=0)
     rates: dict[str, Optional[float]] = {}
     for key, hours in (("24h", 23), ("7d", 7 * 24 - 1)):
@@ -206,24 +217,7 @@ def _filtered_stats(filters: dict[str, Any]) -> dict[str, Any]:
             .where(Job.submitted_at >= datetime.datetime.combine(start, datetime.time()))
             .group_by(day, Job.status))):
         per_day.setdefault(when.isoformat(), {})[status] = n
-    latest = scoped(sa.select(sa.func.extract("epoch", Job.finished_at - Job.submitted_at)
-                              .label("seconds"))
-                    .where(Job.status == jobs.COMPLETE,
-                           Job.finished_at >= now - datetime.timedelta(days=7))
-                    .order_by(Job.finished_at.desc()).limit(DURATION_SAMPLE)).subquery()
-    median, p95 = session.execute(sa.select(
-        sa.func.percentile_cont(0.5).within_group(latest.c.seconds),
-        sa.func.percentile_cont(0.95).within_group(latest.c.seconds))).one()
-    counts = dict(by_status, stuck=stuck,
-                  pending=by_status[jobs.SUBMITTING] + by_status[jobs.SUBMITTED])
-    return {
-        "total": sum(by_status.values()), "counts": counts,
-        "success_rate_24h": rates["24h"], "success_rate_7d": rates["7d"],
-        "median_duration": round(median, 3) if median is not None else None,
-        "p95_duration": round(p95, 3) if p95 is not None else None,
-        "per_day": [{"day": key, **value} for key, value in sorted(per_day.items())],
-        "filtered": True,
-    }
+    return _figures(scoped, now, by_status, rates, per_day, filtered=True)
 
 
 @validate(schema.job_purge)
