@@ -123,17 +123,17 @@ def test_a_thousand_faulty_submissions_lose_nothing(app, service_user, fake_serv
     for job in rows:
         if job.status in TERMINAL and job.status != "complete":
             assert job.error and job.error_type, job.dictize()
-    # What a publisher sees of each resource is its latest job, with its age
-    # while it is still active.
-    for job in rows:
-        if not job.is_latest:
-            continue
-        shown = app.get(STATUS_URL + "/" + job.resource_id,
-                        headers={"Authorization": editor["token"]}).json
-        # (the status call may have asked the service: compare with the row now)
-        status = model.Session.execute(sa.select(Job.status).where(Job.id == job.id)).scalar()
-        assert (shown["job_id"], shown["status"]) == (job.id, status)
-        if status in ACTIVE:
-            assert shown["duration"] is not None and shown["duration"] >= 0, shown
     active_per_resource = Counter(job.resource_id for job in rows if job.status in ACTIVE)
     assert max(active_per_resource.values(), default=0) <= 1
+    # What a publisher sees of each resource is its latest job, with its age
+    # while it is still active. (The rows' values are read first: a status call
+    # that asks the service commits, and the request then closes the session.)
+    latest = [(job.id, job.resource_id) for job in rows if job.is_latest]
+    for job_id, resource_id in latest:
+        shown = app.get(STATUS_URL + "/" + resource_id,
+                        headers={"Authorization": editor["token"]}).json
+        # (the status call may have asked the service: compare with the row now)
+        status = model.Session.execute(sa.select(Job.status).where(Job.id == job_id)).scalar()
+        assert (shown["job_id"], shown["status"]) == (job_id, status)
+        if status in ACTIVE:
+            assert shown["duration"] is not None and shown["duration"] >= 0, shown
