@@ -17,7 +17,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib.redis import connect_to_redis
 
-from ckanext.datapusherplusapi import backends, config, lifecycle
+from ckanext.datapusherplusapi import backends, config, lifecycle, vocabulary
 from ckanext.datapusherplusapi.logic.errors import JobAlreadyActive, SubmitError
 from ckanext.datapusherplusapi.model import job as jobs
 from ckanext.datapusherplusapi.model.job import Job
@@ -33,14 +33,10 @@ def _date(value: Any) -> Any:
     return datetime.datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-# What "Retry every failed job matching the filter" takes of the filter.
-RETRY_FILTERS = ("organization", "format", "q", "date_from", "date_to")
-
-
 def _to_retry(filters: dict[str, Any]) -> tuple[sa.sql.Select, sa.sql.Select]:
     """(rows, count) of the resources whose latest job failed, among the
     dashboard's filter."""
-    chosen = {key: filters[key] for key in RETRY_FILTERS if filters.get(key)}
+    chosen = {key: filters[key] for key in vocabulary.BULK_FILTERS if filters.get(key)}
     chosen.update(status=jobs.ERROR, latest_only=True)
     for key in ("date_from", "date_to"):
         if chosen.get(key):

@@ -41,3 +41,7 @@ def is_stuck(status: str, submitted_at: Optional[datetime.datetime],
              stuck_before: datetime.datetime) -> bool:
     """Whether a job with this status and submission time is stuck."""
     return status in ACTIVE and submitted_at is not None and submitted_at < stuck_before
+
+# The dashboard's filters a bulk task (retry failed, submit what is not in the
+# DataStore) keeps and applies.
+BULK_FILTERS = ("organization", "format", "q", "date_from", "date_to")

@@ -81,17 +81,10 @@ def job_list(ignore_missing: Validator, one_of: Validator, default: Validator,
 STATS_FILTERS = ("organization", "format", "date_from", "date_to", "q", "latest_only")
 
 
-@validator_args
-def stats(ignore_missing: Validator, datapusherplusapi_text: Validator,
-          datapusherplusapi_boolean: Validator, datapusherplusapi_date: Validator) -> Schema:
-    return {
-        "organization": [ignore_missing, datapusherplusapi_text],
-        "format": [ignore_missing, datapusherplusapi_text],
-        "date_from": [ignore_missing, datapusherplusapi_date],
-        "date_to": [ignore_missing, datapusherplusapi_date],
-        "q": [ignore_missing, datapusherplusapi_text],
-        "latest_only": [ignore_missing, datapusherplusapi_boolean],
-    }
+def stats() -> Schema:
+    """``datapusher_plus_stats``: the job list's validators for the filters
+    the summary follows."""
+    return {key: value for key, value in job_list().items() if key in STATS_FILTERS}
 
 
 @validator_args

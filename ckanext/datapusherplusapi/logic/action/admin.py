@@ -344,7 +344,7 @@ def datapusher_plus_bulk_submit(context: Context, data_dict: DataDict) -> dict[s
     user = model.User.get(context.get("user") or "")
     filters = {key: (value.isoformat() if isinstance(value, datetime.date) else value)
                for key, value in _dashboard_filters(data_dict).items()
-               if key in ("organization", "format", "q", "date_from", "date_to")}
+               if key in vocabulary.BULK_FILTERS}
     task = Task(id=str(uuid.uuid4()), kind=data_dict["mode"], status="queued", filters=filters,
                 user_id=user.id if user else None, created_at=_now(), updated_at=_now())
     model.Session.add(task)
