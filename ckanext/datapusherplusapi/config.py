@@ -106,3 +106,25 @@ def check_after() -> int:
 def auto_submit() -> bool:
     """Whether new resources and new files are submitted by themselves."""
     return tk.config[AUTO_SUBMIT]
+
+
+def effective() -> list[tuple[str, str]]:
+    """Every option of this extension with the value in effect (defaults
+    included), as the dashboard shows them: the API token only as set or
+    not, the callback base's default as CKAN's site URL."""
+    shown: list[tuple[str, str]] = []
+    for option in (BACKEND, URL, API_TOKEN, FORMATS, MAX_FILE_SIZE, TIMEOUT, MAX_RETRIES,
+                   BACKOFF_FACTOR, CALLBACK_URL_BASE, AUTO_SUBMIT, POLL_INTERVAL, CHECK_AFTER,
+                   STUCK_AFTER, DEBUG):
+        if option == API_TOKEN:
+            value = tk._("set") if api_token() else tk._("not set")
+        elif option == FORMATS:
+            value = " ".join(formats()) or tk._("not set: the loader's own")
+        elif option == CALLBACK_URL_BASE:
+            value = callback_url_base()
+        else:
+            value = tk.config.get(option)
+            value = "" if value is None else str(value).lower() if isinstance(value, bool) \
+                else str(value)
+        shown.append((option, value))
+    return shown

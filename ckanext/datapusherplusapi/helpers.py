@@ -287,3 +287,20 @@ def datapusherplusapi_chart(per_day: list[dict[str, Any]], width: int = 600,
 def datapusherplusapi_stuck_after() -> int:
     """Minutes after which an active job is shown as stuck."""
     return config.stuck_after()
+
+
+def datapusherplusapi_queue_text(workers: Optional[int], queued: Optional[int]) -> str:
+    """"2 workers, 1 job queued", in the reader's language and plural rules;
+    "?" for a figure not known (the queue unreachable)."""
+    def shown(n: Optional[int]) -> tuple[int, Any]:  # (what picks the plural form, the figure)
+        return (2, "?") if n is None else (n, n)
+
+    (w_form, w_figure), (q_form, q_figure) = shown(workers), shown(queued)
+    return ", ".join((
+        tk.ungettext("{n} worker", "{n} workers", w_form).format(n=w_figure),
+        tk.ungettext("{n} job queued", "{n} jobs queued", q_form).format(n=q_figure)))
+
+
+def datapusherplusapi_settings() -> list[tuple[str, str]]:
+    """The extension's options with the values in effect (see ``config.effective``)."""
+    return config.effective()

@@ -81,6 +81,11 @@ def datapusher_plus_job_list(context: Context, data_dict: DataDict) -> AuthResul
     return _sysadmins_only(context, data_dict)
 
 
+def datapusher_plus_job_show(context: Context, data_dict: DataDict) -> AuthResult:
+    """Sysadmins only (the dashboard's job page: the loader's raw error)."""
+    return _sysadmins_only(context, data_dict)
+
+
 def datapusher_plus_stats(context: Context, data_dict: DataDict) -> AuthResult:
     """Sysadmins only (the dashboard)."""
     return _sysadmins_only(context, data_dict)

@@ -166,6 +166,20 @@ class TestTable:
         assert helpers.call_action("datapusher_plus_stats", latest_only=True,
                                    organization=one["name"])["counts"]["error"] == 1
 
+    def test_settings_in_effect(self, app, admin, fake_service):
+        import ckan.plugins.toolkit as tk
+        page = _soup(app.get(URL, headers=_as(admin)))
+        rows = {row.find("code").get_text(): row.find("td").get_text(strip=True)
+                for row in page.select("[data-dpp-part=settings] tbody tr")}
+        assert len(rows) == 14 and all(key.startswith("ckanext.datapusher_plus.") for key in rows)
+        assert rows["ckanext.datapusher_plus.backend"] == "service"
+        assert rows["ckanext.datapusher_plus.url"] == fake_service.url
+        assert rows["ckanext.datapusher_plus.auto_submit"] == "false"
+        assert rows["ckanext.datapusher_plus.formats"] == "not set: the loader's own"
+        # The token only as set: never its value.
+        assert rows["ckanext.datapusher_plus.api_token"] == "set"
+        assert tk.config["ckanext.datapusher_plus.api_token"] not in page.decode()
+
     def test_stuck_shown(self, app, admin):
         resource = make_resource()
         seed_jobs([resource], 1, "submitted", days_ago=1)
@@ -340,6 +354,29 @@ class TestBackground:
         statuses = {helpers.call_action("datapusher_plus_status", resource_id=r["id"])["status"]
                     for r in todo}
         assert statuses == {"submitted"}
+
+    def test_background_work_health(self, app, admin):
+        """Whether a worker takes this extension's background work, and the queue."""
+        import rq
+
+        from ckan.lib import jobs as ckan_jobs
+
+        def shown():
+            cell = _soup(app.get(URL, headers=_as(admin))).find(attrs={"data-dpp-workers": True})
+            return cell["data-dpp-workers"], " ".join(cell.get_text().split())
+
+        # Opening the dashboard queued the silent-job refresh; nobody takes it.
+        state, text = shown()
+        assert state == "down" and text.startswith("No worker 0 workers, 1 job queued")
+        assert "start one: ckan jobs worker" in text
+        queue = ckan_jobs.get_queue()
+        ckan_jobs.enqueue(len, [[]], title="another job")
+        worker = rq.Worker([queue], connection=queue.connection)
+        worker.register_birth()  # a worker listening to the queue, as `ckan jobs worker` is
+        try:
+            assert shown() == ("up", "Running 1 worker, 2 jobs queued")
+        finally:
+            worker.register_death()
 
     def test_retry_failed_matching_the_filter(self, admin, fake_service):
         import rq

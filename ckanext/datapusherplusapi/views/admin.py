@@ -26,6 +26,7 @@ from ckanext.datapusherplusapi.views.common import (
     handle_errors_as_pages,
     is_htmx,
     page_csrf,
+    render_part,
 )
 
 admin = Blueprint("datapusherplusapi_admin", __name__, url_prefix="/ckan-admin/datapusher-plus")
@@ -115,7 +116,14 @@ def _render_live(data: dict[str, Any], message: Optional[str] = None) -> Respons
 
 
 def _after_post(message: str, error: bool = False) -> Any:
-    """htmx: the live part again, with the message; else back to the page."""
+    """htmx: the live part again, with the message; else back to the page
+    (the job's page when the form was on it: its ``job`` field)."""
+    job_id = request.form.get("job")
+    if job_id:
+        if is_htmx():
+            return _render_job(job_id, message, error)
+        (tk.h.flash_error if error else tk.h.flash_success)(message)
+        return tk.redirect_to("datapusherplusapi_admin.job", job_id=job_id)
     filters, bad_filter = _filters(dict(parse_qsl(request.form.get("query", ""))))
     if is_htmx():
         return _render_live(_dashboard_data(filters, bad_filter), message)
@@ -133,6 +141,30 @@ def _run(action: str, data: dict[str, Any], done: str) -> Any:
     except tk.ObjectNotFound as e:
         return _after_post(str(e) or tk._("Unknown DataPusher+ job"), error=True)
     return _after_post(done)
+
+
+@admin.route("/jobs/<job_id>", methods=["GET"])
+def job(job_id: str) -> Any:
+    """One job: its timeline, who, its back end, its error in the loader's
+    own words, its whole log, every attempt of its resource, what may be done
+    with it. Polled (htmx) while the job is pending or running."""
+    if is_htmx() and request.args.get("part") == "live":
+        return _render_job(job_id)
+    return tk.render("datapusherplusapi/job.html", extra_vars=_job_data(job_id))
+
+
+def _job_data(job_id: str) -> dict[str, Any]:
+    shown = tk.get_action("datapusher_plus_job_show")(action_context(), {"id": job_id})
+    return {"job": shown, "active": shown["status"] in vocabulary.ACTIVE,
+            "message": None, "message_is_error": False}
+
+
+def _render_job(job_id: str, message: Optional[str] = None, error: bool = False) -> Response:
+    data = dict(_job_data(job_id), message=message, message_is_error=error)
+    response = render_part("job_live", data)
+    if not data["active"] and request.method == "GET":
+        response.status_code = HTMX_STOP_POLLING
+    return response
 
 
 @admin.route("/jobs/<job_id>/retry", methods=["POST"])

@@ -15,8 +15,9 @@ import ckan.plugins.toolkit as tk
 from ckan.logic import validate
 from ckan.types import Context, DataDict
 
-from ckanext.datapusherplusapi import backends, config, lifecycle, vocabulary
+from ckanext.datapusherplusapi import backends, config, lifecycle, messages, vocabulary
 from ckanext.datapusherplusapi.logic import csrf, schema
+from ckanext.datapusherplusapi.logic import status as status_read
 from ckanext.datapusherplusapi.messages import Message
 from ckanext.datapusherplusapi.model import counts as job_counts
 from ckanext.datapusherplusapi.model import job as jobs
@@ -88,16 +89,51 @@ def datapusher_plus_job_list(context: Context, data_dict: DataDict) -> dict[str,
         count = sum(job_counts.totals(session).values())
     else:
         count = session.execute(count_stmt).scalar() or 0
-    results = []
-    for job, res_name, pkg_name, pkg_title, org_name, org_title, user_name in session.execute(
-            rows_stmt.offset((page - 1) * limit).limit(limit)):
-        item = job.dictize()
-        item.update(resource_name=res_name, dataset_name=pkg_name, dataset_title=pkg_title,
-                    organization_name=org_name, organization_title=org_title,
-                    user_name=user_name,
-                    stuck=vocabulary.is_stuck(job.status, job.submitted_at, stuck_before))
-        results.append(item)
+    results = [_listed(row, stuck_before) for row in session.execute(
+        rows_stmt.offset((page - 1) * limit).limit(limit))]
     return {"count": count, "page": page, "limit": limit, "results": results}
+
+
+def _listed(row: Any, stuck_before: datetime.datetime) -> dict[str, Any]:
+    """A job as the dashboard lists it, from a row of ``jobs.listing``."""
+    job, res_name, pkg_name, pkg_title, org_name, org_title, user_name = row
+    item = job.dictize()
+    item.update(resource_name=res_name, dataset_name=pkg_name, dataset_title=pkg_title,
+                organization_name=org_name, organization_title=org_title, user_name=user_name,
+                stuck=vocabulary.is_stuck(job.status, job.submitted_at, stuck_before))
+    return item
+
+
+@tk.side_effect_free
+@validate(schema.job_id)
+def datapusher_plus_job_show(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """One job with everything known of it (sysadmins: the dashboard's job
+    page).
+
+    :param id: the job's id
+    :type id: string
+
+    :returns: the job as ``datapusher_plus_job_list`` lists it, with
+        ``error_raw`` (the loader's own words, where ``error`` is what
+        publishers read), ``logs`` (``{timestamp, level, message}``) and
+        ``attempts`` (every push of its resource, newest first, as
+        ``datapusher_plus_job_history`` gives them)
+    :rtype: dictionary
+    """
+    tk.check_access("datapusher_plus_job_show", context, data_dict)
+    stuck_before = _stuck_before()
+    rows_stmt, _count = jobs.listing({}, stuck_before)
+    row = model.Session.execute(rows_stmt.where(Job.id == data_dict["id"])).first()
+    if row is None:
+        raise tk.ObjectNotFound(tk._("Unknown DataPusher+ job"))
+    job = row[0]
+    item = _listed(row, stuck_before)
+    item["error_raw"] = messages.render(job.error, job.error_params, raw=True)
+    item["logs"] = job.logs or []
+    item["attempts"] = [status_read.history_item(attempt, name, fullname)
+                        for attempt, name, fullname in model.Session.execute(
+                            status_read.attempts(job.resource_id, LIST_LIMIT))]
+    return item
 
 
 @tk.side_effect_free
@@ -375,8 +411,10 @@ def datapusher_plus_service_status(context: Context, data_dict: DataDict) -> dic
 
     :returns: ``backend``, ``reachable``, ``url``, ``name``, ``version``,
         ``job_types``, ``stats``, ``response_time_ms``, ``error``,
-        ``cancels_work``, ``formats`` and ``last_success`` (ISO 8601, the last
-        answer or report of the loader, from any CKAN process)
+        ``cancels_work``, ``formats``, ``last_success`` (ISO 8601, the last
+        answer or report of the loader, from any CKAN process) and
+        ``background`` (CKAN's workers for this extension's own background
+        work: ``workers``, ``queued``, ``error``)
     :rtype: dictionary
     """
     tk.check_access("datapusher_plus_service_status", context, data_dict)
@@ -386,6 +424,8 @@ def datapusher_plus_service_status(context: Context, data_dict: DataDict) -> dic
     result.update(backend=backend.name, label=backend.label, formats=backend.formats(),
                   cancels_work=backend.cancels_work,
                   response_time_ms=round((time.monotonic() - started) * 1000, 1))
+    from ckanext.datapusherplusapi import jobs as background
+    result["background"] = background.workers_health()
     return result
 
 

@@ -33,10 +33,10 @@ def test_the_prepared_read_is_the_statement(resource):
     row = status.read(resource["id"])
     with status._poll_engine().connect() as conn:
         assert conn.connection.info.get(status._PREPARED) is True
-    assert dict(row._mapping) == dict(_plain(resource["id"])._mapping)
+    assert row._asdict() == _plain(resource["id"])._asdict()
     assert (row.r_id, row.status, row.error, row.logs) == (
         resource["id"], "error", "bad header", LOGS)
-    assert "job_key" not in row._mapping
+    assert "job_key" not in row._fields
     assert status.read(str(uuid.uuid4())) is None
 
 
