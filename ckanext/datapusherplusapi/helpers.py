@@ -185,21 +185,34 @@ def datapusherplusapi_core_has_htmx() -> bool:
     return compat.core_has_htmx()
 
 
-def datapusherplusapi_dashboard_url(filters: dict[str, Any], **changes: Any) -> str:
-    """The dashboard's URL with these filters, some changed (None removes one)."""
+def datapusherplusapi_jobs_url(where: Optional[dict[str, Any]], filters: dict[str, Any],
+                               **changes: Any) -> str:
+    """The URL of a jobs list with these filters, some changed (None removes
+    one): the dashboard's, or with ``where`` (an organization) its tab's."""
     args = dict(filters)
     args.update(changes)
     if changes and "page" not in changes:
         args.pop("page", None)  # another filter or sort: back to the first page
     args = {key: value for key, value in args.items() if value not in (None, "", False)}
+    if where:
+        return tk.h.url_for("datapusherplusapi_org.jobs", id=where["name"], **args)
     return tk.h.url_for("datapusherplusapi_admin.dashboard", **args)
 
 
-def datapusherplusapi_sort_url(filters: dict[str, Any], column: str) -> str:
-    """The dashboard sorted by ``column``; again on the same column flips the order."""
+def datapusherplusapi_sort_url(where: Optional[dict[str, Any]], filters: dict[str, Any],
+                               column: str) -> str:
+    """The list sorted by ``column``; again on the same column flips the order."""
     same = (filters.get("sort") or "submitted") == column
     order = "asc" if same and (filters.get("order") or "desc") == "desc" else "desc"
-    return datapusherplusapi_dashboard_url(filters, sort=column, order=order, page=None)
+    return datapusherplusapi_jobs_url(where, filters, sort=column, order=order, page=None)
+
+
+def datapusherplusapi_job_action_url(where: Optional[dict[str, Any]], action: str,
+                                     job_id: str) -> str:
+    """Where a jobs list posts ``action`` (``retry``, ``cancel``) for a job."""
+    if where:
+        return tk.h.url_for("datapusherplusapi_org." + action, id=where["name"], job_id=job_id)
+    return tk.h.url_for("datapusherplusapi_admin." + action, job_id=job_id)
 
 
 def datapusherplusapi_pages(listing: dict[str, Any]) -> list[int]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan import authz
 from ckan.types import AuthResult, Context, DataDict
@@ -76,9 +77,45 @@ def _sysadmins_only(context: Context, data_dict: DataDict) -> AuthResult:
     return {"success": False, "msg": tk._("Only sysadmins may use the DataPusher+ dashboard")}
 
 
+def _an_id(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 100 and "\x00" not in value
+
+
+def _publisher_of_organization(context: Context, data_dict: DataDict) -> AuthResult:
+    """Sysadmins (who pass before auth functions run); and, for the jobs of
+    one organization (``organization``: its id or name), its editors and
+    admins: who may update its datasets (the organization's DataPusher+ tab)."""
+    value = data_dict.get("organization")
+    group = model.Group.get(value) if _an_id(value) else None
+    if (group is not None and group.is_organization and group.state == "active"
+            and authz.has_user_permission_for_group_or_org(
+                group.id, context.get("user"), "update_dataset")):
+        return {"success": True}
+    return {"success": False, "msg": tk._(
+        "Only sysadmins, and an organization's editors and admins for its own jobs, "
+        "may see DataPusher+ jobs")}
+
+
+def _may_push_the_jobs_resource(context: Context, data_dict: DataDict) -> AuthResult:
+    """Sysadmins; and who may push the job's resource (its organization's
+    editors and admins), from the organization's tab."""
+    from ckanext.datapusherplusapi.model import Job
+    job_id = data_dict.get("id")
+    job = model.Session.get(Job, job_id) if _an_id(job_id) else None
+    if job is not None:
+        try:
+            if authz.is_authorized("datapusher_plus_submit", context,
+                                   {"resource_id": job.resource_id})["success"]:
+                return {"success": True}
+        except tk.ObjectNotFound:  # the resource is gone
+            pass
+    return {"success": False, "msg": tk._("You may not push this job's resource")}
+
+
 def datapusher_plus_job_list(context: Context, data_dict: DataDict) -> AuthResult:
-    """Sysadmins only (the dashboard)."""
-    return _sysadmins_only(context, data_dict)
+    """Sysadmins (the dashboard); an organization's editors and admins for
+    its own jobs (its DataPusher+ tab)."""
+    return _publisher_of_organization(context, data_dict)
 
 
 def datapusher_plus_job_show(context: Context, data_dict: DataDict) -> AuthResult:
@@ -87,18 +124,18 @@ def datapusher_plus_job_show(context: Context, data_dict: DataDict) -> AuthResul
 
 
 def datapusher_plus_stats(context: Context, data_dict: DataDict) -> AuthResult:
-    """Sysadmins only (the dashboard)."""
-    return _sysadmins_only(context, data_dict)
+    """As ``datapusher_plus_job_list``."""
+    return _publisher_of_organization(context, data_dict)
 
 
 def datapusher_plus_job_retry(context: Context, data_dict: DataDict) -> AuthResult:
-    """Sysadmins only (the dashboard)."""
-    return _sysadmins_only(context, data_dict)
+    """Sysadmins, and who may push the job's resource."""
+    return _may_push_the_jobs_resource(context, data_dict)
 
 
 def datapusher_plus_job_cancel(context: Context, data_dict: DataDict) -> AuthResult:
-    """Sysadmins only (the dashboard)."""
-    return _sysadmins_only(context, data_dict)
+    """Sysadmins, and who may push the job's resource."""
+    return _may_push_the_jobs_resource(context, data_dict)
 
 
 def datapusher_plus_bulk_submit(context: Context, data_dict: DataDict) -> AuthResult:

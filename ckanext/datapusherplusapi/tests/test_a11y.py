@@ -2,8 +2,8 @@
 
 - axe-core (from the npm registry, pinned in ``bin/dpp.sh``, injected into each
   page) finds no serious or critical violation on the DataPusher+ tab, the
-  resource page with its push button, the sysadmin dashboard and a job's
-  page, in English
+  resource page with its push button, the sysadmin dashboard, a job's page
+  and an organization's DataPusher+ tab, in English
   and in Arabic (``ckan.locale_default = ar``).
 - In Arabic the document is right-to-left, our parts inherit it; nothing of
   ours overflows the viewport sideways, at 1280 px nor at 390 px, with a
@@ -48,7 +48,8 @@ LANGUAGES = [
 OURS = ".dpp-page, #dpp-badge, #dpp-announce"
 # Every page is measured at a desktop's width and a phone's. A resource's name
 # can be long (120 characters here): nothing of ours may stick out sideways,
-# and our own pages (the dashboard, a job's page) do not scroll sideways.
+# and our own pages (the dashboard, a job's page, an organization's tab) do
+# not scroll sideways.
 # CKAN's resource pages, which hold the tab, the badge and the button, scroll
 # a few pixels sideways at 390 px on some versions (the sidebar's arrow): what
 # is ours on them is still checked.
@@ -126,6 +127,7 @@ def _pages(service_user, fake_service):
     return admin, {
         "tab": "/dataset/{}/datapusher-plus/{}".format(dataset["name"], resource["id"]),
         "job": "/ckan-admin/datapusher-plus/jobs/{}".format(job),
+        "organization": "/organization/datapusher-plus/{}".format(dataset["owner_org"]),
         "tab-error": "/dataset/{}/datapusher-plus/{}".format(dataset["name"], failed["id"]),
         "resource": "/dataset/{}/resource/{}".format(dataset["name"], resource["id"]),
         "dashboard": "/ckan-admin/datapusher-plus/",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, make_response, stream_with_context
@@ -51,7 +51,7 @@ def _sysadmins_only() -> Any:
     return page_csrf()
 
 
-def _filters(source: Any) -> tuple[dict[str, Any], Optional[str]]:
+def filters_of(source: Any) -> tuple[dict[str, Any], Optional[str]]:
     """The dashboard's filters from ``source``, the invalid ones left out, and
     what was wrong with those (the dashboard, its live part and its export
     read them alike; see ``schema.job_list``)."""
@@ -64,41 +64,54 @@ def _filters(source: Any) -> tuple[dict[str, Any], Optional[str]]:
             flatten(bad))
 
 
-def _dashboard_data(filters: dict[str, Any], bad_filter: Optional[str] = None
-                    ) -> dict[str, Any]:
+def jobs_data(filters: dict[str, Any], bad_filter: Optional[str] = None,
+              organization: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    """What the jobs' live part shows (``dashboard_live.html``): the whole
+    portal's jobs for the dashboard, or, with ``organization``, that
+    organization's for its tab (without what is the sysadmins' alone: bulk
+    work, the loader's health)."""
     context = action_context()
-    listing = tk.get_action("datapusher_plus_job_list")(dict(context), dict(filters))
+    scoped = dict(filters, organization=organization["id"]) if organization else filters
+    listing = tk.get_action("datapusher_plus_job_list")(dict(context), dict(scoped))
     # The summary, rates and chart follow the table's filters (its status aside).
     stats = tk.get_action("datapusher_plus_stats")(dict(context), {
-        key: filters[key] for key in schema.STATS_FILTERS if filters.get(key)})
-    tasks = tk.get_action("datapusher_plus_task_list")(dict(context), {})
+        key: scoped[key] for key in schema.STATS_FILTERS if scoped.get(key)})
+    tasks = [] if organization else tk.get_action("datapusher_plus_task_list")(dict(context), {})
     counts = stats["counts"]
     active = bool(counts["submitting"] + counts["submitted"] + counts["running"]
                   or any(task["active"] for task in tasks))
     seen = ",".join("{}:{}".format(key, counts[key]) for key in vocabulary.SUMMARY)
-    return {
+    data = {
         "filters": filters, "listing": listing, "stats": stats, "tasks": tasks,
         "bad_filter": bad_filter, "active": active, "seen": seen,
-        "health": tk.get_action("datapusher_plus_service_status")(dict(context), {}),
-        "organizations": tk.get_action("organization_list")(dict(context), {}),
-        "formats": tk.h.datapusherplusapi_formats(),
-        "retry_count": jobs.count_to_retry(filters),
-        "message": None,
+        "organization": organization, "formats": tk.h.datapusherplusapi_formats(),
+        "health": None, "organizations": [], "retry_count": 0, "message": None,
     }
+    if not organization:
+        data.update(
+            health=tk.get_action("datapusher_plus_service_status")(dict(context), {}),
+            organizations=tk.get_action("organization_list")(dict(context), {}),
+            retry_count=jobs.count_to_retry(filters))
+    return data
+
+
+def _dashboard_data(filters: dict[str, Any], bad_filter: Optional[str] = None
+                    ) -> dict[str, Any]:
+    return jobs_data(filters, bad_filter)
 
 
 @admin.route("/", methods=["GET"])
 def dashboard() -> Any:
     """Every push job of the portal: summary, chart, jobs table, bulk work."""
-    filters, bad_filter = _filters(request.args)
+    filters, bad_filter = filters_of(request.args)
     if is_htmx() and request.args.get("part") == "live":
-        return _render_live(_dashboard_data(filters, bad_filter))
+        return render_live(_dashboard_data(filters, bad_filter))
     tk.get_action("datapusher_plus_job_refresh")(action_context(), {})
     return tk.render("datapusherplusapi/dashboard.html",
                      extra_vars=_dashboard_data(filters, bad_filter))
 
 
-def _render_live(data: dict[str, Any], message: Optional[str] = None) -> Response:
+def render_live(data: dict[str, Any], message: Optional[str] = None) -> Response:
     data["message"] = message
     # Screen readers hear the message, or the counts when they changed since
     # the browser's copy (``seen``), once, in the page's live region.
@@ -124,23 +137,25 @@ def _after_post(message: str, error: bool = False) -> Any:
             return _render_job(job_id, message, error)
         (tk.h.flash_error if error else tk.h.flash_success)(message)
         return tk.redirect_to("datapusherplusapi_admin.job", job_id=job_id)
-    filters, bad_filter = _filters(dict(parse_qsl(request.form.get("query", ""))))
+    filters, bad_filter = filters_of(dict(parse_qsl(request.form.get("query", ""))))
     if is_htmx():
-        return _render_live(_dashboard_data(filters, bad_filter), message)
+        return render_live(_dashboard_data(filters, bad_filter), message)
     (tk.h.flash_error if error else tk.h.flash_success)(message)
     return tk.redirect_to("datapusherplusapi_admin.dashboard", **filters)
 
 
-def _run(action: str, data: dict[str, Any], done: str) -> Any:
+def run(action: str, data: dict[str, Any], done: str,
+        after: Callable[..., Any] = _after_post) -> Any:
+    """Run a job action for a form; ``after(message, error=...)`` answers."""
     try:
         tk.get_action(action)(action_context(), data)
     except SubmitError as e:
-        return _after_post(e.message, error=True)
+        return after(e.message, error=True)
     except tk.ValidationError as e:
-        return _after_post(flatten(e.error_dict), error=True)
+        return after(flatten(e.error_dict), error=True)
     except tk.ObjectNotFound as e:
-        return _after_post(str(e) or tk._("Unknown DataPusher+ job"), error=True)
-    return _after_post(done)
+        return after(str(e) or tk._("Unknown DataPusher+ job"), error=True)
+    return after(done)
 
 
 @admin.route("/jobs/<job_id>", methods=["GET"])
@@ -170,13 +185,13 @@ def _render_job(job_id: str, message: Optional[str] = None, error: bool = False)
 @admin.route("/jobs/<job_id>/retry", methods=["POST"])
 def retry(job_id: str) -> Any:
     """Submit a job's resource again."""
-    return _run("datapusher_plus_job_retry", {"id": job_id}, tk._("Submitted again"))
+    return run("datapusher_plus_job_retry", {"id": job_id}, tk._("Submitted again"))
 
 
 @admin.route("/jobs/<job_id>/cancel", methods=["POST"])
 def cancel(job_id: str) -> Any:
     """Cancel a pending or running job."""
-    return _run("datapusher_plus_job_cancel", {"id": job_id}, tk._("Job cancelled"))
+    return run("datapusher_plus_job_cancel", {"id": job_id}, tk._("Job cancelled"))
 
 
 @admin.route("/bulk", methods=["POST"])
@@ -185,7 +200,7 @@ def bulk() -> Any:
     data = {key: request.form.get(key) for key in
             ("mode", "organization", "format", "q", "date_from", "date_to", "resume")
             if request.form.get(key)}
-    return _run("datapusher_plus_bulk_submit", data,
+    return run("datapusher_plus_bulk_submit", data,
                 tk._("Queued: the progress shows below"))
 
 
@@ -206,7 +221,7 @@ def _csv_safe(value: Any) -> str:
 def export() -> Response:
     """The filtered jobs as CSV (every page). An invalid filter is refused: an
     export must not silently hold more than the filters asked for."""
-    filters, bad_filter = _filters(request.args)
+    filters, bad_filter = filters_of(request.args)
     if bad_filter:
         raise tk.ValidationError({"filters": [bad_filter]})
     filters.pop("page", None)

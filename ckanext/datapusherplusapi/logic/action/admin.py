@@ -47,7 +47,8 @@ def _dashboard_filters(data_dict: DataDict) -> dict[str, Any]:
 @tk.side_effect_free
 @validate(schema.job_list)
 def datapusher_plus_job_list(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """Push jobs of the whole portal, filtered, sorted and paged (sysadmins).
+    """Push jobs of the whole portal, filtered, sorted and paged (sysadmins;
+    an organization's editors and admins with ``organization`` set to it).
 
     :param status: a status, ``pending`` (submitting or submitted) or ``stuck``
     :type status: string
@@ -139,7 +140,8 @@ def datapusher_plus_job_show(context: Context, data_dict: DataDict) -> dict[str,
 @tk.side_effect_free
 @validate(schema.stats)
 def datapusher_plus_stats(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """Figures of the push jobs (sysadmins): portal-wide, or of the jobs the
+    """Figures of the push jobs (sysadmins; an organization's editors and
+    admins with ``organization`` set to it): portal-wide, or of the jobs the
     dashboard's filters select.
 
     :param organization: id or name of an organization (optional)
@@ -295,7 +297,7 @@ def _job_or_404(job_id: str) -> Job:
 
 @validate(schema.job_id)
 def datapusher_plus_job_retry(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """Submit a job's resource again (sysadmins).
+    """Submit a job's resource again (sysadmins, and who may push it).
 
     :param id: the job's id
     :type id: string
@@ -312,8 +314,8 @@ def datapusher_plus_job_retry(context: Context, data_dict: DataDict) -> dict[str
 
 @validate(schema.job_id)
 def datapusher_plus_job_cancel(context: Context, data_dict: DataDict) -> dict[str, Any]:
-    """Cancel a pending or running job (sysadmins). A late result from the
-    service is then ignored.
+    """Cancel a pending or running job (sysadmins, and who may push its
+    resource). A late result from the service is then ignored.
 
     :param id: the job's id
     :type id: string

@@ -1,0 +1,90 @@
+"""An organization's DataPusher+ tab, for its editors and admins: the
+dashboard's summary and jobs table over that organization's jobs alone, with
+Retry and Cancel for what they may push. Sysadmins see it too, and keep the
+portal-wide dashboard."""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl
+
+from flask import Blueprint
+
+import ckan.plugins.toolkit as tk
+from ckan.common import request
+from ckan.config.middleware.flask_app import csrf
+
+from ckanext.datapusherplusapi.views.admin import filters_of, jobs_data, render_live, run
+from ckanext.datapusherplusapi.views.common import (
+    action_context,
+    handle_errors_as_pages,
+    is_htmx,
+    page_csrf,
+)
+
+organization = Blueprint("datapusherplusapi_org", __name__,
+                         url_prefix="/organization/datapusher-plus")
+csrf.exempt(organization)  # its POSTs are checked by page_csrf, as the dashboard's
+handle_errors_as_pages(organization)
+
+
+@organization.before_request
+def _csrf() -> Any:
+    return page_csrf()
+
+
+def _organization(id: str) -> dict[str, Any]:
+    """The organization, for who may see its jobs (else 403; unknown: 404)."""
+    context = action_context()
+    group = tk.get_action("organization_show")(dict(context), {
+        "id": id, "include_datasets": False, "include_users": False,
+        "include_extras": False, "include_groups": False, "include_tags": False,
+        "include_followers": False})
+    tk.check_access("datapusher_plus_job_list", dict(context), {"organization": group["id"]})
+    return group
+
+
+def _data(group: dict[str, Any], source: Any) -> dict[str, Any]:
+    filters, bad_filter = filters_of(source)
+    filters.pop("organization", None)  # the tab's own
+    return jobs_data(filters, bad_filter, organization=group)
+
+
+@organization.route("/<id>", methods=["GET"])
+def jobs(id: str) -> Any:
+    """The organization's jobs: summary, rates, chart and table, live."""
+    group = _organization(id)
+    data = _data(group, request.args)
+    if is_htmx() and request.args.get("part") == "live":
+        return render_live(data)
+    return tk.render("datapusherplusapi/organization.html", extra_vars=dict(
+        data, group_dict=group, group_type=group.get("type") or "organization"))
+
+
+def _after(group: dict[str, Any]) -> Any:
+    def answer(message: str, error: bool = False) -> Any:
+        """htmx: the live part again, with the message; else back to the tab."""
+        query = dict(parse_qsl(request.form.get("query", "")))
+        if is_htmx():
+            return render_live(_data(group, query), message)
+        (tk.h.flash_error if error else tk.h.flash_success)(message)
+        filters, _bad = filters_of(query)
+        filters.pop("organization", None)
+        return tk.redirect_to("datapusherplusapi_org.jobs", id=group["name"], **filters)
+    return answer
+
+
+def _job_action(id: str, action: str, job_id: str, done: str) -> Any:
+    group = _organization(id)
+    return run(action, {"id": job_id}, done, after=_after(group))
+
+
+@organization.route("/<id>/jobs/<job_id>/retry", methods=["POST"])
+def retry(id: str, job_id: str) -> Any:
+    """Submit a job's resource again (who may push it)."""
+    return _job_action(id, "datapusher_plus_job_retry", job_id, tk._("Submitted again"))
+
+
+@organization.route("/<id>/jobs/<job_id>/cancel", methods=["POST"])
+def cancel(id: str, job_id: str) -> Any:
+    """Cancel a pending or running job (who may push its resource)."""
+    return _job_action(id, "datapusher_plus_job_cancel", job_id, tk._("Job cancelled"))
