@@ -69,7 +69,9 @@ def _show(resources: list[dict[str, Any]]) -> None:
     for resource in resources:
         click.echo("{}\t{}\t{}".format(resource["id"], resource.get("format") or "",
                                        resource.get("url") or ""))
-    click.echo(tk._("{count} resource(s) would be submitted").format(count=len(resources)))
+    click.echo(tk.ungettext("{count} resource would be submitted",
+                            "{count} resources would be submitted",
+                            len(resources)).format(count=len(resources)))
 
 
 @click.group(short_help="DataPusher+: push resources to the DataStore, look after jobs")
@@ -173,6 +175,9 @@ def purge(days: int, dry_run: bool) -> None:
     result = tk.get_action("datapusher_plus_job_purge")(
         _context(), {"older_than": days, "dry_run": dry_run})
     if dry_run:
-        click.echo(tk._("{count} job row(s) would be deleted").format(count=result["would_delete"]))
+        click.echo(tk.ungettext("{count} job row would be deleted",
+                                "{count} job rows would be deleted",
+                                result["would_delete"]).format(count=result["would_delete"]))
     else:
-        click.echo(tk._("{count} job row(s) deleted").format(count=result["deleted"]))
+        click.echo(tk.ungettext("{count} job row deleted", "{count} job rows deleted",
+                                result["deleted"]).format(count=result["deleted"]))

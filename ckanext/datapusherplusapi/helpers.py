@@ -215,12 +215,18 @@ def datapusherplusapi_job_action_url(where: Optional[dict[str, Any]], action: st
     return tk.h.url_for("datapusherplusapi_admin." + action, job_id=job_id)
 
 
-def datapusherplusapi_pages(listing: dict[str, Any]) -> list[int]:
-    """Page numbers to link around the current page (first and last included)."""
-    last = datapusherplusapi_last_page(listing)
-    current = listing["page"]
-    shown = {1, last} | set(range(max(1, current - 2), min(last, current + 2) + 1))
-    return sorted(shown)
+def datapusherplusapi_pager(where: Optional[dict[str, Any]], filters: dict[str, Any],
+                            listing: dict[str, Any]) -> Any:
+    """CKAN's own pager (``Page``) over a job listing, its links keeping the
+    filters (see ``datapusherplusapi_jobs_url``)."""
+    from ckan.lib.pagination import Page
+
+    def url(page: int, **_ignored: Any) -> str:
+        return datapusherplusapi_jobs_url(where, filters, page=page)
+
+    return Page(collection=listing["results"], page=listing["page"], url=url,
+                item_count=listing["count"], items_per_page=listing["limit"],
+                presliced_list=True)
 
 
 def datapusherplusapi_last_page(listing: dict[str, Any]) -> int:
@@ -271,7 +277,10 @@ CHART_SERIES = (("complete", "#198754"), ("error", "#dc3545"),
 
 def datapusherplusapi_chart(per_day: list[dict[str, Any]], width: int = 600,
                             height: int = 160) -> dict[str, Any]:
-    """Stacked bars (one per day) for an inline SVG chart of jobs by status."""
+    """Stacked bars (one per day) for an inline SVG chart of jobs by status,
+    with what its axes say (``top`` and ``middle`` jobs; the ``first``,
+    ``mid_day`` and ``last`` days), each day's ``counts`` (for the table that
+    gives the same figures) and the ``total``."""
     days = []
     for entry in per_day:
         values = {"complete": entry.get("complete", 0), "error": entry.get("error", 0),
@@ -291,9 +300,11 @@ def datapusherplusapi_chart(per_day: list[dict[str, Any]], width: int = 600,
                 segments.append({"y": round(y, 2), "height": round(h, 2), "colour": colour,
                                  "name": name, "count": values[name]})
         bars.append({"x": round(i * step + 1, 2), "width": round(step - 2, 2), "day": day,
-                     "total": total, "segments": segments})
-    return {"width": width, "height": height, "top": top, "bars": bars,
+                     "total": total, "segments": segments, "counts": values})
+    return {"width": width, "height": height, "top": top, "middle": top // 2 if top % 2 == 0 else top / 2,
+            "total": sum(total for _day, _values, total in days), "bars": bars,
             "series": CHART_SERIES, "first": days[0][0] if days else "",
+            "mid_day": days[len(days) // 2][0] if days else "",
             "last": days[-1][0] if days else ""}
 
 
@@ -309,9 +320,10 @@ def datapusherplusapi_queue_text(workers: Optional[int], queued: Optional[int]) 
         return (2, "?") if n is None else (n, n)
 
     (w_form, w_figure), (q_form, q_figure) = shown(workers), shown(queued)
-    return ", ".join((
-        tk.ungettext("{n} worker", "{n} workers", w_form).format(n=w_figure),
-        tk.ungettext("{n} job queued", "{n} jobs queued", q_form).format(n=q_figure)))
+    # "{workers}, {queued}": the list's separator is the language's ("،" in Arabic).
+    return tk._("{workers}, {queued}").format(
+        workers=tk.ungettext("{n} worker", "{n} workers", w_form).format(n=w_figure),
+        queued=tk.ungettext("{n} job queued", "{n} jobs queued", q_form).format(n=q_figure))
 
 
 def datapusherplusapi_settings() -> list[tuple[str, str]]:

@@ -60,7 +60,7 @@ def test_submit_a_resource_a_dataset_an_organization_everything(run, portal, fak
     assert result.exit_code == 0
     listed = {line.split("\t")[0] for line in result.output.splitlines() if "\t" in line}
     assert listed == {portal["a"], portal["c"]}  # not the PDF
-    assert "2 resource(s) would be submitted" in result.output
+    assert "2 resources would be submitted" in result.output
     assert len(fake_service.job_posts()) == 1
 
     result = run("submit", "--organization", "ville")
@@ -107,7 +107,7 @@ def test_retry_failed(run, portal, fake_service):
     _seed(portal["c"], "error", 5)
     _seed(portal["c"], "complete", 4)  # failed once, then fine: not retried
     dry = run("retry-failed", "--dry-run")
-    assert dry.exit_code == 0 and "2 resource(s) would be submitted" in dry.output
+    assert dry.exit_code == 0 and "2 resources would be submitted" in dry.output
     assert portal["c"] not in dry.output
     result = run("retry-failed")
     assert result.exit_code == 0, result.output
@@ -121,9 +121,9 @@ def test_purge_keeps_each_resources_latest_job(run, portal):
     _seed(portal["a"], "error", 31)  # old, but the resource's latest: kept
     _seed(portal["e"], "complete", 10)
     dry = run("purge", "--older-than", 30, "--dry-run")
-    assert dry.exit_code == 0 and "3 job row(s) would be deleted" in dry.output
+    assert dry.exit_code == 0 and "3 job rows would be deleted" in dry.output
     result = run("purge", "--older-than", 30)
-    assert result.exit_code == 0 and "3 job row(s) deleted" in result.output
+    assert result.exit_code == 0 and "3 job rows deleted" in result.output
     assert model.Session.execute(sa.select(sa.func.count(Job.id))).scalar() == 2
     stats = helpers.call_action("datapusher_plus_stats")
     assert stats["total"] == 2  # the trigger-kept counts followed the delete

@@ -89,7 +89,11 @@ class TestTable:
 
         first, page = rows()
         assert len(first) == 25 and "38 jobs" in page.get_text()
-        assert [a.get_text() for a in page.select(".pagination a")] == ["1", "2"]
+        # CKAN's own pager; its links keep the filters.
+        assert [a.get_text() for a in page.select(".pagination a")] == ["1", "2", "»"]
+        assert page.select_one(".pagination li.active a").get_text() == "1"
+        _rows, filtered = rows(format="CSV")
+        assert filtered.select(".pagination a")[1]["href"] == URL + "?format=CSV&page=2"
         second, _ = rows(page=2)
         assert len(second) == 13
         assert len(rows(status="error")[0]) == 8
@@ -179,6 +183,26 @@ class TestTable:
         # The token only as set: never its value.
         assert rows["ckanext.datapusher_plus.api_token"] == "set"
         assert tk.config["ckanext.datapusher_plus.api_token"] not in page.decode()
+
+    def test_the_chart_reads_at_a_glance(self, app, admin):
+        empty = _soup(app.get(URL, headers=_as(admin))).find(attrs={"data-dpp-part": "chart"})
+        assert "No job in the last 30 days." in empty.get_text() and not empty.find("svg", role="img")
+        resource = make_resource()
+        seed_jobs([resource], 2, "complete")
+        seed_jobs([resource], 1, "error", error="x")
+        seed_jobs([resource], 1, "complete", days_ago=2)
+        chart = _soup(app.get(URL, headers=_as(admin))).find(attrs={"data-dpp-part": "chart"})
+        # The vertical axis goes from the busiest day's count (3) to 0.
+        axis = [span.get_text() for span in chart.select(".dpp-chart-axis span")]
+        assert axis == ["3", "1.5", "0"]
+        assert chart.find("svg", role="img")["aria-labelledby"] == "dpp-chart-title dpp-chart-desc"
+        # The same figures as a table, one row per day with jobs.
+        table = chart.find(attrs={"data-dpp-part": "chart-table"})
+        header = [th.get_text(strip=True) for th in table.select("thead th")]
+        assert header == ["Day", "Complete", "Error", "Pending", "Cancelled", "Total"]
+        rows = [[cell.get_text(strip=True) for cell in tr.find_all(["th", "td"])][1:]
+                for tr in table.select("tbody tr")]
+        assert rows == [["1", "0", "0", "0", "1"], ["2", "1", "0", "0", "3"]]
 
     def test_stuck_shown(self, app, admin):
         resource = make_resource()

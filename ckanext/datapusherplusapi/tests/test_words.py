@@ -92,3 +92,20 @@ def test_bulk_task_states_are_translated(app, lang):
                       task_model.FAILED):
             label = dpp_helpers.datapusherplusapi_task_status_label(state)
             assert label and label != state, (lang, state, label)
+
+
+@pytestmark_db
+@pytest.mark.parametrize("lang, one, two, eleven", [
+    ("en", "1 worker, 1 job queued", "2 workers, 2 jobs queued", "11 workers, 11 jobs queued"),
+    ("fr", "1 processus, 1 tâche en attente", "2 processus, 2 tâches en attente",
+     "11 processus, 11 tâches en attente"),
+    # Arabic has six plural forms: one, two (the dual) and 3-10 differ from 11-99.
+    ("ar", "1 عامل، 1 مهمة في الانتظار", "2 عاملان، 2 مهمتان في الانتظار",
+     "11 عاملًا، 11 مهمة في الانتظار"),
+])
+def test_counts_follow_each_languages_plural_rules(app, lang, one, two, eleven):
+    from ckanext.datapusherplusapi import helpers as dpp_helpers
+    with app.flask_app.test_request_context("/", environ_overrides={
+            "CKAN_LANG": lang, "CKAN_LANG_IS_DEFAULT": lang == "en"}):
+        shown = [dpp_helpers.datapusherplusapi_queue_text(n, n) for n in (1, 2, 11)]
+    assert shown == [one, two, eleven]
