@@ -301,7 +301,8 @@ def datapusherplusapi_chart(per_day: list[dict[str, Any]], width: int = 600,
                                  "name": name, "count": values[name]})
         bars.append({"x": round(i * step + 1, 2), "width": round(step - 2, 2), "day": day,
                      "total": total, "segments": segments, "counts": values})
-    return {"width": width, "height": height, "top": top, "middle": top // 2 if top % 2 == 0 else top / 2,
+    middle = top // 2 if top % 2 == 0 else top / 2
+    return {"width": width, "height": height, "top": top, "middle": middle,
             "total": sum(total for _day, _values, total in days), "bars": bars,
             "series": CHART_SERIES, "first": days[0][0] if days else "",
             "mid_day": days[len(days) // 2][0] if days else "",
