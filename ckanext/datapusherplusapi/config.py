@@ -23,6 +23,8 @@ POLL_INTERVAL = "ckanext.datapusher_plus.poll_interval"
 STUCK_AFTER = "ckanext.datapusher_plus.stuck_after"
 BACKEND = "ckanext.datapusher_plus.backend"
 CHECK_AFTER = "ckanext.datapusher_plus.check_after"
+WEBHOOK_URL = "ckanext.datapusher_plus.webhook_url"
+WEBHOOK_SECRET = "ckanext.datapusher_plus.webhook_secret"
 
 BACKENDS = ("service", "xloader", "datapusher_plus")
 
@@ -108,16 +110,22 @@ def auto_submit() -> bool:
     return tk.config[AUTO_SUBMIT]
 
 
+def webhook() -> tuple[str, str]:
+    """(URL, secret) of the operators' webhook for failed jobs; the URL is ""
+    when none is set."""
+    return (tk.config.get(WEBHOOK_URL) or "", tk.config.get(WEBHOOK_SECRET) or "")
+
+
 def effective() -> list[tuple[str, str]]:
     """Every option of this extension with the value in effect (defaults
-    included), as the dashboard shows them: the API token only as set or
-    not, the callback base's default as CKAN's site URL."""
+    included), as the dashboard shows them: the API token and the webhook's
+    secret only as set or not, the callback base's default as CKAN's site URL."""
     shown: list[tuple[str, str]] = []
     for option in (BACKEND, URL, API_TOKEN, FORMATS, MAX_FILE_SIZE, TIMEOUT, MAX_RETRIES,
                    BACKOFF_FACTOR, CALLBACK_URL_BASE, AUTO_SUBMIT, POLL_INTERVAL, CHECK_AFTER,
-                   STUCK_AFTER, DEBUG):
-        if option == API_TOKEN:
-            value = tk._("set") if api_token() else tk._("not set")
+                   STUCK_AFTER, DEBUG, WEBHOOK_URL, WEBHOOK_SECRET):
+        if option in (API_TOKEN, WEBHOOK_SECRET):
+            value = tk._("set") if tk.config.get(option) else tk._("not set")
         elif option == FORMATS:
             value = " ".join(formats()) or tk._("not set: the loader's own")
         elif option == CALLBACK_URL_BASE:

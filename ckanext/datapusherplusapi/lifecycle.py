@@ -266,7 +266,11 @@ def fail(session: Any, job_id: str, error_type: str, message: Text,
         "started_at": sa.func.coalesce(Job.started_at, Job.submitted_at)}
     if logs:
         values["logs"] = logs
-    return bool(_move(session, ERROR, [Job.id == job_id], **values))
+    if not _move(session, ERROR, [Job.id == job_id], **values):
+        return False
+    from ckanext.datapusherplusapi import webhook
+    webhook.job_failed(job_id)  # the operators' report, queued (committed above)
+    return True
 
 
 def cancel(session: Any, job_id: str, message: Text) -> bool:

@@ -12,6 +12,7 @@ from ckan.exceptions import CkanConfigurationException
 from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.datapusherplusapi import backends, compat, jobs
+from ckanext.datapusherplusapi import config as dpp_config
 from ckanext.datapusherplusapi.logic.action import admin, chains, resource
 
 # The chained actions, and the plugin each chains an action of.
@@ -57,6 +58,10 @@ class DatapusherPlusApiPlugin(p.SingletonPlugin, DefaultTranslation):
     def configure(self, config: CKANConfig) -> None:
         compat.refuse_invalid_options(config)  # CKAN 2.10 only warns
         problems = backends.current().check_config()
+        url, secret = dpp_config.webhook()
+        if url and not secret:
+            problems.append("{}: required with {}".format(dpp_config.WEBHOOK_SECRET,
+                                                          dpp_config.WEBHOOK_URL))
         if problems:
             raise CkanConfigurationException(
                 "Invalid configuration values provided:\n" + "\n".join(problems))

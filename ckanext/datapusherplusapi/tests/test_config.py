@@ -57,3 +57,16 @@ def test_negative_backoff_stops_ckan(monkeypatch):
     with monkeypatch.context() as m, pytest.raises(CkanConfigurationException):
         m.setitem(tk.config, dpp_config.BACKOFF_FACTOR, "-1")
         update_config()
+
+
+@pytest.mark.parametrize("url, secret, refused", [
+    ("http://127.0.0.1:9/hook", "", dpp_config.WEBHOOK_SECRET),  # a webhook is always signed
+    ("ftp://example.org/hook", "s", dpp_config.WEBHOOK_URL),
+])
+def test_a_webhook_without_its_secret_or_with_a_bad_url_stops_ckan(url, secret, refused,
+                                                                   monkeypatch):
+    with monkeypatch.context() as m, pytest.raises(CkanConfigurationException) as raised:
+        m.setitem(tk.config, dpp_config.WEBHOOK_URL, url)
+        m.setitem(tk.config, dpp_config.WEBHOOK_SECRET, secret)
+        update_config()
+    assert refused in str(raised.value)
