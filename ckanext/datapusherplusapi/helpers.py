@@ -330,3 +330,16 @@ def datapusherplusapi_queue_text(workers: Optional[int], queued: Optional[int]) 
 def datapusherplusapi_settings() -> list[tuple[str, str]]:
     """The extension's options with the values in effect (see ``config.effective``)."""
     return config.effective()
+
+
+def datapusherplusapi_task_scope(filters: dict[str, Any]) -> str:
+    """What a bulk task was asked to cover, in words: "organization: stats,
+    format: CSV", or "the whole portal"."""
+    labels = {"organization": tk._("organization"), "format": tk._("format"),
+              "q": tk._("text"), "date_from": tk._("from"), "date_to": tk._("to")}
+    parts = [tk._("{what}: {value}").format(what=labels[key], value=filters[key])
+             for key in vocabulary.BULK_FILTERS if key in labels and filters.get(key)]
+    if not parts:
+        return tk._("the whole portal")
+    from babel.lists import format_list
+    return format_list(parts, locale=_locale())

@@ -375,7 +375,22 @@ class TestBackground:
         assert (task["status"], task["total"], task["done"], task["submitted"]) == (
             "done", 4, 4, 4)
         page = _soup(app.get(URL, headers=_as(admin)))
-        assert "4 of 4 done" in page.find(attrs={"data-dpp-task": True}).get_text()
+        task_line = page.find(attrs={"data-dpp-task": True})
+        assert "4 of 4 done" in task_line.get_text()
+        assert task_line.find(attrs={"data-dpp-task-scope": True}).get_text(strip=True) == \
+            "(organization: bulk-org)"
+        # The same again matches nothing (all four have a job under way): it says why.
+        client.post(URL + "bulk", headers=dict(HX, **_as(admin)), data={
+            "_csrf_token": token, "mode": "not_in_datastore", "organization": "bulk-org",
+            "format": "CSV"})
+        rq.SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        latest = _soup(app.get(URL, headers=_as(admin))).find(attrs={"data-dpp-task": True})
+        assert "0 of 0 done" in latest.get_text()
+        assert " ".join(latest.find(attrs={"data-dpp-task-scope": True}).get_text().split()) == \
+            "(organization: bulk-org and format: CSV)"
+        assert latest.find(attrs={"data-dpp-task-nothing": True}).get_text(strip=True) == (
+            "Nothing matched: every resource so chosen is in the DataStore already, being pushed,"
+            " or in a format the loader does not read.")
         statuses = {helpers.call_action("datapusher_plus_status", resource_id=r["id"])["status"]
                     for r in todo}
         assert statuses == {"submitted"}
