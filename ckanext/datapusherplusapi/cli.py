@@ -181,3 +181,12 @@ def purge(days: int, dry_run: bool) -> None:
     else:
         click.echo(tk.ungettext("{count} job row deleted", "{count} job rows deleted",
                                 result["deleted"]).format(count=result["deleted"]))
+
+
+@datapusherplusapi.command("send-mails")
+def send_mails() -> None:
+    """Send the failure mails whose interval is over (run it from cron every
+    few minutes; see ckanext.datapusher_plus.notify_submitter)."""
+    from ckanext.datapusherplusapi import mail
+    count = mail.send_due()
+    click.echo(tk.ungettext("{count} mail sent", "{count} mails sent", count).format(count=count))

@@ -23,6 +23,9 @@ POLL_INTERVAL = "ckanext.datapusher_plus.poll_interval"
 STUCK_AFTER = "ckanext.datapusher_plus.stuck_after"
 BACKEND = "ckanext.datapusher_plus.backend"
 CHECK_AFTER = "ckanext.datapusher_plus.check_after"
+NOTIFY_SUBMITTER = "ckanext.datapusher_plus.notify_submitter"
+NOTIFY_ORG_ADMINS = "ckanext.datapusher_plus.notify_org_admins"
+NOTIFY_INTERVAL = "ckanext.datapusher_plus.notify_interval"
 WEBHOOK_URL = "ckanext.datapusher_plus.webhook_url"
 WEBHOOK_SECRET = "ckanext.datapusher_plus.webhook_secret"
 
@@ -110,6 +113,21 @@ def auto_submit() -> bool:
     return tk.config[AUTO_SUBMIT]
 
 
+def notify_submitter() -> bool:
+    """Whether who submitted a job gets a mail when it fails."""
+    return tk.config[NOTIFY_SUBMITTER]
+
+
+def notify_org_admins() -> bool:
+    """Whether the admins of a failed job's organization get a mail too."""
+    return tk.config[NOTIFY_ORG_ADMINS]
+
+
+def notify_interval() -> int:
+    """Minutes: at most one failure mail per person in this time."""
+    return tk.config[NOTIFY_INTERVAL]
+
+
 def webhook() -> tuple[str, str]:
     """(URL, secret) of the operators' webhook for failed jobs; the URL is ""
     when none is set."""
@@ -123,7 +141,8 @@ def effective() -> list[tuple[str, str]]:
     shown: list[tuple[str, str]] = []
     for option in (BACKEND, URL, API_TOKEN, FORMATS, MAX_FILE_SIZE, TIMEOUT, MAX_RETRIES,
                    BACKOFF_FACTOR, CALLBACK_URL_BASE, AUTO_SUBMIT, POLL_INTERVAL, CHECK_AFTER,
-                   STUCK_AFTER, DEBUG, WEBHOOK_URL, WEBHOOK_SECRET):
+                   STUCK_AFTER, DEBUG, NOTIFY_SUBMITTER, NOTIFY_ORG_ADMINS, NOTIFY_INTERVAL,
+                   WEBHOOK_URL, WEBHOOK_SECRET):
         if option in (API_TOKEN, WEBHOOK_SECRET):
             value = tk._("set") if tk.config.get(option) else tk._("not set")
         elif option == FORMATS:

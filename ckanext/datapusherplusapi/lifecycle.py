@@ -268,8 +268,11 @@ def fail(session: Any, job_id: str, error_type: str, message: Text,
         values["logs"] = logs
     if not _move(session, ERROR, [Job.id == job_id], **values):
         return False
-    from ckanext.datapusherplusapi import webhook
-    webhook.job_failed(job_id)  # the operators' report, queued (committed above)
+    from ckanext.datapusherplusapi import mail, webhook
+    # Who is told: the operators' webhook, the publishers' mails; both only
+    # queued for the background workers (the failure is committed above).
+    webhook.job_failed(job_id)
+    mail.job_failed(job_id)
     return True
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 import ckan.plugins.toolkit as tk
 
@@ -83,16 +83,18 @@ def readable(text: str) -> str:
 
 
 def render(error: Optional[str], params: Optional[dict[str, Any]],
-           raw: bool = False) -> Optional[str]:
+           raw: bool = False, gettext: Optional[Callable[[str], str]] = None
+           ) -> Optional[str]:
     """A stored error in the reader's language: our message (with its
     parameters) translated, a loader's own text as ``readable`` makes it
-    (``raw``: as the loader wrote it)."""
+    (``raw``: as the loader wrote it). ``gettext``: another language's than
+    the request's (a mail, written by a background worker)."""
     if error is None:
         return error
     if params is None:
         return error if raw else readable(error)
     try:
-        template = tk._(error)
+        template = (gettext or tk._)(error)
     except (RuntimeError, TypeError):  # no request or app context: no language either
         template = error
     try:

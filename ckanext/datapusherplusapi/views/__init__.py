@@ -1,11 +1,13 @@
 """The plugin's blueprints, one module per audience: ``api`` (the
 specification's JSON endpoints, for scripts), ``resource`` (the resource's
 tab and push button, for publishers), ``organization`` (an organization's
-jobs, for its editors and admins) and ``admin`` (the dashboard and the job
-pages, for sysadmins); ``common`` is what they share."""
+jobs, for its editors and admins), ``user`` (one's choice about failure
+mails) and ``admin`` (the dashboard and the job pages, for sysadmins);
+``common`` is what they share."""
 from ckanext.datapusherplusapi.views.admin import admin
 from ckanext.datapusherplusapi.views.api import api
 from ckanext.datapusherplusapi.views.organization import organization
 from ckanext.datapusherplusapi.views.resource import ui
+from ckanext.datapusherplusapi.views.user import user
 
-__all__ = ["api", "ui", "organization", "admin"]
+__all__ = ["api", "ui", "organization", "user", "admin"]
