@@ -183,3 +183,38 @@ def test_no_payload_runs_in_the_browser(page, service_user, fake_service, live_c
         page.goto(live_ckan + url)  # (waits for the load event: every script has run)
     shot(page, "xss-dashboard")
     assert events == []
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_an_editor_on_the_organizations_tab(page, service_user, fake_service, live_ckan,
+                                            monkeypatch, width):
+    """An editor opens their organization's DataPusher+ tab from its page,
+    retries a failed push, confirms a cancel; another organization's is 403."""
+    from ckan.tests import helpers
+    monkeypatch.setitem(tk.config, dpp_config.POLL_INTERVAL, 1)
+    page.set_viewport_size({"width": width, "height": 900})
+    editor, dataset, resource = editor_and_resource("http://127.0.0.1:9/villes.csv")
+    org = helpers.call_action("organization_show", id=dataset["owner_org"])
+    other = factories.Organization()
+    fake_service.callback = Callback(status="error", error={"message": "bad file"})
+    helpers.call_action("datapusher_plus_submit", {"user": editor["name"]},
+                        resource_id=resource["id"])
+    fake_service.wait_callbacks()
+    fake_service.callback = None  # the retry stays pending: it can be cancelled
+    login(page, live_ckan, editor)
+    page.goto("{}/organization/about/{}".format(live_ckan, org["name"]))
+    page.locator("a[href='/organization/datapusher-plus/{}']".format(org["name"])).click()
+    row = page.locator("#dpp-jobs tbody tr[data-dpp-job]").first
+    assert row.get_attribute("data-dpp-status") == "error"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scroll
+    row.locator("button", has_text="Retry").click()
+    page.locator('#dpp-jobs tbody tr[data-dpp-status="submitted"]').wait_for(timeout=10_000)
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.locator('#dpp-jobs tbody tr[data-dpp-status="submitted"] button',
+                 has_text="Cancel").click()
+    page.locator('#dpp-jobs tbody tr[data-dpp-status="cancelled"]').wait_for(timeout=10_000)
+    assert asked == ["Cancel the push of Villes (CSV)?"]
+    shot(page, "organization-tab-{}".format(width))
+    refused = page.goto("{}/organization/datapusher-plus/{}".format(live_ckan, other["name"]))
+    assert refused.status == 403

@@ -81,10 +81,12 @@ def test_editors_see_their_organizations_jobs_only(app, site):
     assert not page.find(attrs={"data-dpp-health": True})
     badge = _rows(page)[0].find("a", class_="badge")
     assert "/datapusher-plus/" in badge["href"] and "/ckan-admin/" not in badge["href"]
-    # Filters work within the organization.
+    # Filters work within the organization; the figures then say they follow them.
+    assert not page.find(attrs={"data-dpp-summary": "filtered"})
     found = _soup(app.get(_tab(site["stats"]), query_string={"q": "census-2"},
                           headers=auth(site["editor"])))
     assert [r["data-dpp-status"] for r in _rows(found)] == ["complete"]
+    assert found.find(attrs={"data-dpp-summary": "filtered"})
     # The organization's pages show the tab to its editors.
     about = _soup(app.get("/organization/about/stats", headers=auth(site["editor"])))
     assert about.find("a", href=_tab(site["stats"]))

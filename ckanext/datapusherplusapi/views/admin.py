@@ -85,6 +85,8 @@ def jobs_data(filters: dict[str, Any], bad_filter: Optional[str] = None,
         "filters": filters, "listing": listing, "stats": stats, "tasks": tasks,
         "bad_filter": bad_filter, "active": active, "seen": seen,
         "organization": organization, "formats": tk.h.datapusherplusapi_formats(),
+        # The figures count what the filters select (an organization's tab: within it).
+        "narrowed": any(filters.get(key) for key in schema.STATS_FILTERS),
         "health": None, "organizations": [], "retry_count": 0, "message": None,
     }
     if not organization:
