@@ -278,7 +278,8 @@ CHART_SERIES = (("complete", "#198754"), ("error", "#dc3545"),
 def datapusherplusapi_chart(per_day: list[dict[str, Any]], width: int = 600,
                             height: int = 160) -> dict[str, Any]:
     """Stacked bars (one per day) for an inline SVG chart of jobs by status,
-    with what its axes say (``top`` and ``middle`` jobs; the ``first``,
+    with what its axes say (``top`` and ``middle`` jobs, ``busiest`` the
+    most jobs on one day; the ``first``,
     ``mid_day`` and ``last`` days), each day's ``counts`` (for the table that
     gives the same figures) and the ``total``."""
     days = []
@@ -287,7 +288,8 @@ def datapusherplusapi_chart(per_day: list[dict[str, Any]], width: int = 600,
                   "cancelled": entry.get("cancelled", 0),
                   "active": sum(entry.get(s, 0) for s in ("submitting", "submitted", "running"))}
         days.append((entry["day"], values, sum(values.values())))
-    top = max([total for _day, _values, total in days] + [1])
+    busiest = max([total for _day, _values, total in days] + [1])
+    top = busiest + busiest % 2  # the axis' top: even, so that its middle is a whole number
     step = width / max(len(days), 1)
     bars = []
     for i, (day, values, total) in enumerate(days):
@@ -301,8 +303,7 @@ def datapusherplusapi_chart(per_day: list[dict[str, Any]], width: int = 600,
                                  "name": name, "count": values[name]})
         bars.append({"x": round(i * step + 1, 2), "width": round(step - 2, 2), "day": day,
                      "total": total, "segments": segments, "counts": values})
-    middle = top // 2 if top % 2 == 0 else top / 2
-    return {"width": width, "height": height, "top": top, "middle": middle,
+    return {"width": width, "height": height, "top": top, "middle": top // 2, "busiest": busiest,
             "total": sum(total for _day, _values, total in days), "bars": bars,
             "series": CHART_SERIES, "first": days[0][0] if days else "",
             "mid_day": days[len(days) // 2][0] if days else "",

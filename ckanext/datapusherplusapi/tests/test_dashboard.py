@@ -193,9 +193,10 @@ class TestTable:
         seed_jobs([resource], 1, "error", error="x")
         seed_jobs([resource], 1, "complete", days_ago=2)
         chart = _soup(app.get(URL, headers=_as(admin))).find(attrs={"data-dpp-part": "chart"})
-        # The vertical axis goes from the busiest day's count (3) to 0.
+        # The vertical axis: whole numbers, from the busiest day's count (3, up to even) to 0.
         axis = [span.get_text() for span in chart.select(".dpp-chart-axis span")]
-        assert axis == ["3", "1.5", "0"]
+        assert axis == ["4", "2", "0"]
+        assert "at most 3 jobs on one day" in chart.find("desc").get_text()
         assert chart.find("svg", role="img")["aria-labelledby"] == "dpp-chart-title dpp-chart-desc"
         # The same figures as a table, one row per day with jobs.
         table = chart.find(attrs={"data-dpp-part": "chart-table"})
