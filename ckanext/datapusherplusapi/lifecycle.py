@@ -266,8 +266,10 @@ def fail(session: Any, job_id: str, error_type: str, message: Text,
         "started_at": sa.func.coalesce(Job.started_at, Job.submitted_at)}
     if logs:
         values["logs"] = logs
-    if not _move(session, ERROR, [Job.id == job_id], **values):
-        return False
+    if not _move(session, ERROR, [Job.id == job_id, Job.status.in_(ACTIVE)], **values):
+        # A job already ended for silence may still get the loader's own
+        # error (it was told of when it ended: no second notification).
+        return bool(_move(session, ERROR, [Job.id == job_id], **values))
     from ckanext.datapusherplusapi import mail, webhook
     # Who is told: the operators' webhook, the publishers' mails; both only
     # queued for the background workers (the failure is committed above).

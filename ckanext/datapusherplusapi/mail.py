@@ -21,7 +21,7 @@ from __future__ import annotations
 import gettext as stdlib_gettext
 import logging
 import os
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import sqlalchemy as sa
 
@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 EXTRAS_KEY = "datapusherplusapi"  # in a user's plugin_extras: {"mail": false} turns mails off
 DOMAIN = "ckanext-datapusherplusapi"
+MAX_LISTED = 100  # failures one mail lists at most (the latest)
+RETRY_AFTER = 300  # seconds before a mail the SMTP server refused is tried again
 I18N = os.path.join(os.path.dirname(__file__), "i18n")
 
 
@@ -113,6 +115,7 @@ def queue_job(job_id: str) -> int:
     for user in recipients(job):
         pipe = redis.pipeline()
         pipe.rpush(_pending(user.id), job_id)
+        pipe.ltrim(_pending(user.id), -MAX_LISTED, -1)  # a mail lists the latest ones
         pipe.sadd(_due(), user.id)
         pipe.execute()
     return send_due()
@@ -131,22 +134,24 @@ def send_due() -> int:
         job_ids = [i.decode() if isinstance(i, bytes) else i
                    for i in redis.lrange(_pending(user_id), 0, -1)]
         user = model.Session.get(model.User, user_id)
-        if not job_ids or user is None or not user.email or not wants_mail(user):
+        composed = compose(user, job_ids) if user is not None else None
+        if composed is None or not user.email or not wants_mail(user):
+            # Nobody to mail, or nothing left to say (the jobs were purged).
             redis.delete(_pending(user_id), _sent(user_id))
             redis.srem(_due(), user_id)
             continue
         try:
-            subject, body = compose(user, job_ids)
-            mailer.mail_user(user, subject, body)
-        except Exception:  # the SMTP server refused or is down: kept for the next run
+            mailer.mail_user(user, *composed)
+        except Exception:  # the SMTP server refused or is down: kept, tried again later
             log.exception("DataPusher+: failure mail to %s not sent", user.name)
-            redis.delete(_sent(user_id))
+            redis.set(_sent(user_id), "1", ex=RETRY_AFTER)
             continue
-        pipe = redis.pipeline()
-        pipe.ltrim(_pending(user_id), len(job_ids), -1)  # what came in meanwhile stays
-        pipe.execute()
-        if not redis.llen(_pending(user_id)):
-            redis.srem(_due(), user_id)
+        redis.ltrim(_pending(user_id), len(job_ids), -1)  # what came in meanwhile stays
+        # Out of the due set, unless something came in meanwhile (checked after,
+        # so that a failure added between the two steps is never left behind).
+        redis.srem(_due(), user_id)
+        if redis.llen(_pending(user_id)):
+            redis.sadd(_due(), user_id)
         sent += 1
     return sent
 
@@ -158,8 +163,9 @@ def _translations() -> Any:
     return stdlib_gettext.translation(DOMAIN, I18N, languages=[locale], fallback=True)
 
 
-def compose(user: model.User, job_ids: list[str]) -> tuple[str, str]:
-    """(subject, body) of one person's mail about these failed jobs."""
+def compose(user: model.User, job_ids: list[str]) -> Optional[tuple[str, str]]:
+    """(subject, body) of one person's mail about these failed jobs; None
+    when none of them is left."""
     from ckanext.datapusherplusapi.model.job import Job
     translations = _translations()
     _: Callable[[str], str] = translations.gettext
@@ -181,6 +187,8 @@ def compose(user: model.User, job_ids: list[str]) -> tuple[str, str]:
             lines.append("  {}/dataset/{}/datapusher-plus/{}".format(site, package.name,
                                                                      job.resource_id))
     count = len(jobs)
+    if not count:
+        return None
     subject = ungettext("[{site}] A push to the DataStore failed",
                         "[{site}] {count} pushes to the DataStore failed", count).format(
                             site=title, count=count)

@@ -4,7 +4,8 @@
 ``lifecycle.fail`` calls ``job_failed``, which only queues the call for CKAN's
 background workers: a web request never waits on the receiver. The worker
 tries up to ``ATTEMPTS`` times, pausing ``BACKOFF`` seconds, then twice that,
-while the receiver does not answer 2xx; then it logs that the report was lost.
+while the receiver does not answer 2xx (a 4xx refusal other than 408 and 429
+is not tried again); then it logs that the report was lost.
 
 The receiver checks the signature: ``X-DataPusherPlus-Signature`` is
 ``sha256=`` + hex(HMAC-SHA256(secret, timestamp + "." + body)), the timestamp
@@ -100,6 +101,8 @@ def send(job_id: str) -> bool:
             if 200 <= response.status_code < 300:
                 return True
             why = "HTTP {}".format(response.status_code)
+            if 400 <= response.status_code < 500 and response.status_code not in (408, 429):
+                break  # refused (a wrong URL, a bad signature): trying again changes nothing
         except requests.RequestException as e:
             why = type(e).__name__
         if attempt < ATTEMPTS:
@@ -107,6 +110,6 @@ def send(job_id: str) -> bool:
                      job_id, why, pause)
             time.sleep(pause)
             pause *= 2
-    log.error("DataPusher+: webhook for job %s not delivered after %s attempts (%s)",
-              job_id, ATTEMPTS, why)
+    log.error("DataPusher+: webhook for job %s not delivered after %s attempt(s) (%s)",
+              job_id, attempt, why)
     return False

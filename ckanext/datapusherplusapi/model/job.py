@@ -216,8 +216,10 @@ def _scope(filters: dict[str, Any], stuck_before: datetime.datetime
     elif status:
         conditions.append(Job.status == status)
     if filters.get("organization"):
+        # Its datasets' jobs, where each dataset is now (a dataset moved to
+        # another organization takes its history with it).
         value = filters["organization"]
-        conditions.append(Job.organization_id.in_(
+        conditions.append(model.Package.owner_org.in_(
             sa.select(model.Group.id).where(sa.or_(model.Group.id == value,
                                                    model.Group.name == value)).scalar_subquery()))
     if filters.get("format"):

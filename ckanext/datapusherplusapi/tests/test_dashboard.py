@@ -170,8 +170,9 @@ class TestTable:
         assert helpers.call_action("datapusher_plus_stats", latest_only=True,
                                    organization=one["name"])["counts"]["error"] == 1
 
-    def test_settings_in_effect(self, app, admin, fake_service):
+    def test_settings_in_effect(self, app, admin, fake_service, monkeypatch):
         import ckan.plugins.toolkit as tk
+        monkeypatch.setitem(tk.config, "ckanext.datapusher_plus.webhook_secret", "whsec-8d1f")
         page = _soup(app.get(URL, headers=_as(admin)))
         rows = {row.find("code").get_text(): row.find("td").get_text(strip=True)
                 for row in page.select("[data-dpp-part=settings] tbody tr")}
@@ -183,6 +184,8 @@ class TestTable:
         # The token only as set: never its value.
         assert rows["ckanext.datapusher_plus.api_token"] == "set"
         assert tk.config["ckanext.datapusher_plus.api_token"] not in page.decode()
+        assert rows["ckanext.datapusher_plus.webhook_secret"] == "set"
+        assert "whsec-8d1f" not in page.decode()
 
     def test_the_chart_reads_at_a_glance(self, app, admin):
         empty = _soup(app.get(URL, headers=_as(admin))).find(attrs={"data-dpp-part": "chart"})

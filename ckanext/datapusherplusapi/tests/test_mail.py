@@ -35,9 +35,13 @@ class Inbox:
 
     def __init__(self):
         self.messages = []
+        self.refuse = 0  # how many mails to refuse first (a server in trouble)
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
+        if self.refuse:
+            self.refuse -= 1
+            return "451 Try again later"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.messages.append((list(envelope.rcpt_tos), message))
@@ -74,9 +78,10 @@ def site(service_user, fake_service, live_ckan):
 def _fail(site, name):
     """A push of a new resource ``name`` by the editor, which the service fails."""
     resource = make_resource(site["org"], name=name)
+    answered = len(site["fake"].callbacks_sent)
     helpers.call_action("datapusher_plus_submit", {"user": site["editor"]["name"]},
                         resource_id=resource["id"])
-    site["fake"].wait_callbacks()
+    site["fake"].wait_callbacks(answered + 1)  # CKAN answered this one's callback
     return resource
 
 
@@ -171,3 +176,15 @@ def test_nothing_when_the_portal_sends_none(inbox, site, monkeypatch):
     monkeypatch.setitem(tk.config, dpp_config.NOTIFY_SUBMITTER, False)
     _fail(site, "regions.csv")
     assert [j for j in ckan_jobs.get_queue().jobs if "mail" in j.func_name] == []
+
+
+def test_a_mail_the_server_refused_is_sent_later(inbox, site):
+    inbox.refuse = 1
+    _fail(site, "regions.csv")
+    _work()
+    assert inbox.messages == []
+    assert mail.send_due() == 0  # not tried again at once
+    _end_of_interval(site["editor"])  # the pause before trying again is over
+    assert mail.send_due() == 1
+    [message] = inbox.to("editor@example.org")
+    assert "- regions.csv" in message.get_content()

@@ -108,6 +108,13 @@ def test_nobody_else_sees_them(app, site):
                          ("datapusher_plus_job_retry", {"id": _job_of(site["ours"][0])})):
         with pytest.raises(tk.NotAuthorized):
             helpers.call_action(action, dict(context), **data)
+    # Its editors read the jobs through the API as the resource's history gives
+    # them: without the loader's raw error detail or the submitter's user id.
+    listed = helpers.call_action("datapusher_plus_job_list",
+                                 {"user": site["editor"]["name"], "ignore_auth": False},
+                                 organization="stats")
+    assert listed["count"] == 3
+    assert not {"error_detail", "user_id"} & set().union(*listed["results"])
     # A sysadmin may look too.
     assert app.get(url, headers=auth(sysadmin_with_token())).status_code == 200
 
@@ -130,13 +137,26 @@ def test_retry_and_cancel_what_they_may_push(app, site):
     assert "Job cancelled" in response.get_data(as_text=True)
     status = helpers.call_action("datapusher_plus_status", resource_id=site["ours"][0]["id"])
     assert status["status"] == "cancelled" and site["editor"]["name"] in status["error"]
-    # Another organization's job, through this tab: refused, and not pushed.
+    # Another organization's job, through this tab: refused in place, and not pushed.
     theirs = _job_of(site["theirs"])
     response = client.post(url + "/jobs/{}/retry".format(theirs), headers=dict(HX, **editor),
                            data={"_csrf_token": token})
-    assert response.status_code == 403
+    assert response.status_code == 200
+    assert _soup(response).find(class_="alert").get_text(strip=True) == \
+        "You may not push this job's resource"
     assert helpers.call_action("datapusher_plus_status",
                                resource_id=site["theirs"]["id"])["status"] == "error"
     # Without the CSRF token: refused.
     assert client.post(url + "/jobs/{}/retry".format(failed),
                        headers=dict(HX, **editor)).status_code == 400
+
+
+def test_a_moved_dataset_takes_its_jobs_along(app, site):
+    moved = site["ours"][0]
+    helpers.call_action("package_owner_org_update", id=moved["package_id"],
+                        organization_id=site["health"]["id"])
+    ours = _soup(app.get(_tab(site["stats"]), headers=auth(site["editor"])))
+    assert {r.find("td").get_text(strip=True) for r in _rows(ours)} == {"census-1", "census-2"}
+    theirs = _soup(app.get(_tab(site["health"]), headers=auth(site["other_editor"])))
+    assert {r.find("td").get_text(strip=True) for r in _rows(theirs)} == {
+        "census-0", "hospitals"}

@@ -86,8 +86,8 @@ def _work():
 
 
 def test_a_failed_job_is_reported_signed(receiver, service_user, fake_service, live_ckan):
-    admin, resource = _push(fake_service, Callback(status="error",
-                                                   error={"message": "bad header"}))
+    admin, resource = _push(fake_service, Callback(status="error", error={
+        "message": "bad header in /srv/datapusher/tmp/upload-7f3a/regions.csv"}))
     assert receiver.calls == [] and len(_webhook_jobs()) == 1  # queued, not sent by the request
     _work()
     assert len(receiver.calls) == 1
@@ -100,7 +100,10 @@ def test_a_failed_job_is_reported_signed(receiver, service_user, fake_service, l
     status = helpers.call_action("datapusher_plus_status", resource_id=resource["id"])
     assert report["event"] == "job.failed"
     assert (report["job"]["status"], report["job"]["job_id"]) == ("error", status["job_id"])
-    assert report["job"]["error_raw"] == "bad header"
+    # The error as publishers read it, and as the loader wrote it.
+    assert report["job"]["error"] == "bad header in regions.csv"
+    assert report["job"]["error_raw"] == "bad header in /srv/datapusher/tmp/upload-7f3a/regions.csv"
+    assert "job_key" not in report["job"] and SECRET.encode() not in body
     assert report["job"]["url"].endswith("/ckan-admin/datapusher-plus/jobs/" + report["job"]["id"])
     assert report["resource"]["name"] == "regions.csv"
     assert report["organization"] == {"id": resource_org(resource), "name": "stats",
@@ -136,3 +139,10 @@ def test_nothing_for_a_success(receiver, service_user, fake_service, live_ckan):
 def test_nothing_without_a_webhook(service_user, fake_service, live_ckan):
     _push(fake_service, Callback(status="error", error={"message": "bad header"}))
     assert _webhook_jobs() == []
+
+
+def test_a_refusal_is_not_tried_again(receiver, service_user, fake_service, live_ckan):
+    receiver.answers = [404]
+    _push(fake_service, Callback(status="error", error={"message": "bad header"}))
+    _work()
+    assert len(receiver.calls) == 1

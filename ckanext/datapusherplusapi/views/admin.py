@@ -157,6 +157,8 @@ def run(action: str, data: dict[str, Any], done: str,
         return after(flatten(e.error_dict), error=True)
     except tk.ObjectNotFound as e:
         return after(str(e) or tk._("Unknown DataPusher+ job"), error=True)
+    except tk.NotAuthorized as e:  # not theirs to push (an organization's tab)
+        return after(str(e) or tk._("You may not push this job's resource"), error=True)
     return after(done)
 
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+from ckan import authz
 from ckan.logic import validate
 from ckan.types import Context, DataDict
 
@@ -90,9 +91,19 @@ def datapusher_plus_job_list(context: Context, data_dict: DataDict) -> dict[str,
         count = sum(job_counts.totals(session).values())
     else:
         count = session.execute(count_stmt).scalar() or 0
-    results = [_listed(row, stuck_before) for row in session.execute(
+    results = [_for_reader(context, _listed(row, stuck_before)) for row in session.execute(
         rows_stmt.offset((page - 1) * limit).limit(limit))]
     return {"count": count, "page": page, "limit": limit, "results": results}
+
+
+def _for_reader(context: Context, item: dict[str, Any]) -> dict[str, Any]:
+    """A job as its reader may see it: an organization's publishers get what
+    the resource's history gives them, without the loader's raw error detail
+    nor the submitter's user id (sysadmins get everything)."""
+    if not authz.is_sysadmin(context.get("user")):
+        item.pop("error_detail", None)
+        item.pop("user_id", None)
+    return item
 
 
 def _listed(row: Any, stuck_before: datetime.datetime) -> dict[str, Any]:
@@ -334,7 +345,7 @@ def datapusher_plus_job_cancel(context: Context, data_dict: DataDict) -> dict[st
     backend = backends.current()
     if job.backend == backend.name:
         backend.cancel(job)  # takes a job still queued off the queue, where the loader can
-    return job.dictize()
+    return _for_reader(context, job.dictize())
 
 
 @validate(schema.bulk_submit)
