@@ -2,8 +2,8 @@
 
 - axe-core (from the npm registry, pinned in ``bin/dpp.sh``, injected into each
   page) finds no serious or critical violation on the DataPusher+ tab, the
-  resource page with its push button, the sysadmin dashboard, a job's page
-  and an organization's DataPusher+ tab, in English
+  resource page with its push button, the sysadmin dashboard, a job's page,
+  an organization's DataPusher+ tab and the failure-mail choice, in English
   and in Arabic (``ckan.locale_default = ar``).
 - In Arabic the document is right-to-left, our parts inherit it; nothing of
   ours overflows the viewport sideways, at 1280 px nor at 390 px, with a
@@ -128,6 +128,7 @@ def _pages(service_user, fake_service):
         "tab": "/dataset/{}/datapusher-plus/{}".format(dataset["name"], resource["id"]),
         "job": "/ckan-admin/datapusher-plus/jobs/{}".format(job),
         "organization": "/organization/datapusher-plus/{}".format(dataset["owner_org"]),
+        "mail": "/user/datapusher-plus/mail",
         "tab-error": "/dataset/{}/datapusher-plus/{}".format(dataset["name"], failed["id"]),
         "resource": "/dataset/{}/resource/{}".format(dataset["name"], resource["id"]),
         "dashboard": "/ckan-admin/datapusher-plus/",

@@ -204,6 +204,8 @@ def test_an_editor_on_the_organizations_tab(page, service_user, fake_service, li
     login(page, live_ckan, editor)
     page.goto("{}/organization/about/{}".format(live_ckan, org["name"]))
     page.locator("a[href='/organization/datapusher-plus/{}']".format(org["name"])).click()
+    # The page loaded, its scripts run: htmx posts the forms (not the browser).
+    page.wait_for_url(lambda url: "/organization/datapusher-plus/" in url, wait_until="load")
     row = page.locator("#dpp-jobs tbody tr[data-dpp-job]").first
     assert row.get_attribute("data-dpp-status") == "error"
     assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scroll
@@ -218,3 +220,35 @@ def test_an_editor_on_the_organizations_tab(page, service_user, fake_service, li
     shot(page, "organization-tab-{}".format(width))
     refused = page.goto("{}/organization/datapusher-plus/{}".format(live_ckan, other["name"]))
     assert refused.status == 403
+
+
+@pytest.mark.parametrize("lang, width, reason_starts, loader_line", [
+    pytest.param("en", 1280, "DataPusher+ could not load the file", "Message from the loader",
+                 id="en-1280"),
+    pytest.param("ar", 390, "\u062a\u0639\u0630\u0631", "\u0631\u0633\u0627\u0644\u0629",
+                 id="ar-390", marks=pytest.mark.ckan_config("ckan.locale_default", "ar")),
+])
+def test_the_reason_of_a_failure_in_one_click(page, service_user, fake_service, live_ckan,
+                                              lang, width, reason_starts, loader_line):
+    """A publisher reads why a push failed on the resource page, and one click
+    on the badge opens the tab with the loader's own words."""
+    from ckan.tests import helpers
+    page.set_viewport_size({"width": width, "height": 900})
+    editor, dataset, resource = editor_and_resource("http://127.0.0.1:9/villes.csv")
+    fake_service.callback = Callback(status="error",
+                                     error={"message": "bad header in /tmp/dp-1/villes.csv"})
+    helpers.call_action("datapusher_plus_submit", {"user": editor["name"]},
+                        resource_id=resource["id"])
+    fake_service.wait_callbacks()
+    login(page, live_ckan, editor)
+    page.goto("{}/dataset/{}/resource/{}".format(live_ckan, dataset["name"], resource["id"]))
+    reason = page.locator("#dpp-badge .dpp-reason")
+    assert reason.inner_text().startswith(reason_starts), reason.inner_text()
+    assert reason.get_attribute("title").endswith("bad header in villes.csv")
+    page.locator('#dpp-badge a[data-dpp-status="error"]').click()
+    page.wait_for_url(lambda url: "/datapusher-plus/" in url)
+    loader = page.locator("#dpp-status details")
+    assert loader_line in loader.locator("summary").inner_text()
+    loader.locator("summary").click()
+    assert loader.locator("pre").inner_text() == "bad header in villes.csv"
+    shot(page, "reason-in-one-click-{}-{}".format(lang, width))
