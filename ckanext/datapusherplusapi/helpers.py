@@ -344,3 +344,11 @@ def datapusherplusapi_task_scope(filters: dict[str, Any]) -> str:
         return tk._("the whole portal")
     from babel.lists import format_list
     return format_list(parts, locale=_locale())
+
+
+def datapusherplusapi_plain(text: Any) -> str:
+    """A name as plain text for a confirmation question (``hx-confirm``):
+    without ``<``, ``>`` and ``&``. CKAN 2.12 shows the question in a dialog
+    of its own, as HTML: a resource named ``<img onerror=...>`` must not
+    become markup there."""
+    return "".join(c for c in str(text or "") if c not in "<>&")

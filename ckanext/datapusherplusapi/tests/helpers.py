@@ -119,6 +119,18 @@ def login(page: Any, base: str, user: dict[str, Any]) -> None:
     page.wait_for_url(lambda url: "/user/login" not in url)
 
 
+# How far a page scrolls sideways beyond what CKAN's own layout does: CKAN
+# 2.12's page frame (its ``.wrapper`` row) is a few pixels wider than a 390 px
+# viewport on every page, its own included; what is ours is measured against it.
+SIDEWAYS = """() => {
+    const width = document.documentElement.clientWidth;
+    const frame = (document.querySelector('.wrapper') || document.body)
+        .getBoundingClientRect();
+    const ckan = Math.max(0, Math.ceil(frame.right) - width) + Math.max(0, Math.ceil(-frame.left));
+    return document.documentElement.scrollWidth - width - ckan;
+}"""
+
+
 def shot(page: Any, name: str) -> None:
     """A full-page screenshot in ``SHOTS``, for people to look at."""
     SHOTS.mkdir(parents=True, exist_ok=True)

@@ -88,6 +88,14 @@ def _layout(page) -> dict:
     """Document direction, our parts' direction, and what sticks out sideways."""
     return page.evaluate("""(selector) => {
         const width = document.documentElement.clientWidth;
+        // CKAN's own page frame: on 2.12 a few pixels wider than a phone's
+        // viewport on every page; ours is measured against it, not against
+        // the viewport (see helpers.SIDEWAYS).
+        const frame = (document.querySelector('.wrapper') || document.body)
+            .getBoundingClientRect();
+        const left = Math.min(0, frame.left), right = Math.max(width, frame.right);
+        const ckan = Math.max(0, Math.ceil(frame.right) - width)
+            + Math.max(0, Math.ceil(-frame.left));
         const ours = [...document.querySelectorAll(selector)];
         const out = [];
         for (const root of ours) {
@@ -96,7 +104,7 @@ def _layout(page) -> dict:
                 if (r.width === 0 && r.height === 0) continue;
                 // Inside a scrolling box (a responsive table) is not overflow.
                 if (el.closest('.table-responsive') && !el.matches('.table-responsive')) continue;
-                if (r.left < -1 || r.right > width + 1)
+                if (r.left < left - 1 || r.right > right + 1)
                     out.push(el.tagName + (el.id ? '#' + el.id : '') + ' ' +
                              Math.round(r.left) + '..' + Math.round(r.right));
             }
@@ -104,7 +112,8 @@ def _layout(page) -> dict:
         return {dir: document.documentElement.dir, lang: document.documentElement.lang,
                 ours: ours.length,
                 directions: [...new Set(ours.map(el => getComputedStyle(el).direction))],
-                scroll: document.documentElement.scrollWidth - width, out: out};
+                scroll: document.documentElement.scrollWidth - width - ckan, ckan: ckan,
+                out: out};
     }""", OURS)
 
 

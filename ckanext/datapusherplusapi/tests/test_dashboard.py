@@ -90,7 +90,9 @@ class TestTable:
         first, page = rows()
         assert len(first) == 25 and "38 jobs" in page.get_text()
         # CKAN's own pager; its links keep the filters.
-        assert [a.get_text() for a in page.select(".pagination a")] == ["1", "2", "»"]
+        numbers = [a.get_text(strip=True) for a in page.select(".pagination a")]
+        assert [n for n in numbers if n.isdigit()] == ["1", "2"]  # and CKAN's "next" link
+        assert len(numbers) == 3
         assert page.select_one(".pagination li.active a").get_text() == "1"
         _rows, filtered = rows(format="CSV")
         assert filtered.select(".pagination a")[1]["href"] == URL + "?format=CSV&page=2"
