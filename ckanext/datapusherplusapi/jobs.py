@@ -223,18 +223,12 @@ def workers_health() -> dict[str, Any]:
     automatic pushes, the silent-job refresh: CKAN's default queue):
     ``workers`` listening to it, ``queued`` jobs waiting, and ``error`` (why
     that work waits: no worker, or the queue is unreachable) or None."""
-    from rq import Worker
-
-    from ckan.lib.jobs import get_queue
     try:
-        queue = get_queue()
-        workers = [worker for worker in Worker.all(connection=connect_to_redis())
-                   if queue.name in worker.queue_names()]
-        queued = len(queue)
+        workers, queued = backends.queue_figures([None])
     except Exception as e:  # Redis down
         return {"workers": None, "queued": None, "error": tk._(
             "the job queue is unreachable: {error}").format(error=type(e).__name__)}
     error = None if workers else tk._(
         "no background worker: bulk work, automatic pushes and the silent-job refresh wait "
         "(start one: ckan jobs worker)")
-    return {"workers": len(workers), "queued": queued, "error": error}
+    return {"workers": workers, "queued": queued, "error": error}

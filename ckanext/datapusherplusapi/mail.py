@@ -134,8 +134,9 @@ def send_due() -> int:
         job_ids = [i.decode() if isinstance(i, bytes) else i
                    for i in redis.lrange(_pending(user_id), 0, -1)]
         user = model.Session.get(model.User, user_id)
-        composed = compose(user, job_ids) if user is not None else None
-        if composed is None or not user.email or not wants_mail(user):
+        composed = (compose(user, job_ids)
+                    if user is not None and user.email and wants_mail(user) else None)
+        if composed is None:
             # Nobody to mail, or nothing left to say (the jobs were purged).
             redis.delete(_pending(user_id), _sent(user_id))
             redis.srem(_due(), user_id)

@@ -136,6 +136,19 @@ def forget_process_state() -> None:
     _remembered = 0.0
 
 
+def queue_figures(names: list[Optional[str]]) -> tuple[int, int]:
+    """(workers listening to any of these RQ queues, jobs waiting in them);
+    ``None`` names CKAN's default queue. Raises when Redis is unreachable."""
+    from rq import Worker
+
+    from ckan.lib.jobs import get_queue
+    queues = [get_queue(name) if name else get_queue() for name in names]
+    listened = {queue.name for queue in queues}
+    workers = [worker for worker in Worker.all(connection=connect_to_redis())
+               if listened & set(worker.queue_names())]
+    return len(workers), sum(len(queue) for queue in queues)
+
+
 def last_success() -> Optional[str]:
     """When the loader last answered or reported (ISO 8601, UTC), from any
     CKAN process."""

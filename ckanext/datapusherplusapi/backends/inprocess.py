@@ -21,11 +21,16 @@ from typing import Any, Optional
 import ckan.model as model
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
-from ckan.lib.jobs import get_queue
 from ckan.lib.redis import connect_to_redis
 
 from ckanext.datapusherplusapi import lifecycle
-from ckanext.datapusherplusapi.backends import Accepted, Backend, BackendError, last_success
+from ckanext.datapusherplusapi.backends import (
+    Accepted,
+    Backend,
+    BackendError,
+    last_success,
+    queue_figures,
+)
 from ckanext.datapusherplusapi.lifecycle import News
 from ckanext.datapusherplusapi.messages import Message, Text
 from ckanext.datapusherplusapi.model.job import COMPLETE, ERROR, RUNNING, SUBMITTED, Job
@@ -180,16 +185,12 @@ class InProcessBackend(Backend):
 
     # ------------------------------------------------------------ health ---
     def health(self) -> dict[str, Any]:
-        from rq import Worker
         result: dict[str, Any] = {"url": None, "reachable": False, "name": self.label,
                                   "version": _version(self.distribution), "job_types": [],
                                   "stats": {}, "error": None}
         try:
-            queues = [get_queue(name) for name in self.queue_names()]
-            names = {queue.name for queue in queues}
-            workers = [worker for worker in Worker.all(connection=connect_to_redis())
-                       if names & set(worker.queue_names())]
-            result["stats"] = {"workers": len(workers), "queued": sum(len(q) for q in queues)}
+            workers, queued = queue_figures(list(self.queue_names()))
+            result["stats"] = {"workers": workers, "queued": queued}
             result["job_types"] = self.queue_names()
             result["reachable"] = bool(workers)
             if not workers:

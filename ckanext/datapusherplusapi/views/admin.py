@@ -97,20 +97,15 @@ def jobs_data(filters: dict[str, Any], bad_filter: Optional[str] = None,
     return data
 
 
-def _dashboard_data(filters: dict[str, Any], bad_filter: Optional[str] = None
-                    ) -> dict[str, Any]:
-    return jobs_data(filters, bad_filter)
-
-
 @admin.route("/", methods=["GET"])
 def dashboard() -> Any:
     """Every push job of the portal: summary, chart, jobs table, bulk work."""
     filters, bad_filter = filters_of(request.args)
     if is_htmx() and request.args.get("part") == "live":
-        return render_live(_dashboard_data(filters, bad_filter))
+        return render_live(jobs_data(filters, bad_filter))
     tk.get_action("datapusher_plus_job_refresh")(action_context(), {})
     return tk.render("datapusherplusapi/dashboard.html",
-                     extra_vars=_dashboard_data(filters, bad_filter))
+                     extra_vars=jobs_data(filters, bad_filter))
 
 
 def render_live(data: dict[str, Any], message: Optional[str] = None) -> Response:
@@ -130,24 +125,37 @@ def render_live(data: dict[str, Any], message: Optional[str] = None) -> Response
     return response
 
 
-def _after_post(message: str, error: bool = False) -> Any:
-    """htmx: the live part again, with the message; else back to the page
-    (the job's page when the form was on it: its ``job`` field)."""
+def scoped_filters(source: Any, organization: Optional[dict[str, Any]] = None
+                   ) -> tuple[dict[str, Any], Optional[str]]:
+    """``filters_of``, for the dashboard or an organization's tab (whose
+    organization is its own, not a filter)."""
+    filters, bad_filter = filters_of(source)
+    if organization:
+        filters.pop("organization", None)
+    return filters, bad_filter
+
+
+def after_post(message: str, error: bool = False,
+               organization: Optional[dict[str, Any]] = None) -> Any:
+    """The answer to a job action's form: htmx gets the live part again,
+    with the message; a browser without it goes back to the page (the job's
+    page when the form was on it: its ``job`` field), the message flashed.
+    ``organization``: the form was on that organization's tab."""
     job_id = request.form.get("job")
-    if job_id:
-        if is_htmx():
-            return _render_job(job_id, message, error)
-        (tk.h.flash_error if error else tk.h.flash_success)(message)
-        return tk.redirect_to("datapusherplusapi_admin.job", job_id=job_id)
-    filters, bad_filter = filters_of(dict(parse_qsl(request.form.get("query", ""))))
+    if job_id and is_htmx():
+        return _render_job(job_id, message, error)
+    filters, bad_filter = scoped_filters(dict(parse_qsl(request.form.get("query", ""))),
+                                         organization)
     if is_htmx():
-        return render_live(_dashboard_data(filters, bad_filter), message)
+        return render_live(jobs_data(filters, bad_filter, organization), message)
     (tk.h.flash_error if error else tk.h.flash_success)(message)
-    return tk.redirect_to("datapusherplusapi_admin.dashboard", **filters)
+    if job_id:
+        return tk.redirect_to("datapusherplusapi_admin.job", job_id=job_id)
+    return tk.redirect_to(tk.h.datapusherplusapi_jobs_url(organization, filters))
 
 
 def run(action: str, data: dict[str, Any], done: str,
-        after: Callable[..., Any] = _after_post) -> Any:
+        after: Callable[..., Any] = after_post) -> Any:
     """Run a job action for a form; ``after(message, error=...)`` answers."""
     try:
         tk.get_action(action)(action_context(), data)

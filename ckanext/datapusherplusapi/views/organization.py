@@ -4,8 +4,8 @@ Retry and Cancel for what they may push. Sysadmins see it too, and keep the
 portal-wide dashboard."""
 from __future__ import annotations
 
+import functools
 from typing import Any
-from urllib.parse import parse_qsl
 
 from flask import Blueprint
 
@@ -13,7 +13,13 @@ import ckan.plugins.toolkit as tk
 from ckan.common import request
 from ckan.config.middleware.flask_app import csrf
 
-from ckanext.datapusherplusapi.views.admin import filters_of, jobs_data, render_live, run
+from ckanext.datapusherplusapi.views.admin import (
+    after_post,
+    jobs_data,
+    render_live,
+    run,
+    scoped_filters,
+)
 from ckanext.datapusherplusapi.views.common import (
     action_context,
     handle_errors_as_pages,
@@ -43,39 +49,21 @@ def _organization(id: str) -> dict[str, Any]:
     return group
 
 
-def _data(group: dict[str, Any], source: Any) -> dict[str, Any]:
-    filters, bad_filter = filters_of(source)
-    filters.pop("organization", None)  # the tab's own
-    return jobs_data(filters, bad_filter, organization=group)
-
-
 @organization.route("/<id>", methods=["GET"])
 def jobs(id: str) -> Any:
     """The organization's jobs: summary, rates, chart and table, live."""
     group = _organization(id)
-    data = _data(group, request.args)
+    data = jobs_data(*scoped_filters(request.args, group), organization=group)
     if is_htmx() and request.args.get("part") == "live":
         return render_live(data)
     return tk.render("datapusherplusapi/organization.html", extra_vars=dict(
         data, group_dict=group, group_type=group.get("type") or "organization"))
 
 
-def _after(group: dict[str, Any]) -> Any:
-    def answer(message: str, error: bool = False) -> Any:
-        """htmx: the live part again, with the message; else back to the tab."""
-        query = dict(parse_qsl(request.form.get("query", "")))
-        if is_htmx():
-            return render_live(_data(group, query), message)
-        (tk.h.flash_error if error else tk.h.flash_success)(message)
-        filters, _bad = filters_of(query)
-        filters.pop("organization", None)
-        return tk.redirect_to("datapusherplusapi_org.jobs", id=group["name"], **filters)
-    return answer
-
-
 def _job_action(id: str, action: str, job_id: str, done: str) -> Any:
     group = _organization(id)
-    return run(action, {"id": job_id}, done, after=_after(group))
+    return run(action, {"id": job_id}, done,
+               after=functools.partial(after_post, organization=group))
 
 
 @organization.route("/<id>/jobs/<job_id>/retry", methods=["POST"])
