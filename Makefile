@@ -3,7 +3,7 @@
 .PHONY: help dev test test-matrix test-prepare lint bench stop clean env i18n i18n-check
 
 help:
-	@sed -n '2,15p' bin/dpp.sh
+	@sed -n '2,17p' bin/dpp.sh
 
 dev:           ## demo portal: CKAN + plugin + DataStore + a loader (DPP_BACKEND: xloader or service) + sample data
 	bin/dpp.sh dev
@@ -11,10 +11,8 @@ dev:           ## demo portal: CKAN + plugin + DataStore + a loader (DPP_BACKEND
 test:          ## set up (idempotent) and run the whole test suite, end-to-end tests included
 	bin/dpp.sh test $(PYTEST_ARGS)
 
-test-matrix:   ## what CI runs: the whole suite on 2.11.6, then on 2.12.0 and 2.10.11 all but the "once" tests
-	bin/dpp.sh test $(PYTEST_ARGS)
-	CKAN_VERSION=2.12.0 bin/dpp.sh test -m "not once" $(PYTEST_ARGS)
-	CKAN_VERSION=2.10.11 bin/dpp.sh test -m "not once" $(PYTEST_ARGS)
+test-matrix:   ## what CI runs: the whole suite on 2.11.6, then 2.12.0 and 2.10.11 side by side, all but the "once" tests
+	bin/dpp.sh test-matrix $(PYTEST_ARGS)
 
 lint:          ## ruff and mypy (configured in bin/lint/), and complete catalogues; run by CI
 	bin/dpp.sh lint

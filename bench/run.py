@@ -1,7 +1,7 @@
 """Run the benchmarks and print one summary table of ratios and targets.
 
     make bench                         every benchmark (about 10 minutes)
-    bin/dpp.sh bench polls|dashboard|submit|load   one of them
+    bin/dpp.sh bench polls|dashboard|submit|load|records   one of them
 
 Each benchmark prints its detailed table; the summary comes last. The whole
 report is also written to .dev/bench/latest.md. Absolute times drift between
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from common import REPO, Bench, table
 
-SECTIONS = ("polls", "dashboard", "submit", "load")
+SECTIONS = ("polls", "dashboard", "submit", "load", "records")
 
 
 def _machine() -> str:

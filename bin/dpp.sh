@@ -5,8 +5,10 @@
 #   bin/dpp.sh services     start project-local PostgreSQL and Redis (idempotent)
 #   bin/dpp.sh test [args]  install + services + databases, then the whole pytest suite
 #   bin/dpp.sh test-prepare the same without running pytest
+#   bin/dpp.sh test-matrix  what CI runs: every tested CKAN version (see cmd_test_matrix)
+#   bin/dpp.sh venv         the virtualenv of $CKAN_VERSION only
 #   bin/dpp.sh lint         ruff (bin/lint/ruff.toml), mypy (bin/lint/mypy.ini), catalogues
-#   bin/dpp.sh bench [polls|dashboard|submit|load]  benchmarks (bench/), markdown tables
+#   bin/dpp.sh bench [polls|dashboard|submit|load|records]  benchmarks (bench/), markdown tables
 #   bin/dpp.sh dev          install + services + a demo portal on $DPP_CKAN_PORT
 #   bin/dpp.sh stop         stop everything this script started
 #   bin/dpp.sh clean        stop, then delete .dev/ (virtualenvs, databases, logs)
@@ -243,7 +245,13 @@ site_env() {
   mkdir -p "$CKAN_STORAGE_PATH"
 }
 
-test_env() { site_env "$TEST_SITE"; export CKAN_REDIS_URL="redis://127.0.0.1:$DPP_REDIS_PORT/1"; }
+# Each tested version has its own Redis database (their test runs may go side by side).
+test_env() {
+  local db=1
+  case "$CKAN_VERSION" in "$DEFAULT_CKAN_VERSION") db=1 ;; 2.12.*) db=2 ;; 2.10.*) db=3 ;; *) db=4 ;; esac
+  site_env "$TEST_SITE"
+  export CKAN_REDIS_URL="redis://127.0.0.1:$DPP_REDIS_PORT/$db"
+}
 
 dev_env() {
   site_env dev
@@ -275,7 +283,37 @@ cmd_test() {
   test_prepare
   log "pytest (CKAN $CKAN_VERSION)"
   cd "$REPO"
-  "$VENV/bin/python" -m pytest --ckan-ini=test.ini ckanext/datapusherplusapi/tests "$@"
+  "$VENV/bin/python" -m pytest --ckan-ini=test.ini --basetemp="$DPP_HOME/pytest-$TEST_SITE" \
+    ckanext/datapusherplusapi/tests "$@"
+}
+
+# What CI runs: the whole suite on the default version, then the other tested
+# versions side by side without the version-independent "once" tests (one of
+# which restarts PostgreSQL). Each version has its own virtualenv (built while
+# the first run goes), databases, Redis database and temporary folders.
+OTHER_VERSIONS="2.12.0 2.10.11"
+cmd_test_matrix() {
+  local status=0 version pids=() builder
+  test_prepare
+  ( for version in $OTHER_VERSIONS; do CKAN_VERSION=$version "$0" venv; done ) \
+    > "$LOGS/matrix-venvs.log" 2>&1 &
+  builder=$!
+  cmd_test "$@" || status=1
+  wait "$builder" || { cat "$LOGS/matrix-venvs.log"; die "virtualenvs of $OTHER_VERSIONS failed"; }
+  for version in $OTHER_VERSIONS; do CKAN_VERSION=$version "$0" test-prepare; done
+  for version in $OTHER_VERSIONS; do
+    log "pytest (CKAN $version), side by side: $LOGS/test-$version.log"
+    CKAN_VERSION=$version "$0" test -m "not once" "$@" > "$LOGS/test-$version.log" 2>&1 &
+    pids+=("$!")
+  done
+  local i=0
+  for version in $OTHER_VERSIONS; do
+    if ! wait "${pids[$i]}"; then status=1; fi
+    log "CKAN $version:"
+    cat "$LOGS/test-$version.log"
+    i=$((i + 1))
+  done
+  return $status
 }
 
 # ------------------------------------------------------------------- dev ---
@@ -323,6 +361,7 @@ cmd_dev() {
     "ckanext.datapusher_plus.backend = $DPP_BACKEND" \
     "ckanext.datapusher_plus.url = http://127.0.0.1:$DPP_SERVICE_PORT" \
     "ckanext.xloader.jobs_db.uri = postgresql://$DPP_DB_USER:$DPP_DB_PASSWORD@127.0.0.1:$DPP_PG_PORT/ckan_dpp_dev_xloader" \
+    "ckan.datastore.sqlalchemy.executemany_mode = values_plus_batch" \
     "ckan.locale_default = ${DPP_LOCALE:-en}" \
     "ckan.locales_offered = en fr ar" \
     "ckan.devserver.host = 127.0.0.1" \
@@ -458,6 +497,8 @@ case "${1:-}" in
   install) install_debian; install_python; install_node ;;
   services) install_debian; services_up ;;
   test) shift; cmd_test "$@" ;;
+  test-matrix) shift; mkdir -p "$LOGS"; cmd_test_matrix "$@" ;;
+  venv) install_python ;;
   test-prepare) test_prepare ;;
   lint) install_debian; install_python; cmd_lint ;;
   bench) shift; test_prepare; cd "$REPO"
@@ -469,5 +510,5 @@ case "${1:-}" in
   pg-restart)  # used by a test: PostgreSQL restarted between a submit and its callback
     find_pg_bin; as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null; pg_up ;;
   ckan) shift; test_env; exec "$VENV/bin/ckan" -c "$REPO/test.ini" "$@" ;;  # ckan CLI on the test config
-  *) sed -n '2,12p' "$0"; exit 2 ;;
+  *) sed -n '2,17p' "$0"; exit 2 ;;
 esac

@@ -1,6 +1,7 @@
 """Demo data of the dev portal (`make dev`).
 
-    python demo_files.py write FOLDER                  CSV, XLSX, ODS and JSON sample files
+    python demo_files.py write FOLDER                  CSV, XLSX, ODS, JSON and XML sample files
+                                                       (and a broken JSON and a hostile XML)
     python demo_files.py seed CKAN_URL TOKEN FILES_URL  demo organization + dataset (idempotent),
                                                        then each file pushed through the API and
                                                        its outcome printed
@@ -21,6 +22,9 @@ FILES = (  # name, format, title
     ("cities.xlsx", "XLSX", "Villes (XLSX)"),
     ("cities.ods", "ODS", "Villes (ODS)"),
     ("cities.json", "JSON", "Villes (JSON)"),
+    ("cities.xml", "XML", "Villes (XML)"),
+    ("cities-broken.json", "JSON", "Villes (JSON mal formé)"),
+    ("cities-entities.xml", "XML", "Villes (XML avec entités, refusé)"),
 )
 
 
@@ -30,8 +34,29 @@ def write(folder: str) -> None:
     tabular_files.write_xlsx(os.path.join(folder, "cities.xlsx"))
     tabular_files.write_ods(os.path.join(folder, "cities.ods"))
     rows = tabular_files.CITIES
+    records = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    # JSON as open-data APIs publish it: the records inside an envelope,
+    # nested objects, a date, a French decimal.
     with open(os.path.join(folder, "cities.json"), "w", encoding="utf-8") as f:
-        json.dump([dict(zip(rows[0], row, strict=True)) for row in rows[1:]], f, ensure_ascii=False)
+        json.dump({"source": "démo", "result": {"records": [
+            {"city": r["city"], "population": r["population"],
+             "geo": {"region": r["region"], "area_km2": r["area_km2"]},
+             "density": "{:.1f}".format(r["population"] / r["area_km2"]).replace(".", ","),
+             "updated": "2026-11-30"} for r in records]}}, f, ensure_ascii=False, indent=1)
+    with open(os.path.join(folder, "cities-broken.json"), "w", encoding="utf-8") as f:
+        f.write(json.dumps(records[:2], ensure_ascii=False, indent=1)[:-2] + "\n")
+    xml = ['<?xml version="1.0" encoding="UTF-8"?>', '<villes annee="2026">']
+    for r in records:
+        xml.append('  <ville region="{}"><nom>{}</nom><population>{}</population>'
+                   '<superficie unite="km2">{}</superficie></ville>'.format(
+                       r["region"], r["city"], r["population"], r["area_km2"]))
+    xml.append("</villes>")
+    with open(os.path.join(folder, "cities.xml"), "w", encoding="utf-8") as f:
+        f.write("\n".join(xml) + "\n")
+    with open(os.path.join(folder, "cities-entities.xml"), "w", encoding="utf-8") as f:
+        f.write('<?xml version="1.0"?>\n<!DOCTYPE villes [<!ENTITY a "aaaaaaaaaa">'
+                '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>\n'
+                "<villes><ville><nom>&b;</nom></ville></villes>\n")
 
 
 def _call(ckan: str, token: str, action: str, **data: object) -> requests.Response:
@@ -48,9 +73,16 @@ def _action(ckan: str, token: str, action: str, **data: object) -> dict:
 
 def _dataset(ckan: str, token: str, files: str) -> dict:
     try:
-        return _action(ckan, token, "package_show", id="demo-cities")
+        dataset = _action(ckan, token, "package_show", id="demo-cities")
     except RuntimeError:
-        pass
+        dataset = None
+    if dataset is not None:  # a demo made by an earlier version: the files it lacks
+        names = {resource["name"] for resource in dataset["resources"]}
+        for name, fmt, title in FILES:
+            if title not in names:
+                _action(ckan, token, "resource_create", package_id=dataset["id"], name=title,
+                        format=fmt, url=files + "/" + name)
+        return _action(ckan, token, "package_show", id="demo-cities")
     try:
         _action(ckan, token, "organization_show", id="demo-ministry")
     except RuntimeError:
@@ -90,7 +122,7 @@ def seed(ckan: str, token: str, files: str) -> None:
                     outcome[resource_id] = "{}: {}".format(state["status"], state["error"])
         time.sleep(1)
     for resource in dataset["resources"]:
-        print("    {:<14} {:<5} {}  {}".format(
+        print("    {:<34} {:<5} {}  {}".format(
             resource["name"], resource["format"], resource["id"],
             outcome[resource["id"]] or "still loading (see the DataPusher+ tab)"))
 

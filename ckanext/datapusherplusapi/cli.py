@@ -97,7 +97,7 @@ def submit(resource_ids: tuple[str, ...], datasets: tuple[str, ...],
     from ckanext.datapusherplusapi import backends
     if not (resource_ids or datasets or organizations or everything):
         raise click.UsageError(tk._("Name resources, --dataset, --organization or --all"))
-    wanted = [f.upper() for f in formats] or backends.current().formats()
+    wanted = [f.upper() for f in formats] or backends.submittable_formats()
     resources: dict[str, dict[str, Any]] = {}
     try:
         for resource_id in resource_ids:

@@ -28,6 +28,8 @@ NOTIFY_ORG_ADMINS = "ckanext.datapusher_plus.notify_org_admins"
 NOTIFY_INTERVAL = "ckanext.datapusher_plus.notify_interval"
 WEBHOOK_URL = "ckanext.datapusher_plus.webhook_url"
 WEBHOOK_SECRET = "ckanext.datapusher_plus.webhook_secret"
+BUILTIN_FORMATS = "ckanext.datapusher_plus.builtin_formats"
+LOAD_TIMEOUT = "ckanext.datapusher_plus.load_timeout"
 
 BACKENDS = ("service", "xloader", "datapusher_plus")
 
@@ -79,6 +81,17 @@ def formats() -> list[str]:
     """The formats this option lists, upper-cased; empty when it is not set
     (then the back end's own formats apply: see ``backends``)."""
     return [f.upper() for f in tk.aslist(tk.config.get(FORMATS) or [])]
+
+
+def builtin_formats() -> list[str]:
+    """What the built-in JSON/XML loader takes, upper-cased (before
+    ``formats`` narrows it)."""
+    return [f.upper() for f in tk.aslist(tk.config.get(BUILTIN_FORMATS) or [])]
+
+
+def load_timeout() -> int:
+    """Seconds one load of the built-in loader may take."""
+    return int(tk.config.get(LOAD_TIMEOUT) or 3600)
 
 
 def callback_url_base() -> str:
@@ -139,14 +152,17 @@ def effective() -> list[tuple[str, str]]:
     included), as the dashboard shows them: the API token and the webhook's
     secret only as set or not, the callback base's default as CKAN's site URL."""
     shown: list[tuple[str, str]] = []
-    for option in (BACKEND, URL, API_TOKEN, FORMATS, MAX_FILE_SIZE, TIMEOUT, MAX_RETRIES,
-                   BACKOFF_FACTOR, CALLBACK_URL_BASE, AUTO_SUBMIT, POLL_INTERVAL, CHECK_AFTER,
+    for option in (BACKEND, URL, API_TOKEN, FORMATS, BUILTIN_FORMATS, LOAD_TIMEOUT,
+                   MAX_FILE_SIZE, TIMEOUT, MAX_RETRIES, BACKOFF_FACTOR, CALLBACK_URL_BASE,
+                   AUTO_SUBMIT, POLL_INTERVAL, CHECK_AFTER,
                    STUCK_AFTER, DEBUG, NOTIFY_SUBMITTER, NOTIFY_ORG_ADMINS, NOTIFY_INTERVAL,
                    WEBHOOK_URL, WEBHOOK_SECRET):
         if option in (API_TOKEN, WEBHOOK_SECRET):
             value = tk._("set") if tk.config.get(option) else tk._("not set")
         elif option == FORMATS:
             value = " ".join(formats()) or tk._("not set: the loader's own")
+        elif option == BUILTIN_FORMATS:
+            value = " ".join(builtin_formats()) or tk._("none")
         elif option == CALLBACK_URL_BASE:
             value = callback_url_base()
         else:

@@ -15,9 +15,9 @@ from ckanext.datapusherplusapi.model import task as task_model
 
 
 def datapusherplusapi_formats() -> list[str]:
-    """The formats that may be submitted (what the portal's loader loads,
-    narrowed by ``formats``), upper-cased."""
-    return backends.current().formats()
+    """The formats that may be submitted (what the portal's loader loads and
+    the built-in JSON/XML loader's, narrowed by ``formats``), upper-cased."""
+    return backends.submittable_formats()
 
 
 def datapusherplusapi_resource_format(resource: dict[str, Any]) -> str:
@@ -34,9 +34,9 @@ def datapusherplusapi_resource_format(resource: dict[str, Any]) -> str:
 
 
 def datapusherplusapi_loadable(resource: dict[str, Any]) -> bool:
-    """Whether the portal's back end loads this resource's format (its push
-    button is offered only then)."""
-    return datapusherplusapi_resource_format(resource) in backends.current().formats()
+    """Whether a back end loads this resource's format (its push button is
+    offered only then)."""
+    return datapusherplusapi_resource_format(resource) in backends.submittable_formats()
 
 
 def datapusherplusapi_status(resource_id: str) -> Optional[dict[str, Any]]:
@@ -146,6 +146,30 @@ _ERRORS = {
     "loader_job_failed": lambda: tk._(
         "The loader's background job failed (its worker may have been stopped). Submit the "
         "file again; if this goes on, tell the portal's administrators."),
+    # The built-in JSON/XML loader's (the DataStore keeps its previous data).
+    "invalid_file": lambda: tk._(
+        "The file is not well-formed: correct it where the message says, then submit it "
+        "again. The data already in the DataStore is unchanged."),
+    "mixed_structure": lambda: tk._(
+        "The file mixes records with other values: every record must be an object (JSON) "
+        "or an element (XML). The data already in the DataStore is unchanged."),
+    "no_records": lambda: tk._(
+        "No records were found in the file. If they are deeper in it, set the resource's "
+        "record path (datapusher_plus_record_path). The data already in the DataStore is "
+        "unchanged."),
+    "hostile_xml": lambda: tk._(
+        "The XML file declares entities, which are refused for the portal's safety. Export it "
+        "without a DTD, then submit it again."),
+    "file_too_large": lambda: tk._(
+        "The file is larger than this portal loads. The data already in the DataStore is "
+        "unchanged."),
+    "download_failed": lambda: tk._(
+        "The file could not be downloaded. Check that its URL works, then submit it again."),
+    "type_mismatch": lambda: tk._(
+        "A value does not fit the type a column has in the Data Dictionary. Correct the value "
+        "or the type, then submit it again. The data already in the DataStore is unchanged."),
+    "datastore_error": lambda: tk._(
+        "The DataStore refused the data while it was being written."),
 }
 
 
@@ -255,6 +279,23 @@ def datapusherplusapi_percent(rate: Optional[float]) -> str:
     digit = pattern.rfind("0")  # CLDR's percent patterns have one: "#,##0%", "#,##0 %"
     return format_percent(rate, format=pattern[:digit + 1] + ".0" + pattern[digit + 1:],
                           locale=locale)
+
+
+def datapusherplusapi_progress_text(progress: Optional[dict[str, Any]]) -> str:
+    """A job's progress in words: "1,200 of 5,000 rows loaded (24%)", as the
+    reader's language writes numbers; "" when the loader does not tell."""
+    if not progress:
+        return ""
+    if progress.get("rows_total") is None:
+        return tk._("Reading the file…")
+    from babel.numbers import format_decimal
+    locale = _locale()
+    total = int(progress["rows_total"])
+    return tk.ungettext("{loaded} of {total} row loaded ({percent})",
+                        "{loaded} of {total} rows loaded ({percent})", total).format(
+        loaded=format_decimal(int(progress["rows_loaded"]), locale=locale),
+        total=format_decimal(total, locale=locale),
+        percent=datapusherplusapi_percent((progress.get("percent") or 0) / 100))
 
 
 _TASK_LABELS = {

@@ -59,7 +59,7 @@ def _resources_not_in_datastore(filters: dict[str, Any]) -> list[str]:
     """Active resources of active datasets, in a submittable format, whose data
     is not in the DataStore and that have no active job."""
     formats = ([filters["format"].upper()] if filters.get("format")
-               else backends.current().formats())
+               else backends.submittable_formats())
     res, pkg = model.Resource, model.Package
     stmt = (sa.select(res.id).join(pkg, pkg.id == res.package_id)
             .where(res.state == "active", pkg.state == "active",
@@ -172,7 +172,7 @@ def queue_auto_submit(resource: dict[str, Any], expected_url: Any = None,
     if not config.auto_submit():
         return False
     from ckanext.datapusherplusapi.helpers import datapusherplusapi_resource_format
-    if datapusherplusapi_resource_format(resource) not in backends.current().formats():
+    if datapusherplusapi_resource_format(resource) not in backends.submittable_formats():
         return False
     resource_id = resource["id"]
     try:

@@ -285,6 +285,20 @@ def cancel(session: Any, job_id: str, message: Text) -> bool:
                       error_type="cancelled"))
 
 
+def progress(session: Any, job_id: str, loaded: int, total: Optional[int],
+             logs: Optional[list[dict[str, Any]]] = None) -> bool:
+    """Rows written so far by a running job; False when the job is no longer
+    running (cancelled, superseded): its loader then stops."""
+    values: dict[str, Any] = {"rows_loaded": loaded, "rows_total": total, "updated_at": now()}
+    if logs:
+        values["logs"] = logs
+    moved = session.execute(
+        sa.update(Job).where(Job.id == job_id, Job.status == RUNNING).values(**values)
+        .execution_options(synchronize_session=False)).rowcount
+    session.commit()
+    return bool(moved)
+
+
 def note_logs(session: Any, job_id: str, logs: list[dict[str, Any]]) -> bool:
     """New log lines of an active job: news, without a change of status (the
     same lines again are no news)."""
@@ -355,8 +369,8 @@ def check(session: Any, job: Job, at_once: bool = False) -> bool:
     from ckanext.datapusherplusapi import backends
     if job.status not in ACTIVE or not (at_once or is_silent(job)):
         return False
-    backend = backends.current()
-    if job.backend != backend.name:
+    backend = backends.of_job(job)
+    if backend is None:
         return False  # a job of a loader this portal no longer runs: stuck detection's
     if not at_once:
         try:

@@ -9,6 +9,10 @@
 - ``datapusher_plus``: the DataPusher+ 2.x plugin, likewise
   (``datapusher_plus.py``).
 
+Whichever it is, the formats of ``builtin_formats`` (JSON, XML …) go to this
+extension's own loader (``builtin.py``): ``for_format`` says which back end
+takes a format, ``of_job`` which one ran a job.
+
 Each back end says what it loads (``formats``), takes a job (``submit``),
 answers what it knows of one (``poll``: a ``lifecycle.News``), tells its health
 for the dashboard (``health``) and whether cancelling stops its work
@@ -94,6 +98,9 @@ class Backend:
 
 def get(name: str) -> Backend:
     """The back end of this name."""
+    if name == "builtin":
+        from ckanext.datapusherplusapi.backends.builtin import BuiltinBackend
+        return BuiltinBackend()
     if name == "xloader":
         from ckanext.datapusherplusapi.backends.xloader import XloaderBackend
         return XloaderBackend()
@@ -107,6 +114,33 @@ def get(name: str) -> Backend:
 def current() -> Backend:
     """The configured back end."""
     return get(config.backend())
+
+
+def builtin_backend() -> Backend:
+    """This extension's own JSON/XML loader."""
+    return get("builtin")
+
+
+def for_format(fmt: str) -> Backend:
+    """The back end that takes a resource of this format: the built-in loader
+    for its formats, else the configured one."""
+    own = builtin_backend()
+    return own if fmt and fmt.upper() in own.formats() else current()
+
+
+def submittable_formats() -> list[str]:
+    """Every format that may be submitted (upper-cased): the configured back
+    end's and the built-in loader's, each narrowed by ``formats``."""
+    found = current().formats()
+    return found + [fmt for fmt in builtin_backend().formats() if fmt not in found]
+
+
+def of_job(job: Any) -> Optional[Backend]:
+    """The back end that runs ``job``, if this portal still runs it."""
+    if job.backend == "builtin":
+        return builtin_backend()
+    configured = current()
+    return configured if job.backend == configured.name else None
 
 
 # ------------------------------------------------- last contact (Redis) ---

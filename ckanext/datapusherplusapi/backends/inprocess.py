@@ -108,10 +108,7 @@ class InProcessBackend(Backend):
             entity_id=resource_id, task_type=self.task_type, key=self.task_type).first()
 
     def rq_state(self, job_id: Optional[str]) -> Optional[str]:
-        """The RQ job's state (``queued``, ``started``, ``finished``,
-        ``failed`` …), None when RQ does not know it."""
-        job = _rq_job(job_id)
-        return str(getattr(job.get_status(), "value", job.get_status())) if job else None
+        return rq_state(job_id)
 
     def loader_report(self, resource_id: str) -> dict[str, Any]:
         """The loader's status action: its state, error and log lines."""
@@ -159,21 +156,7 @@ class InProcessBackend(Backend):
         if info.get("status") in ("complete", "error"):
             # The job ended but its hook never reached CKAN: its own record says how.
             return self.news_from_report(report, info["status"])
-        job_id = task_job_id(task)
-        rq_job = _rq_job(job_id)
-        if rq_job is None:
-            return News("lost", logs=news.logs, error=Message(
-                "{loader}'s background job {job} is gone from the job queue without a result "
-                "(was the queue emptied, or the worker restarted?)",
-                {"loader": self.label, "job": job_id}))
-        state = str(getattr(rq_job.get_status(), "value", rq_job.get_status()))
-        if state in RQ_DEAD:
-            reason = _rq_reason(rq_job)
-            params = {"loader": self.label, "state": state, "reason": reason}
-            return News(ERROR, logs=news.logs, error_type="loader_job_failed", error=Message(
-                "{loader}'s background job {state}: {reason}", params) if reason else Message(
-                "{loader}'s background job {state}, without a reason", params))
-        return news
+        return rq_news(self.label, task_job_id(task), news.logs) or news
 
     # ------------------------------------------------------------ cancel ---
     def cancel(self, job: Job) -> bool:
@@ -209,6 +192,33 @@ class InProcessBackend(Backend):
     def runtime_problem(self) -> Optional[str]:
         """Something that makes every load fail (for the dashboard)."""
         return None
+
+
+def rq_news(label: str, job_id: Optional[str],
+            logs: Optional[list[dict[str, Any]]] = None) -> Optional[News]:
+    """What the RQ job of a load says when it will never report: gone from
+    the queue (``lost``), or failed, stopped or cancelled (``error`` with RQ's
+    reason); None while it is queued, running or finished."""
+    rq_job = _rq_job(job_id)
+    if rq_job is None:
+        return News("lost", logs=logs, error=Message(
+            "{loader}'s background job {job} is gone from the job queue without a result "
+            "(was the queue emptied, or the worker restarted?)", {"loader": label, "job": job_id}))
+    state = str(getattr(rq_job.get_status(), "value", rq_job.get_status()))
+    if state in RQ_DEAD:
+        reason = _rq_reason(rq_job)
+        params = {"loader": label, "state": state, "reason": reason}
+        return News(ERROR, logs=logs, error_type="loader_job_failed", error=Message(
+            "{loader}'s background job {state}: {reason}", params) if reason else Message(
+            "{loader}'s background job {state}, without a reason", params))
+    return None
+
+
+def rq_state(job_id: Optional[str]) -> Optional[str]:
+    """An RQ job's state (``queued``, ``started``, ``finished``, ``failed``
+    …), None when RQ does not know it."""
+    job = _rq_job(job_id)
+    return str(getattr(job.get_status(), "value", job.get_status())) if job else None
 
 
 def _flatten(error_dict: dict[str, Any]) -> str:

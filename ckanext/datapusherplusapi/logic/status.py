@@ -24,7 +24,7 @@ from ckanext.datapusherplusapi.model.job import NOT_SUBMITTED, Job, job_table
 log = logging.getLogger(__name__)
 
 _FROM_JOB = ("submitted", "job_id", "last_updated", "started", "finished", "duration",
-             "attempt", "error", "error_type", "started_by_loader")
+             "attempt", "error", "error_type", "started_by_loader", "progress")
 
 
 def attempts(resource_id: str, limit: int) -> sa.sql.Select:
@@ -243,6 +243,7 @@ def of(row: Row) -> dict[str, Any]:
             True, "true", "True"),
         "backend": row.backend if has_job else backends.current().name,
         "started_by_loader": False,
+        "progress": None,
     }
     if has_job:
         data = job_model.dictize(row)

@@ -43,22 +43,22 @@ def _megabytes(size: int) -> str:
     return "{:.1f}".format(size / config.MEGABYTE)
 
 
-def check_submittable(resource: dict[str, Any], backend: Backend) -> str:
-    """The resource's format, if the back end loads it and the file is not
-    too large; else ``UnsupportedFormat`` or ``FileTooLarge``."""
+def check_submittable(resource: dict[str, Any]) -> tuple[str, Backend]:
+    """The resource's format and the back end that loads it, if one does and
+    the file is not too large; else ``UnsupportedFormat`` or ``FileTooLarge``."""
     fmt = helpers.datapusherplusapi_resource_format(resource)
-    allowed = backend.formats()
-    if fmt not in allowed:
+    backend = backends.for_format(fmt)
+    if fmt not in backend.formats():
+        allowed = backends.submittable_formats()
         raise errors.UnsupportedFormat(
-            tk._("Unsupported format {format}: this portal's loader ({loader}) takes {allowed}")
-            .format(format=fmt or tk._("(none)"), loader=backend.label,
-                    allowed=", ".join(allowed) or tk._("(none)")))
+            tk._("Unsupported format {format}: this portal loads {allowed}")
+            .format(format=fmt or tk._("(none)"), allowed=", ".join(allowed) or tk._("(none)")))
     size = file_size(resource)
     if size is not None and size > config.max_file_size_bytes():
         raise errors.FileTooLarge(
             tk._("The file is too large: {size} MB, the limit is {limit} MB").format(
                 size=_megabytes(size), limit=config.max_file_size()))
-    return fmt
+    return fmt, backend
 
 
 def check_package(resource: dict[str, Any], package_id: Optional[str]) -> None:
@@ -94,12 +94,11 @@ def refusal(e: BackendError, backend: Backend) -> errors.SubmitError:
 
 def submit(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Check, record and hand over one resource (see the module's docstring)."""
-    backend = backends.current()
     resource_obj = resources.authorized("datapusher_plus_submit", context, data_dict)
     csrf.protect(context)
     resource = resources.dictize(resource_obj)
     check_package(resource, data_dict.get("package_id"))
-    fmt = check_submittable(resource, backend)
+    fmt, backend = check_submittable(resource)
 
     session = model.Session
     user = context.get("auth_user_obj") or (

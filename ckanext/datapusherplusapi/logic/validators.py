@@ -1,4 +1,4 @@
-"""Validators of the plugin: of its config options (the first two), then of
+"""Validators of the plugin: of its config options (the first three), then of
 the actions' parameters (the schemas in ``schema.py``)."""
 from __future__ import annotations
 
@@ -31,6 +31,22 @@ def datapusherplusapi_non_negative_float(value: Any) -> Any:
     if number < 0:
         raise tk.Invalid(tk._("Must be zero or more"))
     return number
+
+
+BUILTIN_FORMATS = ("JSON", "JSONL", "NDJSON", "GEOJSON", "XML")
+
+
+def datapusherplusapi_builtin_formats(value: Any) -> Any:
+    """Formats the built-in JSON/XML loader reads (a list, or words)."""
+    if value is tk.missing or value is None:
+        return value
+    chosen = tk.aslist(value)
+    unknown = [fmt for fmt in chosen if str(fmt).upper() not in BUILTIN_FORMATS]
+    if unknown:
+        raise tk.Invalid(tk._("Unknown format(s) {unknown}: the JSON/XML loader reads {known}")
+                         .format(unknown=" ".join(map(str, unknown)),
+                                 known=" ".join(BUILTIN_FORMATS)))
+    return chosen
 
 
 # ------------------------------------------------ parameters of the actions ---

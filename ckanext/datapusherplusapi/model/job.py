@@ -68,6 +68,9 @@ job_table = sa.Table(
     # who started it (``submit``: this extension; ``loader``: the loader itself).
     sa.Column("backend", sa.UnicodeText, nullable=False, default="service"),
     sa.Column("origin", sa.UnicodeText, nullable=False, default="submit"),
+    # Rows written so far, of how many: loaders that tell (the built-in one).
+    sa.Column("rows_loaded", sa.BigInteger, nullable=True),
+    sa.Column("rows_total", sa.BigInteger, nullable=True),
     sa.Index("datapusherplusapi_job_resource_idx", "resource_id", "submitted_at"),
     sa.Index("datapusherplusapi_job_status_idx", "status", "submitted_at"),
     sa.Index("datapusherplusapi_job_submitted_idx", "submitted_at"),
@@ -113,6 +116,8 @@ class Job(tk.BaseModel):
     is_latest: Mapped[bool]
     backend: Mapped[str]
     origin: Mapped[str]
+    rows_loaded: Mapped[Optional[int]]
+    rows_total: Mapped[Optional[int]]
 
     @property
     def is_active(self) -> bool:
@@ -195,7 +200,19 @@ def dictize(job: Any) -> dict[str, Any]:
         "error_detail": job.error_detail,
         "backend": job.backend,
         "started_by_loader": job.origin == "loader",
+        "progress": progress(job),
     }
+
+
+def progress(job: Any) -> Optional[dict[str, Any]]:
+    """Rows written so far, of how many, when the loader tells:
+    ``{"rows_loaded": …, "rows_total": …, "percent": …}``, else None."""
+    loaded = getattr(job, "rows_loaded", None)
+    if loaded is None:
+        return None
+    total = getattr(job, "rows_total", None)
+    percent = min(100, int(loaded * 100 / total)) if total else None
+    return {"rows_loaded": loaded, "rows_total": total, "percent": percent}
 
 
 def _scope(filters: dict[str, Any], stuck_before: datetime.datetime

@@ -209,8 +209,8 @@ class TestErrors:
         helpers.call_action("resource_patch", id=publisher["resource"]["id"], format="PDF")
         body = submit(app, publisher["resource"]["id"], publisher["editor"], 400)
         assert body["error_type"] == "unsupported_format"
-        assert body["error"] == ("Unsupported format PDF: this portal's loader "
-                                 "(DataPusher service) takes CSV, TSV, XLS")
+        assert body["error"] == ("Unsupported format PDF: this portal loads "
+                                 "CSV, TSV, XLS, JSON, JSONL, NDJSON, GEOJSON, XML")
         assert publisher["fake"].job_posts() == []
 
     def test_format_from_url_extension(self, app, publisher):

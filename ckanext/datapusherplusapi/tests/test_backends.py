@@ -40,15 +40,15 @@ def test_the_format_table(fmt, index, name):
 
 
 @pytest.mark.usefixtures("clean_db")
-@pytest.mark.parametrize("fmt", ["XLSX", "ODS", "JSON", "XML"])
+@pytest.mark.parametrize("fmt", ["XLSX", "ODS", "PDF"])
 def test_the_service_refuses_what_it_does_not_read(app, fake_service, fmt):
     org = factories.Organization()
     editor = member_of(org["id"], "editor")
     resource = make_resource(org, format=fmt, url="http://127.0.0.1:9/file." + fmt.lower())
     body = submit(app, resource["id"], editor, 400)
     assert body == {"success": False, "error_type": "unsupported_format",
-                    "error": "Unsupported format {}: this portal's loader (DataPusher service) "
-                             "takes CSV, TSV, XLS".format(fmt)}
+                    "error": "Unsupported format {}: this portal loads CSV, TSV, XLS, "
+                             "JSON, JSONL, NDJSON, GEOJSON, XML".format(fmt)}
     assert fake_service.job_posts() == []
 
 

@@ -178,7 +178,7 @@ class TestTable:
         page = _soup(app.get(URL, headers=_as(admin)))
         rows = {row.find("code").get_text(): row.find("td").get_text(strip=True)
                 for row in page.select("[data-dpp-part=settings] tbody tr")}
-        assert len(rows) == 19 and all(key.startswith("ckanext.datapusher_plus.") for key in rows)
+        assert len(rows) == 21 and all(key.startswith("ckanext.datapusher_plus.") for key in rows)
         assert rows["ckanext.datapusher_plus.backend"] == "service"
         assert rows["ckanext.datapusher_plus.url"] == fake_service.url
         assert rows["ckanext.datapusher_plus.auto_submit"] == "false"

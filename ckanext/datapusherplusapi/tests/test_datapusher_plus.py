@@ -119,8 +119,8 @@ def test_both_plugins_read_the_formats_option(site):
                            json={"resource_id": resource["id"]},
                            headers={"Authorization": site["editor"]["token"]}, timeout=30)
     assert answer.status_code == 400
-    assert answer.json()["error"] == ("Unsupported format XLSX: this portal's loader "
-                                      "(DataPusher+ 2.x) takes CSV, TSV")
+    assert answer.json()["error"] == ("Unsupported format XLSX: this portal loads "
+                                      "CSV, TSV")
 
 
 def test_health_says_what_is_missing(site):

@@ -125,6 +125,7 @@ def test_the_other_formats_the_service_reads(pipeline, fmt):
 
 @pytest.mark.once
 @pytest.mark.ckan_config(dpp_config.FORMATS, "csv xlsx json")
+@pytest.mark.ckan_config(dpp_config.BUILTIN_FORMATS, "")  # JSON to the service, for this test
 def test_jobs_the_service_fails_silently_end_in_error_within_a_minute(pipeline):
     """DataPusher 0.0.17 fails on an XLSX, a JSON and a missing file inside its
     own error path: it never calls back and its records keep the job

@@ -259,7 +259,7 @@ class TestSubmitFromThePage:
                                data={"part": "status", "_csrf_token": token})
         assert response.status_code == 200
         alert = _soup(response).find(attrs={"role": "alert"})
-        assert "Format non pris en charge PDF" in alert.get_text()
+        assert "Format PDF non pris en charge : ce portail charge" in alert.get_text()
 
     def test_service_down_inline(self, app, site):
         site["fake"].script(*[Answer(status=503)] * 4)

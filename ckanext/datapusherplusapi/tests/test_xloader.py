@@ -164,14 +164,14 @@ def test_a_missing_file_ends_in_error_with_xloader_reason(site):
 
 
 def test_formats_xloader_does_not_read_are_refused(site):
-    (site["folder"] / "cities.json").write_text('[{"city": "Rabat"}]')
-    resource = add_resource(site, "cities.json", "JSON")
+    (site["folder"] / "cities.pdf").write_text("%PDF-1.4")
+    resource = add_resource(site, "cities.pdf", "PDF")
     answer = api(site, "POST", "datapusher_plus_submit", resource_id=resource["id"])
     assert answer.status_code == 400
     assert answer.json() == {
         "success": False, "error_type": "unsupported_format",
-        "error": "Unsupported format JSON: this portal's loader (ckanext-xloader) takes "
-                 "CSV, TSV, XLS, XLSX, ODS"}
+        "error": "Unsupported format PDF: this portal loads "
+                 "CSV, TSV, XLS, XLSX, ODS, JSON, JSONL, NDJSON, GEOJSON, XML"}
     assert model.Session.query(Job).filter_by(resource_id=resource["id"]).count() == 0
 
 

@@ -342,8 +342,8 @@ def datapusher_plus_job_cancel(context: Context, data_dict: DataDict) -> dict[st
                                                      {"user": context.get("user") or "?"})):
         raise tk.ValidationError({"id": [tk._("Only a pending or running job can be cancelled")]})
     session.refresh(job)
-    backend = backends.current()
-    if job.backend == backend.name:
+    backend = backends.of_job(job)
+    if backend is not None:
         backend.cancel(job)  # takes a job still queued off the queue, where the loader can
     return _for_reader(context, job.dictize())
 
@@ -424,7 +424,8 @@ def datapusher_plus_service_status(context: Context, data_dict: DataDict) -> dic
 
     :returns: ``backend``, ``reachable``, ``url``, ``name``, ``version``,
         ``job_types``, ``stats``, ``response_time_ms``, ``error``,
-        ``cancels_work``, ``formats``, ``last_success`` (ISO 8601, the last
+        ``cancels_work``, ``formats``, ``builtin_formats`` (what the built-in
+        JSON/XML loader takes, whatever the back end), ``last_success`` (ISO 8601, the last
         answer or report of the loader, from any CKAN process) and
         ``background`` (CKAN's workers for this extension's own background
         work: ``workers``, ``queued``, ``error``)
@@ -436,6 +437,7 @@ def datapusher_plus_service_status(context: Context, data_dict: DataDict) -> dic
     result = backend.health()
     result.update(backend=backend.name, label=backend.label, formats=backend.formats(),
                   cancels_work=backend.cancels_work,
+                  builtin_formats=backends.builtin_backend().formats(),
                   response_time_ms=round((time.monotonic() - started) * 1000, 1))
     from ckanext.datapusherplusapi import jobs as background
     result["background"] = background.workers_health()

@@ -1,0 +1,81 @@
+"""This extension's own loader for JSON and XML (``records/``), which no
+other loader reads.
+
+Jobs of its formats (``builtin_formats``) come to it whatever back end the
+portal runs; each is one RQ job on CKAN's default queue, run by ``ckan jobs
+worker``, under the job's own id.  The job itself records its progress, its
+end and its failures (``records/load.py``); asked about a silent job, this
+back end reads the RQ job: gone or failed means the load will never report.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import ckan.plugins.toolkit as tk
+
+from ckanext.datapusherplusapi import config
+from ckanext.datapusherplusapi.backends import (
+    Accepted,
+    Backend,
+    BackendError,
+    last_success,
+    queue_figures,
+)
+from ckanext.datapusherplusapi.backends.inprocess import _rq_job, rq_news, rq_state
+from ckanext.datapusherplusapi.lifecycle import News
+from ckanext.datapusherplusapi.messages import Message
+from ckanext.datapusherplusapi.model.job import Job
+
+NAME = "builtin"
+
+
+class BuiltinBackend(Backend):
+    name = NAME
+    label = "DataPusher+ JSON/XML"
+    creates_views = False  # the job makes CKAN's default views when it ends
+    cancels_work = True  # queued: taken off the queue; running: stops at its next chunk
+
+    def loadable_formats(self) -> list[str]:
+        return config.builtin_formats()
+
+    def submit(self, job: Job, resource: dict[str, Any], force: bool,
+               user: Optional[str]) -> Accepted:
+        from ckanext.datapusherplusapi.records.load import load
+        try:
+            tk.enqueue_job(load, [job.id], title="DataPusher+ JSON/XML load",
+                           rq_kwargs={"job_id": job.id, "timeout": config.load_timeout()})
+        except Exception as e:  # Redis unreachable
+            raise BackendError("unavailable", tk._("the job queue is unreachable: {error}")
+                               .format(error=type(e).__name__))
+        return Accepted(job.id)
+
+    def poll(self, job: Job) -> Optional[News]:
+        news = rq_news(self.label, job.id)
+        if news is None and rq_state(job.id) == "finished":
+            # It ended without recording its end (its process died just then).
+            news = News("lost", error=Message(
+                "{loader}'s background job ended without recording its result",
+                {"loader": self.label}))
+        return news  # None: queued or running, and the job reports itself
+
+    def cancel(self, job: Job) -> bool:
+        rq_job = _rq_job(job.id)
+        if rq_job is not None and rq_state(job.id) == "queued":
+            rq_job.cancel()
+        return True
+
+    def health(self) -> dict[str, Any]:
+        result: dict[str, Any] = {"url": None, "reachable": False, "name": self.label,
+                                  "version": None, "job_types": ["default"], "stats": {},
+                                  "error": None, "last_success": last_success()}
+        try:
+            workers, queued = queue_figures([None])
+            result["stats"] = {"workers": workers, "queued": queued}
+            result["reachable"] = bool(workers)
+            if not workers:
+                result["error"] = tk._("no background worker is listening to its queue "
+                                       "(start one: ckan jobs worker)")
+        except Exception as e:
+            result["error"] = tk._("the job queue is unreachable: {error}").format(
+                error=type(e).__name__)
+        return result

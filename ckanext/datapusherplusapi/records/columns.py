@@ -1,0 +1,225 @@
+"""Columns of a file of records: their DataStore names and their types.
+
+Names: a record's keys, made valid for the DataStore (``names``): white space
+at the ends and control characters removed, ``"`` replaced by ``'``, a
+leading ``_`` removed (the DataStore keeps those for itself), cut to 63 bytes
+(PostgreSQL's limit), ``column_<n>`` when nothing is left, and made unique with
+``_2``, ``_3`` …
+
+Types (``Column.type``), from every value of the column, empty ones aside
+(null, ""): each value is of a kind, and the column's type is
+
+- ``int8`` when every value is an integer: a JSON integer, or text made of
+  digits with an optional sign and no leading zero (``01000`` is a postcode,
+  not a number), or grouped by spaces (``1 234``), within 64 bits;
+- ``numeric`` when every value is a number and one is not an integer: a JSON
+  number, ``12.5``, ``-3e4``, or the French notation when it is unambiguous —
+  a decimal comma followed by other than three digits (``3,14``, ``1 234,5``):
+  ``1,234`` might be either 1234 or 1.234, and makes the column text;
+- ``bool`` when every value is a JSON boolean or the text ``true``/``false``;
+- ``timestamp`` when every value is an ISO 8601 date or date and time
+  (``2026-12-01``, ``2026-12-01T10:30:00``, ``Z`` allowed; another offset
+  makes the column text, the DataStore's timestamps having no time zone);
+- ``text`` otherwise (and for a column of empty values only).
+
+A column of the existing DataStore table keeps its Data Dictionary entry
+(``info``: label, description, type override) on reload; a type override
+(``info.type_override``) is kept too, and every value must then fit it.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from decimal import Decimal
+from typing import Any, Optional
+
+from ckanext.datapusherplusapi.messages import Message
+
+NAME_BYTES = 63
+
+INTEGER, NUMERIC, BOOLEAN, TIMESTAMP, TEXT = "int8", "numeric", "bool", "timestamp", "text"
+# The types a value of each kind fits.
+FITS = {INTEGER: {INTEGER, NUMERIC, TEXT}, NUMERIC: {NUMERIC, TEXT},
+        "numeric_fr": {NUMERIC, TEXT}, BOOLEAN: {BOOLEAN, TEXT},
+        TIMESTAMP: {TIMESTAMP, TEXT}, TEXT: {TEXT}}
+# Type overrides of the Data Dictionary, as the DataStore names them.
+OVERRIDES = {"int": INTEGER, "int4": INTEGER, "int8": INTEGER, "integer": INTEGER,
+             "bigint": INTEGER, "numeric": NUMERIC, "float": NUMERIC, "float8": NUMERIC,
+             "double precision": NUMERIC, "bool": BOOLEAN, "boolean": BOOLEAN,
+             "timestamp": TIMESTAMP, "date": TIMESTAMP, "text": TEXT}
+
+_INT = re.compile(r"[+-]?(?:0|[1-9][0-9]*)\Z")
+_INT_GROUPED = re.compile(r"[+-]?[1-9][0-9]{0,2}(?:[ \u00a0\u202f][0-9]{3})+\Z")
+_DECIMAL = re.compile(r"[+-]?(?:0|[1-9][0-9]*)(?:\.[0-9]+(?:[eE][+-]?[0-9]+)?|[eE][+-]?[0-9]+)\Z")
+_FRENCH = re.compile(r"[+-]?(?:0|[1-9][0-9]*|[1-9][0-9]{0,2}(?:[ \u00a0\u202f][0-9]{3})+)"
+                     r",(?:[0-9]{1,2}|[0-9]{4,})\Z")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}"
+                   r"(?:\.[0-9]{1,6})?)?Z?)?\Z")
+_GROUPS = str.maketrans("", "", " \u00a0\u202f")
+INT8 = 1 << 63
+
+
+def kind(value: Any) -> Optional[str]:
+    """The kind of one value (see the module's docstring); None when empty."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return BOOLEAN
+    if isinstance(value, int):
+        return INTEGER if -INT8 <= value < INT8 else NUMERIC
+    if isinstance(value, float):
+        return NUMERIC if value == value and value not in (float("inf"), float("-inf")) \
+            else TEXT
+    text = str(value).strip()
+    if not text:
+        return None
+    if _INT.match(text) or _INT_GROUPED.match(text):
+        return INTEGER if -INT8 <= int(text.translate(_GROUPS)) < INT8 else NUMERIC
+    if _DECIMAL.match(text):
+        return NUMERIC
+    if _FRENCH.match(text):
+        return "numeric_fr"
+    if text.lower() in ("true", "false"):
+        return BOOLEAN
+    if _DATE.match(text):
+        try:
+            datetime.datetime.fromisoformat(text.rstrip("Z"))
+            return TIMESTAMP
+        except ValueError:
+            return TEXT
+    return TEXT
+
+
+class Column:
+    """One column: its key in the records, its DataStore name, the kinds of
+    its values (with where the first of each is) and its type."""
+
+    __slots__ = ("key", "name", "kinds", "override", "info")
+
+    def __init__(self, key: str, name: str):
+        self.key = key
+        self.name = name
+        self.kinds: dict[str, tuple[Any, Any]] = {}  # kind → (where, value) of its first
+        self.override: Optional[str] = None
+        self.info: Optional[dict[str, Any]] = None
+
+    def see(self, value: Any, where: Any) -> None:
+        found = kind(value)
+        if found is not None and found not in self.kinds:
+            self.kinds[found] = (where, value)
+
+    @property
+    def inferred(self) -> str:
+        kinds = set(self.kinds)
+        if not kinds:
+            return TEXT
+        for candidate in (INTEGER, NUMERIC, BOOLEAN, TIMESTAMP):
+            if all(candidate in FITS[k] for k in kinds):
+                return candidate
+        return TEXT
+
+    @property
+    def type(self) -> str:
+        return self.override or self.inferred
+
+    def misfit(self) -> Optional[Message]:
+        """Why the column's values do not fit its type override, if so."""
+        if not self.override:
+            return None
+        for found, (where, value) in self.kinds.items():
+            if self.override not in FITS[found]:
+                return Message(
+                    "Column {column} is of type {type} in the Data Dictionary, but the record at "
+                    "line {line}, column {position} holds {value}", {
+                        "column": self.name, "type": self.override, "line": where["line"],
+                        "position": where["column"], "value": json.dumps(value)[:100]})
+        return None
+
+    def convert(self, value: Any) -> Any:
+        """The value as the DataStore takes it for this column's type."""
+        if value is None:
+            return None
+        kind_of = self.type
+        if kind_of == TEXT:
+            if isinstance(value, bool):
+                return "true" if value else "false"
+            return value if isinstance(value, str) else json.dumps(value)
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                return None
+        if kind_of == BOOLEAN:
+            return value if isinstance(value, bool) else value.lower() == "true"
+        if kind_of in (INTEGER, NUMERIC):
+            if isinstance(value, (int, float)):
+                return value
+            value = value.translate(_GROUPS)
+            return int(value) if kind_of == INTEGER else str(Decimal(value.replace(",", ".")))
+        if kind_of == TIMESTAMP:
+            return value.rstrip("Z")
+        return value
+
+
+def valid_name(key: str) -> str:
+    """A record's key as a DataStore column name (not yet unique)."""
+    name = "".join(char for char in key if char.isprintable()).strip().replace('"', "'")
+    name = name.lstrip("_").strip()
+    encoded = name.encode("utf-8")[:NAME_BYTES]
+    return encoded.decode("utf-8", errors="ignore").strip()
+
+
+class Columns:
+    """The columns of a file, in the order their keys first appear."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, Column] = {}
+        self.names: set[str] = set()
+
+    def see(self, record: dict[str, Any], where: Any) -> None:
+        for key, value in record.items():
+            column = self.by_key.get(key)
+            if column is None:
+                column = self.by_key[key] = Column(key, self.unique(valid_name(key)))
+            column.see(value, where)
+
+    def unique(self, name: str) -> str:
+        base = name or "column_{}".format(len(self.by_key) + 1)
+        name, n = base, 1
+        while name.lower() in self.names or name.lower() in ("_id", "_full_text"):
+            n += 1
+            suffix = "_{}".format(n)
+            name = base.encode("utf-8")[:NAME_BYTES - len(suffix)].decode(
+                "utf-8", errors="ignore") + suffix
+        self.names.add(name.lower())
+        return name
+
+    def __iter__(self) -> Any:
+        return iter(self.by_key.values())
+
+    def __len__(self) -> int:
+        return len(self.by_key)
+
+    def keep(self, existing: list[dict[str, Any]]) -> None:
+        """Keep the Data Dictionary of the existing table's columns (by name)."""
+        for field in existing:
+            for column in self:
+                if column.name == field.get("id"):
+                    info = field.get("info") or None
+                    column.info = info
+                    override = (info or {}).get("type_override") or ""
+                    column.override = OVERRIDES.get(str(override).strip().lower())
+
+    def fields(self) -> list[dict[str, Any]]:
+        """``datastore_create``'s ``fields``."""
+        fields = []
+        for column in self:
+            field: dict[str, Any] = {"id": column.name, "type": column.type}
+            if column.info:
+                field["info"] = column.info
+            fields.append(field)
+        return fields
+
+    def row(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A record as the DataStore takes it."""
+        return {column.name: column.convert(record.get(column.key)) for column in self}

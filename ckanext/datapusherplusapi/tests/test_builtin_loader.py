@@ -1,0 +1,553 @@
+"""The built-in JSON/XML loader, with files the tests write.
+
+- Reading and typing (no CKAN): every structure it reads, where it says a
+  broken file breaks, hostile XML refused, the documented type rule.
+- Loads, in this process (``load`` is what the worker runs): the DataStore
+  table, its types and the Data Dictionary kept on reload, failures that leave
+  the previous table as it was, the size limit, cancelling, the progress the
+  tab and the job page show.
+- End to end: submitted through the JSON API and the ``ckan`` command, run by
+  a real ``ckan jobs worker``, read back through the status endpoint.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.tests import factories
+from ckan.tests import helpers as ckan_helpers
+
+from ckanext.datapusherplusapi import config as dpp_config
+from ckanext.datapusherplusapi import lifecycle
+from ckanext.datapusherplusapi.model.job import Job
+from ckanext.datapusherplusapi.records import columns as cols
+from ckanext.datapusherplusapi.records import load as loader
+from ckanext.datapusherplusapi.records import reading
+from ckanext.datapusherplusapi.tests.conftest import start_worker, stop_worker, write_ini
+from ckanext.datapusherplusapi.tests.helpers import (
+    PASSWORD,
+    SIDEWAYS,
+    auth,
+    login,
+    member_of,
+    shot,
+    submit,
+    wait_for,
+)
+
+PLUGINS = "datapusherplusapi datastore datatables_view datapusherplusapi_nosolr"
+
+
+def read(tmp_path: Path, text: str, fmt: str = "JSON", path: Any = None) -> list[Any]:
+    source = tmp_path / "file"
+    source.write_text(text, encoding="utf-8")
+    return [record for _where, record in reading.records(str(source), fmt, path)]
+
+
+def refused(tmp_path: Path, text: str, fmt: str = "JSON", path: Any = None) -> reading.ReadError:
+    with pytest.raises(reading.ReadError) as caught:
+        read(tmp_path, text, fmt, path)
+    return caught.value
+
+
+# ------------------------------------------------------------ reading ---
+@pytest.mark.parametrize("text, fmt, path, expected", [
+    ('[{"a": 1, "b": {"c": "x"}}, {"a": 2, "l": [1, 2]}]', "JSON", None,
+     [{"a": 1, "b.c": "x"}, {"a": 2, "l": "[1, 2]"}]),
+    ('{"help": "x", "result": {"count": 2, "records": [{"a": 1}, {"a": 2}]}, "ok": true}',
+     "JSON", None, [{"a": 1}, {"a": 2}]),
+    ('{"first": [{"a": 1}], "second": [{"b": 2}]}', "JSON", "second", [{"b": 2}]),
+    ('{"a": 1, "b": "é"}\n{"a": 2}\n\n', "JSON", None, [{"a": 1, "b": "é"}, {"a": 2}]),
+    ('{"a": 1}\n{"a": 2}', "JSONL", None, [{"a": 1}, {"a": 2}]),
+    ('{"type": "FeatureCollection", "features": [{"type": "Feature", "id": 7, "properties": '
+     '{"name": "Tunis"}, "geometry": {"type": "Point", "coordinates": [10.1, 36.8]}}]}',
+     "GEOJSON", None,
+     [{"id": 7, "name": "Tunis", "geometry": '{"type": "Point", "coordinates": [10.1, 36.8]}'}]),
+    ('<rows><row id="1"><name>a</name><tag>x</tag><tag>y</tag></row>'
+     '<row id="2"><name>b</name><where><city>Sfax</city></where></row></rows>', "XML", None,
+     [{"id": "1", "name": "a", "tag": '["x", "y"]'},
+      {"id": "2", "name": "b", "where.city": "Sfax"}]),
+    ('<?xml version="1.0"?><response><meta><total>2</total></meta><data>'
+     '<item><v>1</v></item><item><v>2</v></item></data></response>', "XML", None,
+     [{"v": "1"}, {"v": "2"}]),
+    ('<r><a><row><v>1</v></row></a><b><row><v>2</v></row><row><v>3</v></row></b></r>', "XML",
+     "r/b/row", [{"v": "2"}, {"v": "3"}]),
+    ('<r><only><v>1</v></only></r>', "XML", None, [{"v": "1"}]),
+])
+def test_what_it_reads(tmp_path, text, fmt, path, expected):
+    assert read(tmp_path, text, fmt, path) == expected
+
+
+def test_a_large_array_is_read_one_record_at_a_time(tmp_path):
+    text = "[" + ",\n".join('{"i": %d}' % i for i in range(100_000)) + "]"
+    records = read(tmp_path, text)
+    assert len(records) == 100_000 and records[-1] == {"i": 99_999}
+
+
+@pytest.mark.parametrize("text, fmt, kind, words", [
+    ('[{"a": 1},\n {"a": 2}\n {"a": 3}]', "JSON", "invalid_file",
+     "Malformed JSON: expected , or ] after a record (line 3, column 2)"),
+    ('[{"a": 1}, {"a": ', "JSON", "invalid_file", "Malformed JSON (line 1, column 18)"),
+    ('[{"a": 1}] trailing', "JSON", "invalid_file", "unexpected data after the records"),
+    ('[{"a": 1}, 3]', "JSON", "mixed_structure",
+     "Mixed structure: the record at line 1, column 12 is not an object"),
+    ('{"a": 1}\n[1]\n', "JSONL", "mixed_structure", "line 2, column 1"),
+    ('', "JSON", "no_records", "The file is empty"),
+    ('{"a": {"b": 1}}', "JSON", "no_records", "No array of records found"),
+    ('<r><row><a>1</a></row><row><a>2</a></r>', "XML", "invalid_file",
+     "Malformed XML (line 1, column 38): mismatched tag"),
+    ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 '
+     '"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><r><row><v>&lol2;</v></row></r>',
+     "XML", "hostile_xml", "Refused XML: the file declares an entity"),
+    ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+     '<r><row><v>&xxe;</v></row></r>', "XML", "hostile_xml", "declares an entity"),
+    ('<r><a>1</a><b>2</b></r>', "XML", "no_records", "No record element found"),
+])
+def test_a_broken_file_says_what_and_where(tmp_path, text, fmt, kind, words):
+    error = refused(tmp_path, text, fmt)
+    assert error.kind == kind and words in str(error)
+
+
+def test_a_record_path_that_matches_nothing_says_so(tmp_path):
+    assert "The record path result.rows matches nothing" in str(
+        refused(tmp_path, '{"result": {"records": [{"a": 1}]}}', "JSON", "result.rows"))
+    assert "The record path line matches nothing" in str(
+        refused(tmp_path, '<r><row><v>1</v></row><row><v>2</v></row></r>', "XML", "line"))
+
+
+@pytest.mark.parametrize("values, expected", [
+    (["1", "-20", 3], "int8"),
+    (["01000", "75001"], "text"),  # postcodes keep their zero
+    (["1 234", "12"], "int8"),
+    (["12.5", 3, "-1e3"], "numeric"),
+    (["3,14", "1 234,5", "-0,5"], "numeric"),  # French notation, unambiguous
+    (["3,14", "1,234"], "text"),  # 1,234: a thousand or a decimal?
+    ([True, "false", "TRUE"], "bool"),
+    (["2026-12-01", "2026-12-01T10:30:00Z", "2026-12-01 10:30"], "timestamp"),
+    (["2026-12-01T10:30:00+01:00"], "text"),
+    (["2026-02-30"], "text"),
+    (["1", "x"], "text"),
+    ([None, "", "  "], "text"),
+    ([None, "", "7"], "int8"),
+    ([2 ** 63], "numeric"),
+])
+def test_column_types_follow_the_documented_rule(values, expected):
+    column = cols.Column("c", "c")
+    for value in values:
+        column.see(value, {"line": 1, "column": 1})
+    assert column.type == expected
+
+
+def test_column_names_are_valid_and_unique_for_the_datastore():
+    columns = cols.Columns()
+    columns.see({"_id": 1, "name": 1, "Name ": 2, 'say "hi"': 3, "": 4, "x" * 70: 5,
+                 "é" * 40: 6, "_full_text": 7, "a\x00b": 8}, {"line": 1, "column": 1})
+    names = [column.name for column in columns]
+    assert names[:4] == ["id", "name", "Name_2", "say 'hi'"]
+    assert names[4] == "column_5"
+    assert all(len(name.encode()) <= 63 and not name.startswith("_") for name in names)
+    assert "full_text" in names and "ab" in names
+    assert len({name.lower() for name in names}) == len(names)
+
+
+def test_values_are_written_as_their_column_types():
+    columns = cols.Columns()
+    records = [{"n": "1 234,5", "i": "7", "b": "true", "t": "2026-12-01T10:00:00Z", "s": 5},
+               {"n": "2", "i": "", "b": False, "t": None, "s": "x"}]
+    for record in records:
+        columns.see(record, {"line": 1, "column": 1})
+    assert [columns.row(record) for record in records] == [
+        {"n": "1234.5", "i": 7, "b": True, "t": "2026-12-01T10:00:00", "s": "5"},
+        {"n": "2", "i": None, "b": False, "t": None, "s": "x"}]
+
+
+# ------------------------------------------------------- loads, in-process ---
+PEOPLE = [
+    {"nom": "Émilie", "âge": 34, "taille": "1,68", "inscrit": "2026-01-15", "actif": True,
+     "ville": {"nom": "Sfax", "code": "03000"}},
+    {"nom": "Ali", "âge": 41, "taille": "1,80", "inscrit": "2025-11-02", "actif": False,
+     "ville": {"nom": "Tunis", "code": "01000"}, "note": ""},
+    {"nom": "Zoé", "âge": None, "taille": "", "inscrit": "2024-06-30", "actif": True,
+     "ville": {"nom": "Sousse", "code": "04000"}},
+]
+
+
+@pytest.fixture
+def site(app, file_server, monkeypatch):
+    """An organization, its editor, a dataset and a folder served over HTTP."""
+    folder, base = file_server
+    org = factories.Organization()
+    editor = member_of(org["id"], "editor")
+    dataset = factories.Dataset(owner_org=org["id"])
+    return {"app": app, "folder": folder, "files": base, "editor": editor, "org": org,
+            "dataset": dataset}
+
+
+def add_resource(site: dict[str, Any], name: str, content: str, fmt: str,
+                 **extra: Any) -> dict[str, Any]:
+    (site["folder"] / name).write_text(content, encoding="utf-8")
+    return factories.Resource(package_id=site["dataset"]["id"], url=site["files"] + "/" + name,
+                              format=fmt, name=name, **extra)
+
+
+def push(site: dict[str, Any], resource: dict[str, Any], **body: Any) -> dict[str, Any]:
+    """Submit through the JSON API, then run the queued load here, as the
+    worker would; the job's row after it."""
+    answer = submit(site["app"], resource["id"], site["editor"], **body)
+    loader.load(answer["job_id"])
+    model.Session.expire_all()
+    job = model.Session.get(Job, answer["job_id"])
+    return dict(job.dictize(), logs=job.logs)
+
+
+def datastore(resource_id: str) -> dict[str, Any]:
+    return ckan_helpers.call_action("datastore_search", resource_id=resource_id, sort="_id",
+                                    limit=1000)
+
+
+def field_types(found: dict[str, Any]) -> dict[str, str]:
+    return {field["id"]: field["type"] for field in found["fields"] if field["id"] != "_id"}
+
+
+@pytest.mark.ckan_config("ckan.plugins", PLUGINS)
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+class TestLoads:
+    def test_json_lands_typed_with_a_preview(self, site):
+        resource = add_resource(site, "people.json", json.dumps(PEOPLE, ensure_ascii=False),
+                                "JSON")
+        job = push(site, resource)
+        assert job["status"] == "complete", job
+        assert job["backend"] == "builtin"
+        found = datastore(resource["id"])
+        assert field_types(found) == {
+            "nom": "text", "âge": "int8", "taille": "numeric", "inscrit": "timestamp",
+            "actif": "bool", "ville.nom": "text", "ville.code": "text", "note": "text"}
+        first, second, third = found["records"]
+        assert (first["nom"], first["âge"], first["taille"], first["ville.code"]) == (
+            "Émilie", 34, 1.68, "03000")
+        assert second["actif"] is False and second["note"] == ""
+        assert third["âge"] is None and third["taille"] is None
+        views = ckan_helpers.call_action("resource_view_list", id=resource["id"])
+        assert [view["view_type"] for view in views] == ["datatables_view"]
+        resource = ckan_helpers.call_action("resource_show", id=resource["id"])
+        assert resource["datastore_active"] is True
+
+    def test_xml_lands_typed(self, site):
+        xml = ('<?xml version="1.0" encoding="UTF-8"?>\n<budget annee="2026">\n' + "".join(
+            '  <ligne code="{0}"><libellé>Poste {0} – é</libellé><montant>{1}</montant>'
+            '<date>2026-0{2}-01</date></ligne>\n'.format(i, "{},5".format(i * 1000), i % 9 + 1)
+            for i in range(1, 21)) + "</budget>\n")
+        resource = add_resource(site, "budget.xml", xml, "XML")
+        job = push(site, resource)
+        assert job["status"] == "complete", job
+        found = datastore(resource["id"])
+        assert field_types(found) == {"code": "int8", "libellé": "text", "montant": "numeric",
+                                      "date": "timestamp"}
+        assert len(found["records"]) == 20
+        assert found["records"][2]["libellé"] == "Poste 3 – é"
+        assert found["records"][2]["montant"] == 3000.5
+
+    @pytest.mark.parametrize("name, content, fmt, error_type, words", [
+        ("broken.json", '[{"a": 1}, {"a": 2', "JSON", "invalid_file", "Malformed JSON (line 1"),
+        ("mixed.json", '[{"a": 1}, "b"]', "JSON", "mixed_structure", "Mixed structure"),
+        ("laughs.xml", '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'
+                       '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><r><x><v>&b;</v></x></r>',
+         "XML", "hostile_xml", "Refused XML"),
+        ("xxe.xml", '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/hostname">]>'
+                    '<r><x><v>&e;</v></x><x><v>2</v></x></r>', "XML", "hostile_xml",
+         "Refused XML"),
+    ])
+    def test_a_failed_reload_leaves_the_previous_table(self, site, name, content, fmt,
+                                                       error_type, words):
+        resource = add_resource(site, name, json.dumps(PEOPLE), fmt)
+        if fmt == "XML":
+            (site["folder"] / name).write_text(
+                "<r><p><nom>Émilie</nom></p><p><nom>Ali</nom></p></r>", encoding="utf-8")
+        assert push(site, resource)["status"] == "complete"
+        before = datastore(resource["id"])
+        (site["folder"] / name).write_text(content, encoding="utf-8")
+        job = push(site, resource)
+        assert (job["status"], job["error_type"]) == ("error", error_type)
+        assert words in job["error"]
+        assert job["logs"][-1]["level"] == "ERROR"
+        assert datastore(resource["id"])["records"] == before["records"]
+
+    def test_the_error_reads_in_the_readers_language(self, site):
+        resource = add_resource(site, "broken.json", '[{"a": 1} {"a": 2}]', "JSON")
+        push(site, resource)
+        response = site["app"].get("/api/3/action/datapusher_plus_status",
+                                   query_string={"resource_id": resource["id"]},
+                                   headers=auth(site["editor"]))
+        status = response.json["result"]
+        assert (status["status"], status["error_type"]) == ("error", "invalid_file")
+        assert status["error"] == ("Malformed JSON: expected , or ] after a record "
+                                   "(line 1, column 11)")
+        page = site["app"].get("/fr/dataset/{}/datapusher-plus/{}".format(
+            site["dataset"]["name"], resource["id"]), headers=auth(site["editor"]))
+        text = BeautifulSoup(page.body, "html.parser").select_one("#dpp-status").get_text(" ")
+        assert "JSON mal formé : , ou ] attendu après un enregistrement (ligne 1, colonne 11)" \
+            in text
+
+    def test_the_data_dictionary_is_kept_on_reload(self, site):
+        resource = add_resource(site, "people.json", json.dumps(PEOPLE), "JSON")
+        assert push(site, resource)["status"] == "complete"
+        fields = [dict(field, info={"label": "Âge", "notes": "En années",
+                                    "type_override": "text"} if field["id"] == "âge" else {})
+                  for field in datastore(resource["id"])["fields"] if field["id"] != "_id"]
+        ckan_helpers.call_action("datastore_create", resource_id=resource["id"], force=True,
+                                 fields=[{"id": f["id"], "type": f["type"], "info": f["info"]}
+                                         for f in fields])
+        assert push(site, resource)["status"] == "complete"
+        found = datastore(resource["id"])
+        age = next(field for field in found["fields"] if field["id"] == "âge")
+        assert age["type"] == "text"
+        assert age["info"]["label"] == "Âge" and age["info"]["notes"] == "En années"
+        assert found["records"][0]["âge"] == "34"
+
+    def test_a_type_override_the_data_does_not_fit_fails_before_writing(self, site):
+        resource = add_resource(site, "people.json", json.dumps(PEOPLE), "JSON")
+        assert push(site, resource)["status"] == "complete"
+        ckan_helpers.call_action("datastore_create", resource_id=resource["id"], force=True,
+                                 fields=[{"id": "nom", "type": "text",
+                                          "info": {"type_override": "numeric"}}])
+        job = push(site, resource)
+        assert (job["status"], job["error_type"]) == ("error", "type_mismatch")
+        assert 'Column nom is of type numeric in the Data Dictionary, but the record at line 1' \
+            in job["error"] and '"\\u00c9milie"' in job["error"]
+        assert len(datastore(resource["id"])["records"]) == 3
+
+    def test_a_file_over_the_size_limit_is_stopped_while_downloading(self, site, monkeypatch):
+        # The size probe passes a file under the limit; the file grows before
+        # the worker downloads it.
+        resource = add_resource(site, "big.json", "[]", "JSON")
+        answer = submit(site["app"], resource["id"], site["editor"])
+        rows = [{"i": i, "text": "x" * 100} for i in range(20_000)]
+        (site["folder"] / "big.json").write_text(json.dumps(rows))
+        monkeypatch.setitem(tk.config, dpp_config.MAX_FILE_SIZE, 1)
+        loader.load(answer["job_id"])
+        model.Session.expire_all()
+        job = model.Session.get(Job, answer["job_id"]).dictize()
+        assert (job["status"], job["error_type"]) == ("error", "file_too_large")
+        assert job["error"] == "The file is larger than the limit of 1 MB"
+
+    def test_a_record_path_set_on_the_resource(self, site):
+        content = json.dumps({"a": [{"x": 1}], "b": {"rows": [{"y": 1}, {"y": 2}]}})
+        resource = add_resource(site, "two.json", content, "JSON",
+                                datapusher_plus_record_path="b.rows")
+        assert push(site, resource)["status"] == "complete"
+        assert [r["y"] for r in datastore(resource["id"])["records"]] == [1, 2]
+
+    def test_an_upload_is_read_from_ckans_storage(self, site):
+        upload = tk.config["ckan.storage_path"]
+        assert upload
+        import io
+
+        from werkzeug.datastructures import FileStorage
+        stream = FileStorage(io.BytesIO(b'{"k": "v1"}\n{"k": "v2"}\n'), filename="lines.jsonl")
+        resource = ckan_helpers.call_action(
+            "resource_create", package_id=site["dataset"]["id"], upload=stream, url="lines.jsonl",
+            format="JSONL", name="lines")
+        job = push(site, resource)
+        assert job["status"] == "complete", job
+        assert [r["k"] for r in datastore(resource["id"])["records"]] == ["v1", "v2"]
+
+    def test_cancelling_stops_the_load_and_leaves_no_half_table(self, site, monkeypatch):
+        rows = [{"i": i} for i in range(5 * loader.CHUNK_ROWS)]
+        resource = add_resource(site, "rows.json", json.dumps(rows), "JSON")
+        answer = submit(site["app"], resource["id"], site["editor"])
+        job_id = answer["job_id"]
+        real_progress = lifecycle.progress
+
+        def cancel_after_the_first_chunk(session, job, loaded, total, logs=None):
+            if loaded >= loader.CHUNK_ROWS:
+                lifecycle.cancel(session, job, "Cancelled by a test")
+            return real_progress(session, job, loaded, total, logs)
+
+        monkeypatch.setattr(loader, "PROGRESS_EVERY", 0)
+        monkeypatch.setattr(lifecycle, "progress", cancel_after_the_first_chunk)
+        loader.load(job_id)
+        model.Session.expire_all()
+        job = model.Session.get(Job, job_id)
+        assert (job.status, job.error) == ("cancelled", "Cancelled by a test")
+        assert job.rows_loaded == 0  # the first chunk's count came after the cancel
+        with pytest.raises(tk.ObjectNotFound):
+            ckan_helpers.call_action("datastore_search", resource_id=resource["id"])
+
+    def test_awkward_keys_become_columns_the_datastore_takes(self, site):
+        record = {"taux %": "12,5", "a:b": 1, "Nom": "x", "nom": "y", "_id": 7, " ": "blank",
+                  "é" * 40: "long", 'dit "oui"': True, "%(x)s": "fmt", "a\tb": "tab"}
+        resource = add_resource(site, "keys.json", json.dumps([record, record]), "JSON")
+        job = push(site, resource)
+        assert job["status"] == "complete", job
+        found = datastore(resource["id"])
+        names = [field["id"] for field in found["fields"] if field["id"] != "_id"]
+        assert names[:5] == ["taux %", "a:b", "Nom", "nom_2", "id"]
+        assert len(found["records"]) == 2
+        assert found["records"][0]["taux %"] == 12.5 and found["records"][0]["id"] == 7
+
+    def test_cancelling_a_queued_load_takes_it_off_the_queue(self, site):
+        from rq.job import Job as RQJob
+
+        from ckan.lib.redis import connect_to_redis
+        resource = add_resource(site, "people.json", json.dumps(PEOPLE), "JSON")
+        job_id = submit(site["app"], resource["id"], site["editor"])["job_id"]
+        assert RQJob.fetch(job_id, connection=connect_to_redis()).get_status() == "queued"
+        admin = factories.Sysadmin()
+        token = factories.APIToken(user=admin["name"])["token"]
+        answer = site["app"].post("/api/3/action/datapusher_plus_job_cancel", json={"id": job_id},
+                                  headers={"Authorization": token})
+        assert answer.json["result"]["status"] == "cancelled"
+        assert RQJob.fetch(job_id, connection=connect_to_redis()).get_status() == "canceled"
+        loader.load(job_id)  # a worker that took it anyway does nothing
+        with pytest.raises(tk.ObjectNotFound):
+            ckan_helpers.call_action("datastore_search", resource_id=resource["id"])
+
+    def test_progress_shows_on_the_tab_and_the_job_page(self, site):
+        resource = add_resource(site, "people.json", json.dumps(PEOPLE), "JSON")
+        job_id = submit(site["app"], resource["id"], site["editor"])["job_id"]
+        session = model.Session
+        assert lifecycle.running(session, job_id)
+        assert lifecycle.progress(session, job_id, 12_000, 50_000)
+        status = site["app"].get("/api/3/action/datapusher_plus_status",
+                                 query_string={"resource_id": resource["id"]},
+                                 headers=auth(site["editor"])).json["result"]
+        assert status["progress"] == {"rows_loaded": 12_000, "rows_total": 50_000, "percent": 24}
+        page = site["app"].get("/dataset/{}/datapusher-plus/{}".format(
+            site["dataset"]["name"], resource["id"]), headers=auth(site["editor"]))
+        bar = BeautifulSoup(page.body, "html.parser").select_one("[data-dpp-part=progress]")
+        assert bar.select_one("[role=progressbar]")["aria-valuenow"] == "24"
+        assert "12,000 of 50,000 rows loaded (24.0%)" in bar.get_text(" ")
+        page = site["app"].get("/ar/dataset/{}/datapusher-plus/{}".format(
+            site["dataset"]["name"], resource["id"]), headers=auth(site["editor"]))
+        bar = BeautifulSoup(page.body, "html.parser").select_one("[data-dpp-part=progress]")
+        assert "12,000" in bar.get_text(" ") and "50,000" in bar.get_text(" ")
+        admin = factories.Sysadmin()
+        token = factories.APIToken(user=admin["name"])["token"]
+        page = site["app"].get("/ckan-admin/datapusher-plus/jobs/" + job_id,
+                               headers={"Authorization": token})
+        bar = BeautifulSoup(page.body, "html.parser").select_one("[data-dpp-part=progress]")
+        assert "12,000 of 50,000 rows loaded" in bar.get_text(" ")
+
+    def test_formats_go_to_the_builtin_loader_whatever_the_back_end(self, site):
+        admin = factories.Sysadmin()
+        token = factories.APIToken(user=admin["name"])["token"]
+        health = site["app"].get("/api/3/action/datapusher_plus_service_status",
+                                 headers={"Authorization": token}).json["result"]
+        assert health["backend"] == "service"
+        assert health["builtin_formats"] == ["JSON", "JSONL", "NDJSON", "GEOJSON", "XML"]
+        xml = add_resource(site, "t.xml", "<r><x><v>1</v></x><x><v>2</v></x></r>", "XML")
+        job = model.Session.get(Job, submit(site["app"], xml["id"], site["editor"])["job_id"])
+        assert job.backend == "builtin"
+
+    @pytest.mark.ckan_config(dpp_config.FORMATS, "csv xml")
+    def test_formats_narrows_the_builtin_loaders_too(self, site):
+        resource = add_resource(site, "t.json", "[]", "JSON")
+        answer = submit(site["app"], resource["id"], site["editor"], status=400)
+        assert answer["error"] == "Unsupported format JSON: this portal loads CSV, XML"
+
+    @pytest.mark.ckan_config(dpp_config.BUILTIN_FORMATS, "")
+    def test_with_no_builtin_formats_json_is_refused(self, site):
+        resource = add_resource(site, "t.json", "[]", "JSON")
+        answer = submit(site["app"], resource["id"], site["editor"], status=400)
+        assert answer["error"] == "Unsupported format JSON: this portal loads CSV, TSV, XLS"
+
+
+# ---------------------------------------------------------- end to end ---
+@pytest.fixture(scope="module")
+def worker(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A real ``ckan jobs worker`` on CKAN's default queue, for the module."""
+    folder = tmp_path_factory.mktemp("builtin-worker")
+    # The portal's back end stays the service (its settings are required); the
+    # worker only runs the built-in loader's jobs.
+    ini = write_ini(folder / "worker.ini", tk.config["ckan.site_url"], "http://127.0.0.1:9",
+                    "unused-by-the-worker", ckan__plugins=PLUGINS)
+    log = folder / "worker.log"
+    process = start_worker(ini, log)
+    yield {"log": log}
+    stop_worker(process)
+
+
+@pytest.mark.ckan_config("ckan.plugins", PLUGINS)
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+def test_end_to_end_through_the_api_the_worker_and_the_command(site, worker, cli):
+    lines = "".join(json.dumps({"id": i, "commune": "Saint-Étienne", "valeur": "{},25".format(i),
+                                "date": "2026-11-{:02d}".format(i % 28 + 1)}) + "\n"
+                    for i in range(100_000))
+    resource = add_resource(site, "communes.jsonl", lines, "JSONL")
+    xml = add_resource(site, "t.xml", "<r><x a='1'><v>é</v></x><x a='2'><v>ü</v></x></r>", "XML")
+    answer = submit(site["app"], resource["id"], site["editor"])
+    from ckanext.datapusherplusapi.cli import datapusherplusapi
+    result = cli.invoke(datapusherplusapi, ["submit", xml["id"]])
+    assert result.exit_code == 0, result.output
+
+    def status(resource_id: str) -> dict[str, Any]:
+        response = site["app"].get("/api/3/action/datapusher_plus_status",
+                                   query_string={"resource_id": resource_id},
+                                   headers=auth(site["editor"]))
+        assert response.status_code == 200
+        found = response.json["result"]
+        return found if found["status"] in ("complete", "error", "cancelled") else None
+
+    try:
+        done = wait_for(lambda: status(resource["id"]), timeout=300, step=0.5)
+        small = wait_for(lambda: status(xml["id"]), timeout=60, step=0.5)
+    except AssertionError:
+        raise AssertionError(worker["log"].read_text()[-4000:])
+    assert done["status"] == "complete", done
+    assert done["job_id"] == answer["job_id"]
+    assert done["progress"]["rows_loaded"] == 100_000
+    assert small["status"] == "complete", small
+    found = ckan_helpers.call_action("datastore_search", resource_id=resource["id"], limit=1,
+                                     sort="id desc")
+    assert found["total"] == 100_000
+    assert field_types(found) == {"id": "int8", "commune": "text", "valeur": "numeric",
+                                  "date": "timestamp"}
+    assert found["records"][0]["valeur"] == 99999.25
+
+
+@pytest.mark.ckan_config("ckan.plugins", PLUGINS)
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+@pytest.mark.parametrize("lang, width, words", [
+    ("en", 1280, "rows loaded"),
+    ("ar", 390, "\u0645\u062d\u0645\u0651\u0644"),  # "loaded"
+])
+def test_a_publisher_watches_the_rows_arrive(page, live_ckan, file_server, worker, monkeypatch,
+                                             lang, width, words):
+    """The tab, in a browser: the push button, then the rows loaded so far,
+    live, then the end with the table's preview."""
+    monkeypatch.setitem(tk.config, dpp_config.POLL_INTERVAL, 1)
+    page.set_viewport_size({"width": width, "height": 900})
+    folder, base = file_server
+    org = factories.Organization()
+    editor = factories.User(password=PASSWORD)
+    ckan_helpers.call_action("organization_member_create", id=org["id"],
+                             username=editor["name"], role="editor")
+    dataset = factories.Dataset(owner_org=org["id"])
+    (folder / "rows.json").write_text(json.dumps(
+        [{"n": i, "ville": "Sfax", "part": "{},5".format(i)} for i in range(60_000)]))
+    resource = factories.Resource(package_id=dataset["id"], url=base + "/rows.json",
+                                  format="JSON", name="rows")
+    login(page, live_ckan, editor)
+    prefix = "" if lang == "en" else "/" + lang
+    page.goto("{}{}/dataset/{}/datapusher-plus/{}".format(
+        live_ckan, prefix, dataset["name"], resource["id"]))
+    page.wait_for_load_state("load")
+    page.locator("#dpp-status button[type=submit]").first.click()
+    bar = page.locator("#dpp-status [data-dpp-part=progress]")
+    bar.wait_for(timeout=60_000)
+    assert page.evaluate(SIDEWAYS) <= 0
+    seen = page.locator("#dpp-status [data-dpp-part=progress] [role=progressbar]").get_attribute(
+        "aria-valuenow")
+    assert seen is not None and 0 <= int(seen) <= 100
+    assert words in bar.inner_text()
+    shot(page, "progress-{}-{}".format(lang, width))
+    page.locator('#dpp-status [data-dpp-status="complete"]').wait_for(timeout=120_000)
+    assert page.locator("#dpp-status [data-dpp-part=progress]").count() == 0
+    found = ckan_helpers.call_action("datastore_search", resource_id=resource["id"], limit=0)
+    assert found["total"] == 60_000
