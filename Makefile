@@ -20,7 +20,7 @@ lint:          ## ruff and mypy (configured in bin/lint/), and complete catalogu
 test-prepare:  ## set up for tests without running them (then: pytest --ckan-ini=test.ini ...)
 	bin/dpp.sh test-prepare
 
-bench:         ## benchmarks (not part of CI): status polls, dashboard at 1k/10k/100k jobs, submit path; one summary table; resets the test database
+bench:         ## benchmarks (not part of CI, ~30 min): status polls, dashboard at 1k/10k/100k jobs, submit path, xloader loads, JSON/XML loader to 1M records; one summary table; resets the test database
 	bin/dpp.sh bench
 
 stop:          ## stop CKAN, worker, DataPusher, file server, Redis and PostgreSQL

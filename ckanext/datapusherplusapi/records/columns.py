@@ -16,7 +16,8 @@ Types (``Column.type``), from every value of the column, empty ones aside
   number, ``12.5``, ``-3e4``, or the French notation when it is unambiguous —
   a decimal comma followed by other than three digits (``3,14``, ``1 234,5``):
   ``1,234`` might be either 1234 or 1.234, and makes the column text;
-- ``bool`` when every value is a JSON boolean or the text ``true``/``false``;
+- ``bool`` when every value is a JSON boolean or the text ``true``/``false``
+  (in any case);
 - ``timestamp`` when every value is an ISO 8601 date or date and time
   (``2026-12-01``, ``2026-12-01T10:30:00``, ``Z`` allowed; another offset
   makes the column text, the DataStore's timestamps having no time zone);
@@ -35,6 +36,7 @@ from decimal import Decimal
 from typing import Any, Optional
 
 from ckanext.datapusherplusapi.messages import Message
+from ckanext.datapusherplusapi.records.reading import MAX_COLUMNS, UNSTORABLE, ReadError
 
 NAME_BYTES = 63
 
@@ -57,6 +59,9 @@ _FRENCH = re.compile(r"[+-]?(?:0|[1-9][0-9]*|[1-9][0-9]{0,2}(?:[ \u00a0\u202f][0
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}"
                    r"(?:\.[0-9]{1,6})?)?Z?)?\Z")
 _GROUPS = str.maketrans("", "", " \u00a0\u202f")
+_EXPONENT = re.compile(r"[eE]([+-]?[0-9]+)\Z")
+MAX_EXPONENT = 1000  # PostgreSQL's numeric reaches 10^131072; a larger exponent is text
+NUMERIC_DIGITS = 1000
 INT8 = 1 << 63
 
 
@@ -75,8 +80,15 @@ def kind(value: Any) -> Optional[str]:
     if not text:
         return None
     if _INT.match(text) or _INT_GROUPED.match(text):
-        return INTEGER if -INT8 <= int(text.translate(_GROUPS)) < INT8 else NUMERIC
+        digits = text.translate(_GROUPS)
+        if len(digits) > 20:  # beyond 64 bits (and never int() on thousands of digits)
+            return NUMERIC if len(digits) <= NUMERIC_DIGITS else TEXT
+        return INTEGER if -INT8 <= int(digits) < INT8 else NUMERIC
     if _DECIMAL.match(text):
+        exponent = _EXPONENT.search(text)
+        if (exponent and abs(int(exponent.group(1))) > MAX_EXPONENT) or \
+                len(text) > NUMERIC_DIGITS:
+            return TEXT  # beyond what PostgreSQL's numeric holds
         return NUMERIC
     if _FRENCH.match(text):
         return "numeric_fr"
@@ -95,13 +107,14 @@ class Column:
     """One column: its key in the records, its DataStore name, the kinds of
     its values (with where the first of each is) and its type."""
 
-    __slots__ = ("key", "name", "kinds", "override", "info")
+    __slots__ = ("key", "name", "kinds", "override", "override_type", "info")
 
     def __init__(self, key: str, name: str):
         self.key = key
         self.name = name
         self.kinds: dict[str, tuple[Any, Any]] = {}  # kind → (where, value) of its first
-        self.override: Optional[str] = None
+        self.override: Optional[str] = None  # the kind of type the Data Dictionary sets
+        self.override_type: Optional[str] = None  # and that type, as it names it
         self.info: Optional[dict[str, Any]] = None
 
     def see(self, value: Any, where: Any) -> None:
@@ -121,7 +134,8 @@ class Column:
 
     @property
     def type(self) -> str:
-        return self.override or self.inferred
+        """The DataStore type of the column."""
+        return self.override_type or self.inferred
 
     def misfit(self) -> Optional[Message]:
         """Why the column's values do not fit its type override, if so."""
@@ -132,7 +146,7 @@ class Column:
                 return Message(
                     "Column {column} is of type {type} in the Data Dictionary, but the record at "
                     "line {line}, column {position} holds {value}", {
-                        "column": self.name, "type": self.override, "line": where["line"],
+                        "column": self.name, "type": self.override_type, "line": where["line"],
                         "position": where["column"], "value": json.dumps(value)[:100]})
         return None
 
@@ -140,7 +154,7 @@ class Column:
         """The value as the DataStore takes it for this column's type."""
         if value is None:
             return None
-        kind_of = self.type
+        kind_of = self.override or self.inferred
         if kind_of == TEXT:
             if isinstance(value, bool):
                 return "true" if value else "false"
@@ -177,10 +191,22 @@ class Columns:
         self.names: set[str] = set()
 
     def see(self, record: dict[str, Any], where: Any) -> None:
+        """Learn from one record; ``ReadError`` when the DataStore could not
+        store it (NUL, invalid Unicode, too many columns)."""
         for key, value in record.items():
             column = self.by_key.get(key)
             if column is None:
+                if len(self.by_key) >= MAX_COLUMNS:
+                    raise ReadError(Message(
+                        "The file has more than {count} columns, the most a DataStore table "
+                        "holds (the record at line {line}, column {column})",
+                        {"count": MAX_COLUMNS, **where}), kind="invalid_file")
                 column = self.by_key[key] = Column(key, self.unique(valid_name(key)))
+            if isinstance(value, str) and UNSTORABLE.search(value):
+                raise ReadError(Message(
+                    "The record at line {line}, column {column} holds a NUL character or invalid "
+                    "Unicode in {name}, which the DataStore cannot store",
+                    {"name": column.name, **where}), kind="invalid_file")
             column.see(value, where)
 
     def unique(self, name: str) -> str:
@@ -207,8 +233,9 @@ class Columns:
                 if column.name == field.get("id"):
                     info = field.get("info") or None
                     column.info = info
-                    override = (info or {}).get("type_override") or ""
-                    column.override = OVERRIDES.get(str(override).strip().lower())
+                    override = str((info or {}).get("type_override") or "").strip().lower()
+                    column.override = OVERRIDES.get(override)
+                    column.override_type = override if column.override else None
 
     def fields(self) -> list[dict[str, Any]]:
         """``datastore_create``'s ``fields``."""

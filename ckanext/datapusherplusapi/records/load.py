@@ -12,14 +12,15 @@ DataStore.
    kept; every value must fit a type override;
 3. only then is the DataStore table replaced: ``datastore_create`` with the
    columns, then ``datastore_upsert`` of ``CHUNK_ROWS`` rows at a time from a
-   second reading, the rows written so far recorded on the job
-   (``lifecycle.progress``) at most every ``PROGRESS_EVERY`` seconds.
+   second reading, the rows written so far recorded on the job before each
+   chunk (``lifecycle.progress``, which also says whether the job still runs).
 
 A malformed or hostile file, a record path that matches nothing, a file over
 the limit, a type that does not fit: the job ends in ``error`` with the reason
 and where, and the previous table is untouched (nothing is written before
-step 3).  Cancelling the job stops it at its next chunk; a table half written
-is then removed.  Memory holds one chunk of rows and one record at a time.
+step 3).  Cancelling the job stops it before its next chunk; a table half
+written is then removed (a load superseded by a forced resubmission leaves it
+to the new job).  Memory holds one chunk of rows and one record at a time.
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from typing import Any, Iterator, Optional
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import sqlalchemy as sa
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -47,7 +49,7 @@ from ckanext.datapusherplusapi.records.columns import Columns
 log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 2000  # rows per datastore_upsert
-PROGRESS_EVERY = 1.0  # seconds between two progress writes
+PROGRESS_EVERY = 1.0  # seconds between two "still reading" writes of the first reading
 DOWNLOAD_CHUNK = 1 << 16
 RECORD_PATH_FIELD = "datapusher_plus_record_path"  # a resource's own record path
 
@@ -205,19 +207,20 @@ def write(session: Any, job_id: str, resource_id: str, path: str, fmt: str,
         "resource_id": resource_id, "force": True, "fields": columns.fields(), "records": []})
     upsert = tk.get_action("datastore_upsert")
     loaded = 0
-    clock = _Clock()
     chunk: list[dict[str, Any]] = []
 
     def flush() -> None:
+        # The job must still be running before each chunk: a cancelled or
+        # superseded load writes nothing more (a superseding one may own the
+        # table soon).
         nonlocal loaded, chunk
+        if not lifecycle.progress(session, job_id, loaded, total):
+            raise Stopped()
         if chunk:
             upsert(dict(context), {"resource_id": resource_id, "force": True,
                                    "method": "insert", "records": chunk})
             loaded += len(chunk)
             chunk = []
-        if (clock.due() or loaded == total) and not lifecycle.progress(
-                session, job_id, loaded, total):
-            raise Stopped()
 
     try:
         for _where, record in reading.records(path, fmt, record_path):
@@ -225,10 +228,16 @@ def write(session: Any, job_id: str, resource_id: str, path: str, fmt: str,
             if len(chunk) >= CHUNK_ROWS:
                 flush()
         flush()
+        if not lifecycle.progress(session, job_id, loaded, total):
+            raise Stopped()
     except Stopped:
-        # Cancelled while writing: no table half written stays behind.
-        tk.get_action("datastore_delete")(dict(context), {"resource_id": resource_id,
-                                                          "force": True})
+        # Cancelled while writing: no table half written stays behind; a
+        # superseded load leaves the table to the job that replaced it.
+        superseded = session.execute(sa.select(Job.error_type).where(
+            Job.id == job_id)).scalar() == "superseded"
+        if not superseded:
+            tk.get_action("datastore_delete")(dict(context), {"resource_id": resource_id,
+                                                              "force": True})
         raise
 
 

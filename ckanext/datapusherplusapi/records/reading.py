@@ -1,8 +1,8 @@
 """Reading records out of JSON and XML files, one at a time.
 
 ``records(path, kind, record_path)`` yields ``(position, record)`` pairs: the
-record as a flat dict (nested objects become dotted keys, lists JSON text; see
-``flatten``) and where it starts in the file (``"line 12, column 3"``), so
+record as a flat dict (a nested object's keys become ``parent/child``, lists
+JSON text; see ``flatten``) and where it starts in the file (``"line 12, column 3"``), so
 that an error can say where.  Nothing holds more than one record at a time
 (XML: more than the elements read before the record element is known, at most
 ``XML_HELD``), so memory does not grow with the file.
@@ -18,7 +18,7 @@ What is read:
   element name that repeats under one parent, among elements that have
   attributes or child elements; or the one ``record_path`` names (a name, or a
   path from the root: ``response/data/row``).  A record's attributes and
-  child elements are its columns (``child.grandchild`` when nested; a child
+  child elements are its columns (``child/grandchild`` when nested; a child
   that repeats gives a JSON list).  Entity declarations and external entities
   are refused (no "billion laughs", no file read from the server).
 
@@ -35,12 +35,25 @@ from xml.parsers import expat
 from ckanext.datapusherplusapi.messages import Message
 
 CHUNK = 1 << 16  # characters read at a time
+TOKEN = 16  # characters a JSON literal or number cut at the buffer's end may leave
 MAX_RECORD = 32 << 20  # characters one JSON value may take (a record, or a value skipped)
 XML_HELD = 10_000  # XML elements held while the record element is not known
 FIRST_LINE = 1 << 20  # characters of the first line read to recognise JSON Lines
 
+# What may follow the end of a number in a buffer cut in its middle.
+_NUMBER_GOES_ON = re.compile(r"[0-9.eE+-]*\Z")
+# What the DataStore cannot store: NUL, and halves of UTF-16 pairs.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+MAX_COLUMNS = 1598  # PostgreSQL's 1,600, less the DataStore's _id and _full_text
+
 Record = dict[str, Any]
 Where = dict[str, int]  # {"line": …, "column": …}, from 1
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    return str(error)[:200]
 
 
 class ReadError(Exception):
@@ -53,14 +66,20 @@ class ReadError(Exception):
 
 
 # ------------------------------------------------------------ flattening ---
+# Between a nested object's name and its keys. Not a dot: CKAN's table preview
+# (datatables_view) reads a dot in a column name as a path into the row, and
+# shows such a column empty.
+SEPARATOR = "/"
+
+
 def flatten(value: dict[str, Any], prefix: str = "", into: Optional[Record] = None) -> Record:
-    """``{"a": {"b": 1}, "c": [1, 2]}`` → ``{"a.b": 1, "c": "[1, 2]"}``."""
+    """``{"a": {"b": 1}, "c": [1, 2]}`` → ``{"a/b": 1, "c": "[1, 2]"}``."""
     into = {} if into is None else into
     for key, item in value.items():
         # (an XML element's own text, beside its attributes: under its name)
-        name = prefix + str(key) if key != "" or not prefix else prefix[:-1]
+        name = prefix + str(key) if key != "" or not prefix else prefix[:-len(SEPARATOR)]
         if isinstance(item, dict) and item:
-            flatten(item, name + ".", into)
+            flatten(item, name + SEPARATOR, into)
         elif isinstance(item, (dict, list)):
             into[name] = json.dumps(item, ensure_ascii=False) if item else None
         else:
@@ -182,7 +201,11 @@ class _Text:
             try:
                 value, end = self.json.raw_decode(self.buf, self.pos)
             except json.JSONDecodeError as e:
-                if self.eof:
+                # Cut by the end of the buffer (a value not read whole yet), or
+                # malformed: only an error near the buffer's end, or in a string
+                # not closed yet, may be the cut.
+                cut = e.pos >= len(self.buf) - TOKEN or e.msg.startswith("Unterminated string")
+                if self.eof or not cut:
                     raise ReadError(Message("Malformed JSON"
                                             " (line {line}, column {column}): {reason}", {
                         "reason": e.msg, **self.where(e.pos)}))
@@ -193,8 +216,12 @@ class _Text:
                 self.more(size)
                 size *= 2
                 continue
-            if end == len(self.buf) and not self.eof:
-                # A number may go on in what is not read yet.
+            except (ValueError, RecursionError) as e:  # 4,300 digits and more; deep nesting
+                raise ReadError(Message("Malformed JSON"
+                                        " (line {line}, column {column}): {reason}", {
+                    "reason": _reason(e), **self.where()}))
+            if not self.eof and _NUMBER_GOES_ON.match(self.buf, end):
+                # A number may go on in what is not read yet ("1." "5e" …).
                 self.more()
                 continue
             self.pos = end
@@ -242,6 +269,9 @@ def _is_json_lines(text: _Text) -> bool:
     except json.JSONDecodeError:
         return False
     rest = text.buf[text.pos + used:].lstrip(" \t\r\n")
+    while not rest and not text.eof:  # the first line ends the buffer: read on
+        text.more()
+        rest = text.buf[text.pos + used:].lstrip(" \t\r\n")
     return rest.startswith("{")
 
 
@@ -339,7 +369,7 @@ class _Element:
         """Its attributes and children (a dict when nested, a list when a
         name repeats), and its own text when it has no children: under its
         name (``<area unit="km2">220</area>`` in a record gives ``area`` and
-        ``area.unit``)."""
+        ``area/unit``)."""
         text = "".join(self.text).strip()
         record: Record = {"": text} if nested and text and not self.children else {}
         record.update(self.attrs)
@@ -428,20 +458,28 @@ class _XmlReader:
                     self.ready.append((child.where, flatten(child.record())))
                 parent.children = [child for child in parent.children if child.tag != tag]
                 return
-        if self.record_path is None or len(path) < len(self.record_path):
-            # Inside a record, or not known yet: kept (bounded, while not known).
-            parent.children.append(element)
-            if self.record_path is None:
-                self.held += 1
-                if self.held > XML_HELD:
-                    raise ReadError(Message(
-                        "No repeated record element in the first {count} elements of the file "
-                        "(set its record path)", {"count": XML_HELD}), kind="no_records")
-        elif len(path) > len(self.record_path):
-            parent.children.append(element)  # part of a record
+        if self.record_path is not None:
+            if self.inside_record(path):
+                parent.children.append(element)  # part of a record
+            return  # outside the records: dropped (memory stays flat)
+        if self.wanted is not None:
+            return  # before the named record element: dropped
+        # Not known yet: held (at most XML_HELD elements), as these may be records.
+        parent.children.append(element)
+        self.held += 1
+        if self.held > XML_HELD:
+            raise ReadError(Message(
+                "No repeated record element in the first {count} elements of the file "
+                "(set its record path)", {"count": XML_HELD}), kind="no_records")
+
+    def inside_record(self, path: Any) -> bool:
+        """Whether ``path`` is within a record element (the record itself included)."""
+        known = self.record_path
+        return known is not None and len(path) >= len(known) and tuple(path[:len(known)]) == known
 
     def characters(self, data: str) -> None:
-        if self.stack:
+        if self.stack and (self.inside_record(self.path) if self.record_path is not None
+                           else self.wanted is None):
             self.stack[-1].text.append(data)
 
     def feed(self, data: bytes, final: bool) -> None:
@@ -488,6 +526,13 @@ def kind_of(fmt: str) -> str:
 def records(path: str, fmt: str, record_path: Optional[str] = None
             ) -> Iterator[tuple[Where, Record]]:
     """The file's records with where each starts (see the module's docstring)."""
+    try:
+        yield from _records(path, fmt, record_path)
+    except RecursionError:
+        raise ReadError(Message("The file's records are nested too deeply"))
+
+
+def _records(path: str, fmt: str, record_path: Optional[str]) -> Iterator[tuple[Where, Record]]:
     with open(path, "rb") as handle:
         if kind_of(fmt) == "xml":
             yield from _xml_records(handle, record_path or None)

@@ -59,7 +59,7 @@ def refused(tmp_path: Path, text: str, fmt: str = "JSON", path: Any = None) -> r
 # ------------------------------------------------------------ reading ---
 @pytest.mark.parametrize("text, fmt, path, expected", [
     ('[{"a": 1, "b": {"c": "x"}}, {"a": 2, "l": [1, 2]}]', "JSON", None,
-     [{"a": 1, "b.c": "x"}, {"a": 2, "l": "[1, 2]"}]),
+     [{"a": 1, "b/c": "x"}, {"a": 2, "l": "[1, 2]"}]),
     ('{"help": "x", "result": {"count": 2, "records": [{"a": 1}, {"a": 2}]}, "ok": true}',
      "JSON", None, [{"a": 1}, {"a": 2}]),
     ('{"first": [{"a": 1}], "second": [{"b": 2}]}', "JSON", "second", [{"b": 2}]),
@@ -72,7 +72,7 @@ def refused(tmp_path: Path, text: str, fmt: str = "JSON", path: Any = None) -> r
     ('<rows><row id="1"><name>a</name><tag>x</tag><tag>y</tag></row>'
      '<row id="2"><name>b</name><where><city>Sfax</city></where></row></rows>', "XML", None,
      [{"id": "1", "name": "a", "tag": '["x", "y"]'},
-      {"id": "2", "name": "b", "where.city": "Sfax"}]),
+      {"id": "2", "name": "b", "where/city": "Sfax"}]),
     ('<?xml version="1.0"?><response><meta><total>2</total></meta><data>'
      '<item><v>1</v></item><item><v>2</v></item></data></response>', "XML", None,
      [{"v": "1"}, {"v": "2"}]),
@@ -82,6 +82,17 @@ def refused(tmp_path: Path, text: str, fmt: str = "JSON", path: Any = None) -> r
 ])
 def test_what_it_reads(tmp_path, text, fmt, path, expected):
     assert read(tmp_path, text, fmt, path) == expected
+
+
+def test_values_cut_by_the_read_buffer_are_read_whole(tmp_path):
+    # A number, a JSON Lines first line and a record ending exactly where
+    # the reader's buffer (64 Ki characters) ends.
+    head = '{\n"x": "", "n": 1.'
+    text = head[:8] + "x" * (reading.CHUNK - len(head)) + head[8:] + '5, "rows": [{"a": 1}]}'
+    assert read(tmp_path, text) == [{"a": 1}]
+    first = json.dumps({"a": "z" * (reading.CHUNK - 10)})
+    assert len(first) + 1 == reading.CHUNK
+    assert [r["a"][:1] for r in read(tmp_path, first + "\n" + '{"a": "b"}\n')] == ["z", "b"]
 
 
 def test_a_large_array_is_read_one_record_at_a_time(tmp_path):
@@ -108,10 +119,27 @@ def test_a_large_array_is_read_one_record_at_a_time(tmp_path):
     ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
      '<r><row><v>&xxe;</v></row></r>', "XML", "hostile_xml", "declares an entity"),
     ('<r><a>1</a><b>2</b></r>', "XML", "no_records", "No record element found"),
+    ('[' + ",".join('{"i": %d}' % i for i in range(20_000)) + ',{"a": 1,,}]', "JSON",
+     "invalid_file", "Malformed JSON (line 1, column 248900): Expecting property name"),
+    ('[{"a": ' + "1" * 5000 + '}]', "JSON", "invalid_file", "Exceeds the limit (4300 digits)"),
+    ('[{"a": ' + '{"b": ' * 3000 + '1' + '}' * 3001 + ']', "JSON", "invalid_file",
+     "nested too deeply"),
+    ('<r>' + '<a>' * 3000 + '</a>' * 3000 + '<a><b>1</b></a></r>', "XML", "invalid_file",
+     "nested too deeply"),
 ])
 def test_a_broken_file_says_what_and_where(tmp_path, text, fmt, kind, words):
     error = refused(tmp_path, text, fmt)
     assert error.kind == kind and words in str(error)
+
+
+def test_a_named_xml_record_path_holds_nothing_before_it(tmp_path):
+    text = "<r><meta>" + "<f a='1'/>" * 12_000 + "</meta><data><row><v>1</v></row></data></r>"
+    assert read(tmp_path, text, "XML", "row") == [{"v": "1"}]
+    # Without it, the first repeated element is taken: the header's.
+    assert read(tmp_path, text, "XML") == [{"a": "1"}] * 12_000
+    held = "<r><meta>" + "<f>x</f><g>y</g>" * 6_000 + "</meta></r>"
+    assert "No repeated record element in the first 10000 elements" in str(
+        refused(tmp_path, held, "XML"))
 
 
 def test_a_record_path_that_matches_nothing_says_so(tmp_path):
@@ -142,6 +170,19 @@ def test_column_types_follow_the_documented_rule(values, expected):
     for value in values:
         column.see(value, {"line": 1, "column": 1})
     assert column.type == expected
+
+
+def test_values_the_datastore_cannot_store_are_refused_before_writing():
+    for value in ("x\x00y", "\ud800"):
+        with pytest.raises(reading.ReadError) as caught:
+            cols.Columns().see({"a": value}, {"line": 3, "column": 1})
+        assert str(caught.value) == ("The record at line 3, column 1 holds a NUL character or "
+                                     "invalid Unicode in a, which the DataStore cannot store")
+    wide = {"c{}".format(i): i for i in range(reading.MAX_COLUMNS + 1)}
+    with pytest.raises(reading.ReadError) as caught:
+        cols.Columns().see(wide, {"line": 1, "column": 1})
+    assert "more than 1598 columns" in str(caught.value)
+    assert cols.kind("1e200000") == "text" and cols.kind("1" * 30) == "numeric"
 
 
 def test_column_names_are_valid_and_unique_for_the_datastore():
@@ -227,9 +268,9 @@ class TestLoads:
         found = datastore(resource["id"])
         assert field_types(found) == {
             "nom": "text", "âge": "int8", "taille": "numeric", "inscrit": "timestamp",
-            "actif": "bool", "ville.nom": "text", "ville.code": "text", "note": "text"}
+            "actif": "bool", "ville/nom": "text", "ville/code": "text", "note": "text"}
         first, second, third = found["records"]
-        assert (first["nom"], first["âge"], first["taille"], first["ville.code"]) == (
+        assert (first["nom"], first["âge"], first["taille"], first["ville/code"]) == (
             "Émilie", 34, 1.68, "03000")
         assert second["actif"] is False and second["note"] == ""
         assert third["âge"] is None and third["taille"] is None
@@ -369,7 +410,6 @@ class TestLoads:
                 lifecycle.cancel(session, job, "Cancelled by a test")
             return real_progress(session, job, loaded, total, logs)
 
-        monkeypatch.setattr(loader, "PROGRESS_EVERY", 0)
         monkeypatch.setattr(lifecycle, "progress", cancel_after_the_first_chunk)
         loader.load(job_id)
         model.Session.expire_all()
@@ -407,6 +447,32 @@ class TestLoads:
         loader.load(job_id)  # a worker that took it anyway does nothing
         with pytest.raises(tk.ObjectNotFound):
             ckan_helpers.call_action("datastore_search", resource_id=resource["id"])
+
+    def test_a_superseded_load_stops_and_leaves_the_table_to_the_new_job(self, site,
+                                                                        monkeypatch):
+        rows = [{"i": i} for i in range(3 * loader.CHUNK_ROWS)]
+        resource = add_resource(site, "rows.json", json.dumps(rows), "JSON")
+        first = submit(site["app"], resource["id"], site["editor"])["job_id"]
+        real_progress = lifecycle.progress
+        second = {}
+
+        def force_after_the_first_chunk(session, job, loaded, total, logs=None):
+            if job == first and loaded >= loader.CHUNK_ROWS and not second:
+                second.update(submit(site["app"], resource["id"], site["editor"], force=True))
+            return real_progress(session, job, loaded, total, logs)
+
+        monkeypatch.setattr(lifecycle, "progress", force_after_the_first_chunk)
+        loader.load(first)
+        model.Session.expire_all()
+        assert (model.Session.get(Job, first).status,
+                model.Session.get(Job, first).error_type) == ("cancelled", "superseded")
+        # the table stays (the new job replaces it when it runs)
+        assert datastore(resource["id"])["fields"]
+        loader.load(second["job_id"])
+        model.Session.expire_all()
+        assert model.Session.get(Job, second["job_id"]).status == "complete"
+        assert ckan_helpers.call_action("datastore_search", resource_id=resource["id"],
+                                        limit=0)["total"] == len(rows)
 
     def test_progress_shows_on_the_tab_and_the_job_page(self, site):
         resource = add_resource(site, "people.json", json.dumps(PEOPLE), "JSON")
