@@ -170,8 +170,9 @@ def start(session: Any, resource: dict[str, Any], fmt: str, *, force: bool,
 
 
 # ----------------------------------------------------------- transitions ---
-def may_still_change(job: Job) -> bool:
-    """Whether a loader's report may still change the job."""
+def may_still_change(job: Any) -> bool:
+    """Whether a loader's report may still change the job (a ``Job``, or a
+    row with its ``status`` and ``error_type``)."""
     return job.status in ACTIVE or (job.status == ERROR and job.error_type == SILENT)
 
 
@@ -241,18 +242,19 @@ def running_for_resource(session: Any, resource_id: str, backend: str) -> bool:
 def complete(session: Any, job_id: str, logs: Optional[list[dict[str, Any]]] = None,
              views: bool = True) -> bool:
     """The data is in the DataStore.  Unless the loader makes them itself
-    (``views=False``), the resource then gets CKAN's default views, so its
-    page previews the data."""
+    (``views=False``), the resource gets CKAN's default views first, so that
+    whoever reads "complete" finds its page previewing the data."""
     values: dict[str, Any] = {"started_at": sa.func.coalesce(Job.started_at, Job.submitted_at),
                               "error": None, "error_type": None, "error_detail": None,
                               "error_params": None}
     if logs:
         values["logs"] = logs
-    moved = _move(session, COMPLETE, [Job.id == job_id], **values)
-    if moved and views:
-        resource_id = session.execute(sa.select(Job.resource_id).where(Job.id == job_id)).scalar()
-        create_default_views(resource_id)
-    return bool(moved)
+    if views:
+        job = session.execute(sa.select(Job.resource_id, Job.status, Job.error_type)
+                              .where(Job.id == job_id)).first()
+        if job is not None and may_still_change(job):
+            create_default_views(job.resource_id)
+    return bool(_move(session, COMPLETE, [Job.id == job_id], **values))
 
 
 def fail(session: Any, job_id: str, error_type: str, message: Text,

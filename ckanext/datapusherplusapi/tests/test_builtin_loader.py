@@ -248,8 +248,10 @@ def push(site: dict[str, Any], resource: dict[str, Any], **body: Any) -> dict[st
 
 
 def datastore(resource_id: str) -> dict[str, Any]:
-    return ckan_helpers.call_action("datastore_search", resource_id=resource_id, sort="_id",
-                                    limit=1000)
+    found = ckan_helpers.call_action("datastore_search", resource_id=resource_id, sort="_id",
+                                     limit=1000)
+    # plain dicts (CKAN 2.10 answers its records as one lazily decoded JSON value)
+    return dict(found, records=[dict(record) for record in found["records"]])
 
 
 def field_types(found: dict[str, Any]) -> dict[str, str]:
