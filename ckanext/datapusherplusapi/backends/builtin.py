@@ -14,13 +14,7 @@ from typing import Any, Optional
 import ckan.plugins.toolkit as tk
 
 from ckanext.datapusherplusapi import config
-from ckanext.datapusherplusapi.backends import (
-    Accepted,
-    Backend,
-    BackendError,
-    last_success,
-    queue_figures,
-)
+from ckanext.datapusherplusapi.backends import Accepted, Backend, BackendError, last_success
 from ckanext.datapusherplusapi.backends.inprocess import _rq_job, rq_news, rq_state
 from ckanext.datapusherplusapi.lifecycle import News
 from ckanext.datapusherplusapi.messages import Message
@@ -65,17 +59,11 @@ class BuiltinBackend(Backend):
         return True
 
     def health(self) -> dict[str, Any]:
-        result: dict[str, Any] = {"url": None, "reachable": False, "name": self.label,
-                                  "version": None, "job_types": ["default"], "stats": {},
-                                  "error": None, "last_success": last_success()}
-        try:
-            workers, queued = queue_figures([None])
-            result["stats"] = {"workers": workers, "queued": queued}
-            result["reachable"] = bool(workers)
-            if not workers:
-                result["error"] = tk._("no background worker is listening to its queue "
-                                       "(start one: ckan jobs worker)")
-        except Exception as e:
-            result["error"] = tk._("the job queue is unreachable: {error}").format(
-                error=type(e).__name__)
-        return result
+        # Its jobs run on CKAN's default queue: the dashboard's background-work
+        # line (``jobs.workers_health``) already counts that queue's workers.
+        from ckanext.datapusherplusapi import jobs
+        queue = jobs.workers_health()
+        return {"url": None, "reachable": bool(queue["workers"]), "name": self.label,
+                "version": None, "job_types": ["default"], "error": queue["error"],
+                "stats": {"workers": queue["workers"], "queued": queue["queued"]},
+                "last_success": last_success()}
