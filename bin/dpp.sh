@@ -235,28 +235,27 @@ databases_for() { # ini ckan_db datastore_db
 }
 
 # ---------------------------------------------------------------- configs ---
-# CKAN reads these over any .ini: the databases of one site ("test" or "dev").
-site_env() {
+# The databases, Redis and storage of one site ("test", "dev", ...):
+# SITE_DB, SITE_DS_WRITE, SITE_DS_READ, SITE_STORAGE.
+site_urls() { # site
   local db="postgresql://$DPP_DB_USER:$DPP_DB_PASSWORD@127.0.0.1:$DPP_PG_PORT"
-  export CKAN_SQLALCHEMY_URL="$db/ckan_dpp_$1"
-  export CKAN_DATASTORE_WRITE_URL="$db/datastore_dpp_$1"
-  export CKAN_DATASTORE_READ_URL="postgresql://$DPP_DS_RO_USER:$DPP_DS_RO_PASSWORD@127.0.0.1:$DPP_PG_PORT/datastore_dpp_$1"
-  export CKAN_STORAGE_PATH="$DPP_HOME/storage-$1"
-  mkdir -p "$CKAN_STORAGE_PATH"
+  SITE_DB="$db/ckan_dpp_$1"
+  SITE_DS_WRITE="$db/datastore_dpp_$1"
+  SITE_DS_READ="postgresql://$DPP_DS_RO_USER:$DPP_DS_RO_PASSWORD@127.0.0.1:$DPP_PG_PORT/datastore_dpp_$1"
+  SITE_STORAGE="$DPP_HOME/storage-$1"
+  mkdir -p "$SITE_STORAGE"
 }
 
-# Each tested version has its own Redis database (their test runs may go side by side).
+# The tests: CKAN reads these over test.ini (whose URLs are the default
+# ports'). Each tested version has its own Redis database (their test runs
+# may go side by side).
 test_env() {
   local db=1
   case "$CKAN_VERSION" in "$DEFAULT_CKAN_VERSION") db=1 ;; 2.12.*) db=2 ;; 2.10.*) db=3 ;; *) db=4 ;; esac
-  site_env "$TEST_SITE"
-  export CKAN_REDIS_URL="redis://127.0.0.1:$DPP_REDIS_PORT/$db"
-}
-
-dev_env() {
-  site_env dev
-  export CKAN_SITE_URL="http://127.0.0.1:$DPP_CKAN_PORT"
-  export CKAN_REDIS_URL="redis://127.0.0.1:$DPP_REDIS_PORT/0"
+  site_urls "$TEST_SITE"
+  export CKAN_SQLALCHEMY_URL="$SITE_DB" CKAN_DATASTORE_WRITE_URL="$SITE_DS_WRITE" \
+    CKAN_DATASTORE_READ_URL="$SITE_DS_READ" CKAN_STORAGE_PATH="$SITE_STORAGE" \
+    CKAN_REDIS_URL="redis://127.0.0.1:$DPP_REDIS_PORT/$db"
 }
 
 test_prepare() {
@@ -283,8 +282,11 @@ cmd_test() {
   test_prepare
   log "pytest (CKAN $CKAN_VERSION)"
   cd "$REPO"
+  # The whole suite, unless the arguments name tests (a file, a folder, file::test).
+  local where=ckanext/datapusherplusapi/tests arg
+  for arg in "$@"; do case "$arg" in ckanext/*|*.py|*::*) where="" ;; esac; done
   "$VENV/bin/python" -m pytest --ckan-ini=test.ini --basetemp="$DPP_HOME/pytest-$TEST_SITE" \
-    ckanext/datapusherplusapi/tests "$@"
+    $where "$@"
 }
 
 # What CI runs: the whole suite on the default version, then the other tested
@@ -335,16 +337,15 @@ wait_http() { # url seconds
   return 1
 }
 
-cmd_dev() {
-  install_debian
-  install_python
-  services_up
-  dev_env
-  mkdir -p "$RUN" "$LOGS" "$DPP_HOME/demo-files" "$DPP_HOME/datapusher"
-  local ckan="$VENV/bin/ckan"
-  if [ ! -f "$DEV_INI" ]; then
-    log "generating $DEV_INI"
-    "$ckan" generate config "$DEV_INI" >/dev/null
+# The demo's config: everything CKAN needs is in the file itself (databases,
+# Redis, storage, plugins), so `ckan -c <it> ...` works as printed, with no
+# environment variable. A test writes one for the test databases.
+dev_config() { # ini site
+  local ini="$1" ckan="$VENV/bin/ckan"
+  site_urls "$2"
+  if [ ! -f "$ini" ]; then
+    log "generating $ini"
+    "$ckan" generate config "$ini" >/dev/null
   fi
   local plugins="datapusherplusapi datastore datatables_view"
   case "$DPP_BACKEND" in
@@ -354,13 +355,18 @@ cmd_dev() {
   esac
   # DEV/TEST ONLY: datapusherplusapi_nosolr stands in for Solr, which these
   # machines cannot run.  A production config lists no such plugin.
-  "$ckan" config-tool "$DEV_INI" \
+  "$ckan" config-tool "$ini" \
     "ckan.plugins = $plugins datapusherplusapi_nosolr" \
+    "sqlalchemy.url = $SITE_DB" \
+    "ckan.datastore.write_url = $SITE_DS_WRITE" \
+    "ckan.datastore.read_url = $SITE_DS_READ" \
+    "ckan.storage_path = $SITE_STORAGE" \
+    "ckan.redis.url = redis://127.0.0.1:$DPP_REDIS_PORT/0" \
     "ckan.site_url = http://127.0.0.1:$DPP_CKAN_PORT" \
     "ckan.site_title = DataPusher+ API demo" \
     "ckanext.datapusher_plus.backend = $DPP_BACKEND" \
     "ckanext.datapusher_plus.url = http://127.0.0.1:$DPP_SERVICE_PORT" \
-    "ckanext.xloader.jobs_db.uri = postgresql://$DPP_DB_USER:$DPP_DB_PASSWORD@127.0.0.1:$DPP_PG_PORT/ckan_dpp_dev_xloader" \
+    "ckanext.xloader.jobs_db.uri = postgresql://$DPP_DB_USER:$DPP_DB_PASSWORD@127.0.0.1:$DPP_PG_PORT/ckan_dpp_${2}_xloader" \
     "ckan.datastore.sqlalchemy.executemany_mode = values_plus_batch" \
     "ckan.locale_default = ${DPP_LOCALE:-en}" \
     "ckan.locales_offered = en fr ar" \
@@ -369,11 +375,20 @@ cmd_dev() {
     "ckan.devserver.threaded = true" >/dev/null
   local key
   for key in ckanext.datapusher_plus.api_token ckanext.xloader.api_token; do
-    if ! grep -q "^$key" "$DEV_INI"; then
+    if ! grep -q "^$key" "$ini"; then
       # A placeholder lets CKAN start so that the service user's token can be made.
-      "$ckan" config-tool "$DEV_INI" "$key = bootstrap-placeholder" >/dev/null
+      "$ckan" config-tool "$ini" "$key = bootstrap-placeholder" >/dev/null
     fi
   done
+}
+
+cmd_dev() {
+  install_debian
+  install_python
+  services_up
+  mkdir -p "$RUN" "$LOGS" "$DPP_HOME/demo-files" "$DPP_HOME/datapusher"
+  local ckan="$VENV/bin/ckan"
+  dev_config "$DEV_INI" dev
   databases_for "$DEV_INI" ckan_dpp_dev datastore_dpp_dev
   "$ckan" -c "$DEV_INI" db init >/dev/null 2>&1 || "$ckan" -c "$DEV_INI" db init
   "$ckan" -c "$DEV_INI" db upgrade -p datapusherplusapi >/dev/null
@@ -504,6 +519,7 @@ case "${1:-}" in
   bench) shift; test_prepare; cd "$REPO"
     "$VENV/bin/python" bench/run.py --ckan-ini "$REPO/test.ini" "${@:-all}" ;;
   dev) cmd_dev ;;
+  dev-config) shift; dev_config "$@" ;;  # INI SITE: the demo's config for a site's databases (a test's)
   stop) cmd_stop ;;
   clean) cmd_stop; rm -rf "$DPP_HOME"; log "removed $DPP_HOME" ;;
   env) cmd_env ;;

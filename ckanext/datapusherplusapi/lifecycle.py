@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import json
 import logging
 import uuid
 from typing import Any, Optional
@@ -307,8 +306,24 @@ def note_logs(session: Any, job_id: str, logs: list[dict[str, Any]]) -> bool:
     changed = session.execute(
         sa.update(Job).where(
             Job.id == job_id, Job.status.in_(ACTIVE),
-            sa.cast(Job.logs, JSONB).is_distinct_from(sa.cast(json.dumps(logs), JSONB)))
+            sa.cast(Job.logs, JSONB).is_distinct_from(sa.type_coerce(logs, JSONB)))
         .values(logs=logs, updated_at=now())
+        .execution_options(synchronize_session=False)).rowcount
+    session.commit()
+    return bool(changed)
+
+
+def note_problem(session: Any, resource_id: str, backend: str, message: str) -> bool:
+    """A line of ours at the end of the log of the resource's active job of
+    ``backend`` (a report of the loader this extension could not record);
+    the job's status and its time of news stay as they are."""
+    line = {"timestamp": now().isoformat(timespec="seconds"), "level": "WARNING",
+            "message": message[:LOG_MESSAGE_LIMIT]}
+    logs = sa.func.coalesce(sa.cast(Job.logs, JSONB), sa.literal_column("'[]'::jsonb"))
+    changed = session.execute(
+        sa.update(Job).where(Job.resource_id == resource_id, Job.backend == backend,
+                             Job.status.in_(ACTIVE))
+        .values(logs=sa.cast(logs.op("||")(sa.type_coerce([line], JSONB)), sa.JSON))
         .execution_options(synchronize_session=False)).rowcount
     session.commit()
     return bool(changed)

@@ -4,6 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+import ckan.logic
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan.authz import get_local_functions
@@ -35,12 +38,28 @@ def _actions() -> dict[str, Any]:
     return actions
 
 
+def _declare_options(declaration: Any, key: Any) -> None:
+    """Our options (``config_declaration.yaml``), whose validators are ours.
+
+    CKAN builds its list of validators once, the first time one is asked for,
+    and clears it only after it has checked the config.  A plugin listed
+    before this one can ask first (the DataStore's schema module does so when
+    it is imported), before our validators are registered: our options would
+    then name unknown validators and CKAN would refuse to start.  Clearing the
+    list here, once every plugin is registered and before the config is
+    checked, lets the next question build it whole, in any plugin order.
+    """
+    ckan.logic.clear_validators_cache()
+    with open(Path(__file__).with_name("config_declaration.yaml"), encoding="utf-8") as f:
+        declaration.load_dict(yaml.safe_load(f))
+
+
 @tk.blanket.actions(_actions)
 @tk.blanket.auth_functions
 @tk.blanket.validators
 @tk.blanket.helpers
 @tk.blanket.blueprints
-@tk.blanket.config_declarations
+@tk.blanket.config_declarations(_declare_options)
 @tk.blanket.cli
 class DatapusherPlusApiPlugin(p.SingletonPlugin, DefaultTranslation):
     """Push resources into the DataStore through the portal's loader, and watch it."""

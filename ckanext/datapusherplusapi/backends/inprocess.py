@@ -228,11 +228,13 @@ def _flatten(error_dict: dict[str, Any]) -> str:
 
 
 def task_job_id(task: Optional[model.TaskStatus]) -> Optional[str]:
-    """The RQ job id a loader's task holds."""
+    """The RQ job id a loader's task holds, as text (a loader may write a
+    number there)."""
     try:
-        return json.loads(task.value or "{}").get("job_id") if task is not None else None
+        job_id = json.loads(task.value or "{}").get("job_id") if task is not None else None
     except (ValueError, AttributeError):
         return None
+    return str(job_id) if isinstance(job_id, (str, int)) and job_id != "" else None
 
 
 def _rq_job(job_id: Optional[str]) -> Any:

@@ -131,7 +131,8 @@ def submit_job(job_id: str, payload: dict[str, Any]) -> dict[str, Any]:
     body = _json(response)
     if not body.get("job_id"):
         raise BackendError("bad_answer", "the answer has no job_id", 200)
-    return {"job_id": str(body["job_id"]), "job_key": body.get("job_key")}
+    key = body.get("job_key")
+    return {"job_id": str(body["job_id"]), "job_key": None if key is None else str(key)}
 
 
 def job_status(job_id: str, job_key: Optional[str], limit: int = 200,

@@ -64,6 +64,15 @@ class TestGuardedChanges:
         assert lifecycle.accepted(session, _row(job["id"]), job["id"]) == "running"
 
 
+    def test_the_same_log_lines_again_are_no_news(self, job):
+        lines = [{"timestamp": "2026-12-01T10:00:00", "level": "INFO", "message": "Fetching"}]
+        session = model.Session
+        assert lifecycle.note_logs(session, job["id"], lines) is True
+        assert lifecycle.note_logs(session, job["id"], lines) is False
+        assert lifecycle.note_logs(session, job["id"], lines + lines) is True
+        assert _row(job["id"]).logs == lines + lines
+
+
 class TestQuestionsAboutSilentJobs:
     def test_no_question_within_the_grace(self, job):
         assert _status(job)["status"] == "submitted"

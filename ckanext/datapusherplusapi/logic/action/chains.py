@@ -13,12 +13,14 @@ in-process loaders do.
 
 ``plugin._actions`` offers each chain only while the plugin under it is
 loaded, and each does its work only while that loader is the configured back
-end; otherwise it only calls the action it chains.
+end; otherwise it only calls the action it chains.  Our part never makes the
+loader's action fail (``_ours``): the loader's answer goes through, and what
+went wrong is logged and noted on the resource's active job.
 """
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -33,6 +35,7 @@ from ckanext.datapusherplusapi.backends.inprocess import (
 )
 from ckanext.datapusherplusapi.lifecycle import News
 from ckanext.datapusherplusapi.logic import identity
+from ckanext.datapusherplusapi.messages import Message
 from ckanext.datapusherplusapi.model.job import COMPLETE, ERROR, Job
 
 log = logging.getLogger(__name__)
@@ -44,9 +47,10 @@ def datastore_create(next_action: Action, context: Context,
     """Mark the resource's submitted job ``running`` when the service starts
     writing the DataStore, then create as core does."""
     resource_id = data_dict.get("resource_id")
-    if (resource_id and config.backend() == "service"
-            and identity.is_service_user(context.get("user"), cached=True)):
-        lifecycle.running_for_resource(model.Session, resource_id, "service")
+    if resource_id and config.backend() == "service":
+        _ours("service", "the service's first write", resource_id, lambda: (
+            identity.is_service_user(context.get("user"), cached=True)
+            and lifecycle.running_for_resource(model.Session, resource_id, "service")))
     return next_action(context, data_dict)
 
 
@@ -55,7 +59,9 @@ def _submit_chain(name: str, action: str) -> Action:
     def chained(next_action: Action, context: Context, data_dict: DataDict) -> Any:
         taken = next_action(context, data_dict)
         if taken and SUBMITTING_JOB not in context:
-            _started_by_loader(name, data_dict, context.get("user"))
+            resource_id = data_dict.get("resource_id") or data_dict.get("id")
+            _ours(name, "a load {} started".format(name), resource_id,
+                  lambda: _started_by_loader(name, resource_id, context.get("user")))
         return taken
     chained.__name__ = chained.__qualname__ = action
     chained.__doc__ = "{}, then: a load the loader started itself is recorded.".format(action)
@@ -66,7 +72,10 @@ def _hook_chain(name: str, action: str) -> Action:
     @tk.chained_action
     def chained(next_action: Action, context: Context, data_dict: DataDict) -> Any:
         result = next_action(context, data_dict)
-        _loader_reported(name, data_dict)
+        metadata = data_dict.get("metadata")
+        resource_id = metadata.get("resource_id") if isinstance(metadata, dict) else None
+        _ours(name, "{}'s report ({})".format(name, data_dict.get("status")), resource_id,
+              lambda: _loader_reported(name, data_dict))
         return result
     chained.__name__ = chained.__qualname__ = action
     chained.__doc__ = "{} (the loader's job reporting), then: the report is recorded.".format(
@@ -78,6 +87,28 @@ xloader_submit = _submit_chain("xloader", "xloader_submit")
 xloader_hook = _hook_chain("xloader", "xloader_hook")
 datapusher_submit = _submit_chain("datapusher_plus", "datapusher_submit")
 datapusher_hook = _hook_chain("datapusher_plus", "datapusher_hook")
+
+
+def _ours(loader: str, what: str, resource_id: Any, work: Callable[[], Any]) -> None:
+    """Do this extension's part of a loader's action.  An error of ours never
+    fails the loader's action: it is logged, and noted in the log of the
+    resource's active job of that loader (which the silent-job check will ask
+    the loader about, so the job still ends as the load did)."""
+    try:
+        work()
+    except Exception as e:
+        log.exception("DataPusher+: could not record %s of resource %s", what, resource_id)
+        model.Session.rollback()
+        if not isinstance(resource_id, str):
+            return
+        session = model.meta.create_local_session()
+        try:
+            lifecycle.note_problem(session, resource_id, loader, "DataPusher+ could not record "
+                                   "{}: {}".format(what, type(e).__name__))
+        except Exception:  # the database itself may be what failed
+            log.exception("DataPusher+: could not note that on resource %s's job", resource_id)
+        finally:
+            session.close()
 
 
 def _loader(name: str) -> Optional[InProcessBackend]:
@@ -107,22 +138,24 @@ def _record_loader_job(session: Any, backend: InProcessBackend, resource_id: str
                               origin=lifecycle.LOADER)
     except lifecycle.AlreadyActive:
         return None
-    lifecycle.accepted(session, job, task_job_id(backend.task(resource_id, session)))
+    try:
+        lifecycle.accepted(session, job, task_job_id(backend.task(resource_id, session)))
+    except Exception:  # never a row left "submitting"
+        session.rollback()
+        lifecycle.fail(session, job.id, "internal_error",
+                       Message("Internal error while recording the loader's job"))
+        raise
     return job
 
 
-def _started_by_loader(name: str, data_dict: DataDict, user: Optional[str]) -> None:
+def _started_by_loader(name: str, resource_id: Any, user: Optional[str]) -> None:
     backend = _loader(name)
-    resource_id = data_dict.get("resource_id") or data_dict.get("id")
     if backend is None or not resource_id:
         return
     # A session of its own: the request's may be in the middle of saving.
     session = model.meta.create_local_session()
     try:
         _record_loader_job(session, backend, resource_id, user)
-    except Exception:  # the loader's own work must go on
-        log.exception("DataPusher+: could not record %s's load of resource %s", name,
-                      resource_id)
     finally:
         session.close()
 
