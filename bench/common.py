@@ -21,6 +21,15 @@ from pathlib import Path
 from typing import Any, Optional
 
 import requests
+import sqlalchemy as sa
+
+import ckan.model as model
+import ckan.plugins as plugins
+import ckan.plugins.toolkit as tk
+from ckan.cli import load_config
+from ckan.cli.db import _run_migrations
+from ckan.config.middleware import make_app
+from ckan.tests import helpers
 
 REPO = Path(__file__).resolve().parents[1]
 HARNESS = REPO / "bin" / "harness"
@@ -85,33 +94,24 @@ class Bench:
         self.work = Path(tempfile.mkdtemp(prefix="dpp-bench-"))
         self._processes: list[subprocess.Popen] = []
         self._servers: list[Any] = []
-        import ckan.plugins as plugins
-        from ckan.cli import load_config
-        from ckan.config.middleware import make_app
         self.app = make_app(load_config(self.ckan_ini))
         plugins.load_all()
 
     # -- database ---------------------------------------------------------
     def reset(self) -> None:
         """CKAN's test reset, then this plugin's migrations (RESETS the test DB)."""
-        from ckan.cli.db import _run_migrations
-        from ckan.tests import helpers
         helpers.reset_db()
         _run_migrations("datapusherplusapi")
         # CKAN's migration environment re-binds the model to a NullPool engine
         # (a new PostgreSQL connection per transaction), which a served CKAN
         # never uses: bind it to a pooled engine again, as CKAN's start-up does.
-        import sqlalchemy as sa
 
-        import ckan.model as model
-        import ckan.plugins.toolkit as tk
         model.Session.remove()
         model.init_model(sa.engine_from_config(
             {k: v for k, v in tk.config.items() if k.startswith("sqlalchemy.")},
             prefix="sqlalchemy."))
 
     def test_client(self) -> Any:
-        from ckan.tests import helpers
         return helpers._get_test_app()
 
     # -- processes and servers --------------------------------------------

@@ -19,6 +19,11 @@ from typing import Any
 import sqlalchemy as sa
 from common import Bench, Row, Section, table
 
+import ckan.model as model
+from ckan.tests import factories
+
+from ckanext.datapusherplusapi.model import Job
+
 SIZES = (1_000, 10_000, 100_000)
 STATUSES = ["complete"] * 8 + ["error"] * 2
 FORMATS = ["CSV", "XLSX", "JSON", "TSV"]
@@ -27,10 +32,7 @@ FILTERED = {"status": "error", "organization": "bench-org-2", "format": "CSV",
 
 
 def run(bench: Bench, repeat: int = 15) -> Section:
-    import ckan.model as model
-    from ckan.tests import factories
 
-    from ckanext.datapusherplusapi.model import Job
 
     bench.reset()
     admin = factories.Sysadmin()

@@ -18,6 +18,9 @@ from typing import Any, Callable
 import requests
 from common import Bench, Row, Section, ms, table
 
+import ckan.plugins.toolkit as tk
+from ckan.tests import factories
+
 ROWS = 100_000
 RUNS = 5  # of each kind
 QUEUE = "dpp_bench_xloader"
@@ -42,8 +45,6 @@ def _until(check: Callable[[], bool], limit: float = 600) -> float:
 
 
 def run(bench: Bench) -> Section:
-    import ckan.plugins.toolkit as tk
-    from ckan.tests import factories
     bench.reset()
     admin = factories.Sysadmin()
     token = factories.APIToken(user=admin["name"])["token"]

@@ -23,6 +23,8 @@ from typing import Any, Callable
 import requests
 from common import Bench, Row, Section, percentile_ms, table
 
+from ckan.tests import factories, helpers
+
 LEVELS = (1, 20, 50)
 ROUNDS = 15  # per level: every endpoint is measured in each round, in a rotated order
 POLLS = 160  # per endpoint and round at least; 8 per client at higher levels
@@ -54,7 +56,6 @@ def _load(call: Callable[[requests.Session], requests.Response], level: int,
 
 
 def run(bench: Bench, rounds: int = ROUNDS) -> Section:
-    from ckan.tests import factories
     bench.reset()
     service_url = bench.datapusher()
     files = bench.files({"cities.csv": "city,population\nRabat,577827\nFes,1112072\n"})
@@ -63,7 +64,6 @@ def run(bench: Bench, rounds: int = ROUNDS) -> Section:
     org = factories.Organization(name="bench-polls")
     editor = factories.User(name="bench_editor")
     editor_token = factories.APIToken(user=editor["name"])["token"]
-    from ckan.tests import helpers
     helpers.call_action("member_create", id=org["id"], object=editor["name"],
                         object_type="user", capacity="editor")
     dataset = factories.Dataset(name="bench-polls-data", owner_org=org["id"], resources=[

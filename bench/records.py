@@ -20,6 +20,12 @@ from typing import Any
 
 from common import Bench, Row, Section, table
 
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.tests import factories
+
+from ckanext.datapusherplusapi.model.job import Job
+
 SMALL = 100_000
 LARGE = int(os.environ.get("DPP_BENCH_RECORDS", "1000000"))  # fewer for a quick look
 TARGET = 1.25
@@ -50,11 +56,7 @@ def _xml(path: str, count: int) -> None:
 
 
 def run(bench: Bench) -> Section:
-    import ckan.model as model
-    import ckan.plugins.toolkit as tk
-    from ckan.tests import factories
 
-    from ckanext.datapusherplusapi.model.job import Job
 
     bench.reset()
     tk.config["ckanext.datapusher_plus.max_file_size"] = 1000

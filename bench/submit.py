@@ -28,6 +28,17 @@ from typing import Any
 import requests
 import sqlalchemy as sa
 from common import Bench, Row, Section, median_ms, percentile_ms, port, table
+from flask_login import login_user
+from urllib3.exceptions import ConnectTimeoutError
+from urllib3.util.retry import Retry
+
+import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.tests import factories, helpers
+
+from ckanext.datapusherplusapi import config, service
+from ckanext.datapusherplusapi.model import Job, Task
+from ckanext.datapusherplusapi.tests.fake_service import FakeService
 
 JOBS = 300
 BULK = 10_000
@@ -35,7 +46,6 @@ BULK = 10_000
 
 def _resources(package_ids: list[str], per_package: int) -> list[str]:
     """Active CSV resources written straight into CKAN's resource table."""
-    import ckan.model as model
     ids, rows = [], []
     for package_id in package_ids:
         for position in range(per_package):
@@ -53,8 +63,6 @@ def _resources(package_ids: list[str], per_package: int) -> list[str]:
 
 def _backoff(retries: int, factor: float) -> float:
     """Total sleep of urllib3's Retry between ``retries + 1`` failed tries."""
-    from urllib3.exceptions import ConnectTimeoutError
-    from urllib3.util.retry import Retry
     retry, total = Retry(total=retries, connect=retries, backoff_factor=factor), 0.0
     for _ in range(retries):
         retry = retry.increment(method="POST", url="/job", error=ConnectTimeoutError())
@@ -63,13 +71,7 @@ def _backoff(retries: int, factor: float) -> float:
 
 
 def run(bench: Bench) -> Section:
-    import ckan.model as model
-    import ckan.plugins.toolkit as tk
-    from ckan.tests import factories, helpers
 
-    from ckanext.datapusherplusapi import config, service
-    from ckanext.datapusherplusapi.model import Job, Task
-    from ckanext.datapusherplusapi.tests.fake_service import FakeService
 
     bench.reset()
     fake = FakeService().start()  # accepts every job at once, never calls back
@@ -103,7 +105,6 @@ def run(bench: Bench) -> Section:
         totals = []
         # As in a web request: the editor is the logged-in user (CKAN's
         # authorization then finds the user without asking the database).
-        from flask_login import login_user
         with bench.test_client().flask_app.test_request_context():
             login_user(model.User.get(editor["name"]))
             for resource_id in resource_ids:

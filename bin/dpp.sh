@@ -274,6 +274,9 @@ cmd_lint() {
   "$VENV/bin/ruff" check --config bin/lint/ruff.toml ckanext bench bin
   log "mypy"
   "$VENV/bin/mypy" --config-file bin/lint/mypy.ini
+  log "import layers (bin/lint/importlinter.ini)"
+  "$VENV/bin/python" -S bin/lint/layers.py "$DPP_HOME/lint-imports" \
+    "$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
   log "translations"
   "$VENV/bin/python" bin/i18n/build.py --check
 }

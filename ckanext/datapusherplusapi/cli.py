@@ -12,6 +12,10 @@ import click
 
 import ckan.plugins.toolkit as tk
 
+from ckanext.datapusherplusapi import backends, mail
+from ckanext.datapusherplusapi.logic import background
+from ckanext.datapusherplusapi.logic.formats import resource_format
+
 __all__ = ["datapusherplusapi"]
 
 PAGE = 1000  # datasets or jobs per page when listing through the actions
@@ -43,18 +47,16 @@ def _datasets(fq: Optional[str] = None) -> Iterable[dict[str, Any]]:
 
 
 def _submittable(resources: Iterable[dict[str, Any]], formats: list[str]) -> list[dict[str, Any]]:
-    from ckanext.datapusherplusapi.helpers import datapusherplusapi_resource_format
-    return [r for r in resources if datapusherplusapi_resource_format(r) in formats]
+    return [r for r in resources if resource_format(r) in formats]
 
 
 def _submit_all(resources: list[dict[str, Any]], force: bool, label: str) -> int:
     """Submit each resource with a progress bar; the exit code."""
-    from ckanext.datapusherplusapi.jobs import submit_one
     counts = {"submitted": 0, "skipped": 0, "failed": 0}
     failures = []
     with click.progressbar(resources, label=label, show_pos=True) as bar:
         for resource in bar:
-            outcome, why = submit_one(_context(), resource["id"], force)
+            outcome, why = background.submit_one(_context(), resource["id"], force)
             counts[outcome] += 1
             if why:
                 failures.append((resource["id"], why))
@@ -94,7 +96,6 @@ def submit(resource_ids: tuple[str, ...], datasets: tuple[str, ...],
            organizations: tuple[str, ...], everything: bool, formats: tuple[str, ...],
            force: bool, dry_run: bool) -> None:
     """Submit resources (ids), datasets, organizations or the whole portal."""
-    from ckanext.datapusherplusapi import backends
     if not (resource_ids or datasets or organizations or everything):
         raise click.UsageError(tk._("Name resources, --dataset, --organization or --all"))
     wanted = [f.upper() for f in formats] or backends.submittable_formats()
@@ -187,6 +188,5 @@ def purge(days: int, dry_run: bool) -> None:
 def send_mails() -> None:
     """Send the failure mails whose interval is over (run it from cron every
     few minutes; see ckanext.datapusher_plus.notify_submitter)."""
-    from ckanext.datapusherplusapi import mail
     count = mail.send_due()
     click.echo(tk.ungettext("{count} mail sent", "{count} mails sent", count).format(count=count))

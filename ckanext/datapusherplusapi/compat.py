@@ -20,7 +20,9 @@ from __future__ import annotations
 from typing import Any
 
 import ckan.plugins.toolkit as tk
+from ckan.common import config_declaration
 from ckan.exceptions import CkanConfigurationException
+from ckan.lib.munge import munge_filename
 
 PREFIX = "ckanext.datapusher_plus."
 
@@ -38,7 +40,6 @@ def refuse_invalid_options(config: Any) -> None:
     """On CKAN 2.10: raise, as 2.11 does, when one of our options is invalid."""
     if core_refuses_invalid_options():
         return
-    from ckan.common import config_declaration
     _, errors = config_declaration.validate(config)
     ours = {str(key): issues for key, issues in errors.items() if str(key).startswith(PREFIX)}
     if ours:
@@ -49,7 +50,6 @@ def refuse_invalid_options(config: Any) -> None:
 def upload_url(package_id: str, package_type: str, resource_id: str, url: str) -> str:
     """An uploaded resource's URL as ``resource_show`` gives it: its download
     URL on this site (computed as CKAN's resource dictization does)."""
-    from ckan.lib.munge import munge_filename
     if not url:
         return url
     endpoint = ("{}_resource.download".format(package_type or "dataset")

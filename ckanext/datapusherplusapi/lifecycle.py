@@ -9,8 +9,10 @@ silent job), the first wins and the others change nothing — nobody reads a
 status and then writes another.
 
 The submission path, the loaders' callbacks and hooks, the checks of silent
-jobs and the dashboard's actions all change jobs through this module, and
-nothing else writes a job's status.
+jobs (``watch.py``) and the dashboard's actions all change jobs through this
+module, and nothing else writes a job's status.  It changes states and
+nothing else: who must hear of a change (a failure's mails and webhook)
+listens to ``signals``, sent after the commit.
 """
 from __future__ import annotations
 
@@ -26,9 +28,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
-from ckan.lib.redis import connect_to_redis
 
-from ckanext.datapusherplusapi import config
+from ckanext.datapusherplusapi import signals
 from ckanext.datapusherplusapi.messages import Message, Text, stored
 from ckanext.datapusherplusapi.model.job import (
     ACTIVE,
@@ -58,7 +59,6 @@ ALLOWED_FROM: dict[str, tuple[str, ...]] = {
 SILENT = "service_silent"
 
 LOG_MESSAGE_LIMIT = 2000  # characters kept of one log line or error message
-CHECK_EVERY = 15  # seconds between two questions to a loader about one job (all processes)
 
 # Where a job came from (column ``origin``).
 SUBMIT = "submit"  # this extension: the API, the pages, the ckan command, auto-submit
@@ -271,11 +271,12 @@ def fail(session: Any, job_id: str, error_type: str, message: Text,
         # A job already ended for silence may still get the loader's own
         # error (it was told of when it ended: no second notification).
         return bool(_move(session, ERROR, [Job.id == job_id], **values))
-    from ckanext.datapusherplusapi import mail, webhook
-    # Who is told: the operators' webhook, the publishers' mails; both only
-    # queued for the background workers (the failure is committed above).
-    webhook.job_failed(job_id)
-    mail.job_failed(job_id)
+    # Told once, after the commit above: the publishers' mails and the
+    # operators' webhook listen (they only queue work for CKAN's workers).
+    try:
+        signals.job_failed.send(job_id)
+    except Exception:  # a receiver's error never hides the recorded failure
+        log.exception("DataPusher+: a receiver of job_failed failed for job %s", job_id)
     return True
 
 
@@ -364,44 +365,3 @@ def create_default_views(resource_id: str) -> None:
         log.exception("DataPusher+: could not create the default views of resource %s",
                       resource_id)
         model.Session.rollback()
-
-
-# -------------------------------------------------------------- checks ---
-def check_key(job_id: str) -> str:
-    return "{}:datapusherplusapi:check:{}".format(tk.config.get("ckan.site_id"), job_id)
-
-
-def is_silent(job: Any) -> bool:
-    """An active job without news for ``check_after`` seconds (``job``: a
-    ``Job`` or a row of the job table's columns)."""
-    return (job.status in ACTIVE
-            and now() - job.updated_at > datetime.timedelta(seconds=config.check_after()))
-
-
-def check(session: Any, job: Job, at_once: bool = False) -> bool:
-    """Ask the loader about a silent job and record its answer; at most once
-    every ``CHECK_EVERY`` seconds per job across all CKAN processes
-    (``at_once``: about any active job, now).  True when the job changed
-    (``job`` is then expired: read it again)."""
-    from ckanext.datapusherplusapi import backends
-    if job.status not in ACTIVE or not (at_once or is_silent(job)):
-        return False
-    backend = backends.of_job(job)
-    if backend is None:
-        return False  # a job of a loader this portal no longer runs: stuck detection's
-    if not at_once:
-        try:
-            if not connect_to_redis().set(check_key(job.id), "1", nx=True, ex=CHECK_EVERY):
-                return False
-        except Exception:  # no Redis: no throttle shared by the processes, so no question
-            log.warning("DataPusher+: Redis unreachable, silent job %s not checked", job.id)
-            return False
-    try:
-        news = backend.poll(job)
-    except backends.BackendError as e:
-        log.info("DataPusher+: could not ask %s about job %s: %s", backend.name, job.id, e.detail)
-        return False
-    changed = news is not None and report(session, job.id, news, views=not backend.creates_views)
-    if changed:
-        session.expire(job)
-    return changed

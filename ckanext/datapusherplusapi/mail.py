@@ -4,9 +4,10 @@ its organization's admins (``notify_org_admins``) get a mail through CKAN's
 mailer, batched: at most one per person every ``notify_interval`` minutes,
 listing every failure since their last one.
 
-How: ``lifecycle.fail`` calls ``job_failed``, which only queues ``queue_job``
-for CKAN's background workers. The worker adds the job to each recipient's
-list in Redis and marks them due; ``send_due`` then mails every due person
+How: ``lifecycle.fail`` sends ``signals.job_failed``, which ``job_failed``
+hears (``plugin.py`` connects it); it only queues ``queue_job`` for CKAN's
+background workers. The worker adds the job to each recipient's list in
+Redis and marks them due; ``send_due`` then mails every due person
 whose interval is over (claiming them first, so two workers never mail one
 person twice) and keeps the others due. Failures held back by the interval
 go out at the next failure, or when ``ckan datapusherplusapi send-mails``
@@ -31,6 +32,7 @@ from ckan.lib import mailer
 from ckan.lib.redis import connect_to_redis
 
 from ckanext.datapusherplusapi import config, messages
+from ckanext.datapusherplusapi.model.job import Job
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +109,6 @@ def recipients(job: Any) -> list[model.User]:
 def queue_job(job_id: str) -> int:
     """The background job: the failure joins each recipient's list; then
     ``send_due``. Returns how many mails went out."""
-    from ckanext.datapusherplusapi.model.job import Job
     job = model.Session.get(Job, job_id)
     if job is None:
         return 0
@@ -167,7 +168,6 @@ def _translations() -> Any:
 def compose(user: model.User, job_ids: list[str]) -> Optional[tuple[str, str]]:
     """(subject, body) of one person's mail about these failed jobs; None
     when none of them is left."""
-    from ckanext.datapusherplusapi.model.job import Job
     translations = _translations()
     _: Callable[[str], str] = translations.gettext
     ungettext: Callable[[str, str, int], str] = translations.ngettext

@@ -14,8 +14,9 @@ from ckan.common import CKANConfig
 from ckan.exceptions import CkanConfigurationException
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.datapusherplusapi import backends, compat, jobs
+from ckanext.datapusherplusapi import backends, compat, mail, signals, webhook
 from ckanext.datapusherplusapi import config as dpp_config
+from ckanext.datapusherplusapi.logic import background
 from ckanext.datapusherplusapi.logic.action import admin, chains, resource
 
 # The chained actions, and the plugin each chains an action of.
@@ -69,6 +70,7 @@ class DatapusherPlusApiPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.ITranslation)
     p.implements(p.IResourceController, inherit=True)
     p.implements(p.IResourceUrlChange)
+    p.implements(p.ISignal)
 
     def update_config(self, config: CKANConfig) -> None:
         tk.add_template_directory(config, "templates")
@@ -85,15 +87,20 @@ class DatapusherPlusApiPlugin(p.SingletonPlugin, DefaultTranslation):
             raise CkanConfigurationException(
                 "Invalid configuration values provided:\n" + "\n".join(problems))
 
+    def get_signal_subscriptions(self) -> dict[Any, list[Any]]:
+        """Who hears of a failed job: the publishers' mails, the operators' webhook."""
+        return {signals.job_failed: [mail.job_failed, webhook.job_failed]}
+
     # Auto-submit (ckanext.datapusher_plus.auto_submit): a background job each.
     def after_resource_create(self, context: Any, resource: dict[str, Any]) -> None:
-        jobs.queue_auto_submit(resource, user=context.get("user"))
+        background.queue_auto_submit(resource, user=context.get("user"))
 
     def notify(self, resource: Any) -> None:
         """The resource's URL or uploaded file changed (called as the change
         is committed: the job waits until it can read the new URL)."""
-        jobs.queue_auto_submit({"id": resource.id, "format": resource.format, "url": resource.url,
-                                "mimetype": resource.mimetype}, expected_url=resource.url)
+        background.queue_auto_submit({"id": resource.id, "format": resource.format,
+                                      "url": resource.url, "mimetype": resource.mimetype},
+                                     expected_url=resource.url)
 
 
 def _webassets_folder() -> Path:

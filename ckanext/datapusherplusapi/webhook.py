@@ -1,8 +1,9 @@
 """The operators' webhook: every failed job, reported to a URL of their choice
 (``ckanext.datapusher_plus.webhook_url``) as a signed JSON POST.
 
-``lifecycle.fail`` calls ``job_failed``, which only queues the call for CKAN's
-background workers: a web request never waits on the receiver. The worker
+``lifecycle.fail`` sends ``signals.job_failed``, which ``job_failed`` hears
+(``plugin.py`` connects it); it only queues the call for CKAN's background
+workers: a web request never waits on the receiver. The worker
 tries up to ``ATTEMPTS`` times, pausing ``BACKOFF`` seconds, then twice that,
 while the receiver does not answer 2xx (a 4xx refusal other than 408 and 429
 is not tried again); then it logs that the report was lost.
@@ -26,6 +27,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.datapusherplusapi import config, messages
+from ckanext.datapusherplusapi.model.job import Job
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +60,6 @@ def job_failed(job_id: str) -> None:
 
 def payload(job_id: str) -> Optional[dict[str, Any]]:
     """What the receiver gets of a failed job (None when the job is gone)."""
-    from ckanext.datapusherplusapi.model.job import Job
     job = model.Session.get(Job, job_id)
     if job is None:
         return None

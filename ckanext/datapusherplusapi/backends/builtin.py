@@ -14,11 +14,12 @@ from typing import Any, Optional
 import ckan.plugins.toolkit as tk
 
 from ckanext.datapusherplusapi import config
-from ckanext.datapusherplusapi.backends import Accepted, Backend, BackendError, last_success
-from ckanext.datapusherplusapi.backends.inprocess import _rq_job, rq_news, rq_state
+from ckanext.datapusherplusapi.backends import rq
+from ckanext.datapusherplusapi.backends.base import Accepted, Backend, BackendError, last_success
 from ckanext.datapusherplusapi.lifecycle import News
 from ckanext.datapusherplusapi.messages import Message
 from ckanext.datapusherplusapi.model.job import Job
+from ckanext.datapusherplusapi.records.load import load
 
 NAME = "builtin"
 
@@ -34,7 +35,6 @@ class BuiltinBackend(Backend):
 
     def submit(self, job: Job, resource: dict[str, Any], force: bool,
                user: Optional[str]) -> Accepted:
-        from ckanext.datapusherplusapi.records.load import load
         try:
             tk.enqueue_job(load, [job.id], title="DataPusher+ JSON/XML load",
                            rq_kwargs={"job_id": job.id, "timeout": config.load_timeout()})
@@ -44,8 +44,8 @@ class BuiltinBackend(Backend):
         return Accepted(job.id)
 
     def poll(self, job: Job) -> Optional[News]:
-        news = rq_news(self.label, job.id)
-        if news is None and rq_state(job.id) == "finished":
+        news = rq.news(self.label, job.id)
+        if news is None and rq.state(job.id) == "finished":
             # It ended without recording its end (its process died just then).
             news = News("lost", error=Message(
                 "{loader}'s background job ended without recording its result",
@@ -53,16 +53,15 @@ class BuiltinBackend(Backend):
         return news  # None: queued or running, and the job reports itself
 
     def cancel(self, job: Job) -> bool:
-        rq_job = _rq_job(job.id)
-        if rq_job is not None and rq_state(job.id) == "queued":
+        rq_job = rq.job(job.id)
+        if rq_job is not None and rq.state(job.id) == "queued":
             rq_job.cancel()
         return True
 
     def health(self) -> dict[str, Any]:
         # Its jobs run on CKAN's default queue: the dashboard's background-work
-        # line (``jobs.workers_health``) already counts that queue's workers.
-        from ckanext.datapusherplusapi import jobs
-        queue = jobs.workers_health()
+        # line (``rq.workers_health``) already counts that queue's workers.
+        queue = rq.workers_health()
         return {"url": None, "reachable": bool(queue["workers"]), "name": self.label,
                 "version": None, "job_types": ["default"], "error": queue["error"],
                 "stats": {"workers": queue["workers"], "queued": queue["queued"]},

@@ -1,4 +1,4 @@
-"""Back end ``datapusher_plus``: the DataPusher+ 2.x plugin (see ``inprocess.py``).
+"""Back end ``datapusher_plus``: the DataPusher+ 2.x plugin (see ``plugin_loader.py``).
 
 It is driven through its own actions: ``datapusher_submit`` (``ignore_hash``
 when forced), ``datapusher_hook`` (chained: every change of state) and
@@ -15,7 +15,7 @@ from typing import Optional
 import ckan.plugins.toolkit as tk
 
 from ckanext.datapusherplusapi import config
-from ckanext.datapusherplusapi.backends.inprocess import InProcessBackend
+from ckanext.datapusherplusapi.backends.plugin_loader import PluginLoader
 
 # DataPusher+ 2.0's own list, used when neither ckan.datapusher.formats nor
 # ckanext.datapusher_plus.formats is set.
@@ -24,7 +24,7 @@ DEFAULT_FORMATS = ("CSV", "TSV", "TAB", "SSV", "XLS", "XLSX", "ODS", "GEOJSON", 
 QSV_BIN = "ckanext.datapusher_plus.qsv_bin"
 
 
-class DataPusherPlusBackend(InProcessBackend):
+class DataPusherPlusBackend(PluginLoader):
     name = "datapusher_plus"
     label = "DataPusher+ 2.x"
     plugin = "datapusher_plus"

@@ -24,7 +24,7 @@ from urllib3.util.retry import Retry
 import ckan.plugins.toolkit as tk
 
 from ckanext.datapusherplusapi import config, lifecycle, probe
-from ckanext.datapusherplusapi.backends import (
+from ckanext.datapusherplusapi.backends.base import (
     Accepted,
     Backend,
     BackendError,

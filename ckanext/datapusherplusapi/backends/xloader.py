@@ -1,4 +1,4 @@
-"""Back end ``xloader``: the ckanext-xloader plugin (see ``inprocess.py``).
+"""Back end ``xloader``: the ckanext-xloader plugin (see ``plugin_loader.py``).
 
 It is driven through its own actions: ``xloader_submit`` (``ignore_hash`` when
 forced), ``xloader_hook`` (chained: every change of state) and
@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.datapusherplusapi.backends.inprocess import InProcessBackend
+from ckanext.datapusherplusapi.backends.plugin_loader import PluginLoader
 
 # ckanext-xloader's own default formats (its ``utils.DEFAULT_FORMATS``, less
 # the MIME types): used when ``ckanext.xloader.formats`` is not set.
 DEFAULT_FORMATS = ("CSV", "TSV", "XLS", "XLSX", "ODS")
 
 
-class XloaderBackend(InProcessBackend):
+class XloaderBackend(PluginLoader):
     name = "xloader"
     label = "ckanext-xloader"
     plugin = "xloader"

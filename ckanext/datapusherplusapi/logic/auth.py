@@ -6,9 +6,12 @@ from typing import Any
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan import authz
+from ckan.lib.plugins import DefaultPermissionLabels, get_permission_labels
+from ckan.logic.auth import get as core_auth
 from ckan.types import AuthResult, Context, DataDict
 
-from ckanext.datapusherplusapi.logic import identity
+from ckanext.datapusherplusapi.logic import identity, status
+from ckanext.datapusherplusapi.model.job import Job
 
 
 def datapusher_plus_submit(context: Context, data_dict: DataDict) -> AuthResult:
@@ -21,8 +24,6 @@ def _core_read_rules() -> bool:
     """Whether who may read a dataset is decided by CKAN's own rules alone:
     core's ``resource_show`` and ``package_show`` auth functions (no plugin
     replaced or chained them) and CKAN's default permission labels."""
-    from ckan.lib.plugins import DefaultPermissionLabels, get_permission_labels
-    from ckan.logic.auth import get as core_auth
     try:
         registered = {name: authz._AuthFunctions.get(name)
                       for name in ("resource_show", "package_show")}
@@ -37,7 +38,6 @@ def _public(context: Context, resource_id: Any) -> bool:
     """An active resource of an active public dataset, which CKAN's own rules
     show to everyone (its only label is "public", which every user has),
     known from the row ``datapusher_plus_status`` read (``logic/status.py``)."""
-    from ckanext.datapusherplusapi.logic import status
     row = context.get(status.READ_KEY)
     return bool(row is not None and row.r_id == resource_id and status.is_public(row)
                 and _core_read_rules())
@@ -99,7 +99,6 @@ def _publisher_of_organization(context: Context, data_dict: DataDict) -> AuthRes
 def _may_push_the_jobs_resource(context: Context, data_dict: DataDict) -> AuthResult:
     """Sysadmins; and who may push the job's resource (its organization's
     editors and admins), from the organization's tab."""
-    from ckanext.datapusherplusapi.model import Job
     job_id = data_dict.get("id")
     job = model.Session.get(Job, job_id) if _an_id(job_id) else None
     if job is not None:

@@ -8,6 +8,7 @@ CKAN's API), never a database error.
 """
 from __future__ import annotations
 
+import ckan.plugins.toolkit as tk
 from ckan.logic.schema import validator_args
 from ckan.types import Schema, Validator
 
@@ -116,7 +117,6 @@ def bulk_submit(ignore_missing: Validator, one_of: Validator, datapusherplusapi_
 
 def _mode_or_resume(key: tuple[str, ...], data: dict[tuple[str, ...], object],
                     errors: dict[tuple[str, ...], list[str]], context: object) -> None:
-    import ckan.plugins.toolkit as tk
     if not data.get(("mode",)) and not data.get(("resume",)) and not errors.get(("mode",)):
         errors.setdefault(("mode",), []).append(tk._("Missing value"))
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.datapusherplusapi import backends, compat, lifecycle
+from ckanext.datapusherplusapi import backends, compat, watch
 from ckanext.datapusherplusapi.model import job as job_model
 from ckanext.datapusherplusapi.model.job import NOT_SUBMITTED, Job, job_table
 
@@ -211,9 +211,9 @@ def answer(row: Optional[Row], latest: bool = True) -> Latest:
     seconds is asked about first."""
     if row is None or not is_active(row):
         raise tk.ObjectNotFound(tk._("Resource was not found."))
-    if row.id is not None and lifecycle.is_silent(row):
+    if row.id is not None and watch.is_silent(row):
         job = model.Session.get(Job, row.id)
-        if job is not None and lifecycle.check(model.Session, job):
+        if job is not None and watch.check(model.Session, job):
             row = read(row.r_id)  # the job changed, and datastore_active may be new
             if row is None or not is_active(row):
                 raise tk.ObjectNotFound(tk._("Resource was not found."))

@@ -16,9 +16,10 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import Context, DataDict
 
-from ckanext.datapusherplusapi import backends, config, helpers, lifecycle, probe
-from ckanext.datapusherplusapi.backends import Backend, BackendError
+from ckanext.datapusherplusapi import backends, config, lifecycle, probe
+from ckanext.datapusherplusapi.backends.base import Backend, BackendError
 from ckanext.datapusherplusapi.logic import csrf, errors, resources
+from ckanext.datapusherplusapi.logic.formats import resource_format
 from ckanext.datapusherplusapi.messages import Message
 from ckanext.datapusherplusapi.model.job import SUBMITTED
 
@@ -46,7 +47,7 @@ def _megabytes(size: int) -> str:
 def check_submittable(resource: dict[str, Any]) -> tuple[str, Backend]:
     """The resource's format and the back end that loads it, if one does and
     the file is not too large; else ``UnsupportedFormat`` or ``FileTooLarge``."""
-    fmt = helpers.datapusherplusapi_resource_format(resource)
+    fmt = resource_format(resource)
     backend = backends.for_format(fmt)
     if fmt not in backend.formats():
         allowed = backends.submittable_formats()

@@ -8,6 +8,7 @@ from typing import Any, Callable, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.datapusherplusapi import messages
@@ -219,8 +220,6 @@ def _scope(filters: dict[str, Any], stuck_before: datetime.datetime
            ) -> tuple[Callable[[sa.sql.Select], sa.sql.Select], Any]:
     """(a function that joins and filters a statement over the jobs as
     ``filters`` say, the organization alias it joins); see ``listing``."""
-    import ckan.model as model
-
     org = sa.orm.aliased(model.Group)
     conditions: list[Any] = []
     if filters.get("latest_only"):
@@ -280,8 +279,6 @@ def listing(filters: dict[str, Any], stuck_before: datetime.datetime
     Rows are ``(Job, resource name, dataset name, dataset title,
     organization name, organization title, user name)``.
     """
-    import ckan.model as model
-
     joined, org = _scope(filters, stuck_before)
     duration = sa.func.coalesce(Job.finished_at, sa.func.now()) - Job.submitted_at
     columns = {

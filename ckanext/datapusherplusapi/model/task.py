@@ -11,11 +11,12 @@ from sqlalchemy.orm import Mapped
 
 import ckan.plugins.toolkit as tk
 
-QUEUED = "queued"
-RUNNING = "running"
-DONE = "done"
-FAILED = "failed"
-ACTIVE = (QUEUED, RUNNING)
+# A task's states (not a job's: see vocabulary.py for those).
+TASK_QUEUED = "queued"
+TASK_RUNNING = "running"
+TASK_DONE = "done"
+TASK_FAILED = "failed"
+TASK_ACTIVE = (TASK_QUEUED, TASK_RUNNING)
 # A running task writes its progress every second; silent this long, its
 # worker is gone (killed, restarted): the task is shown as interrupted.
 INTERRUPTED_AFTER = datetime.timedelta(minutes=2)
@@ -25,7 +26,7 @@ task_table = sa.Table(
     tk.BaseModel.metadata,
     sa.Column("id", sa.UnicodeText, primary_key=True, default=lambda: str(uuid.uuid4())),
     sa.Column("kind", sa.UnicodeText, nullable=False),
-    sa.Column("status", sa.UnicodeText, nullable=False, default=QUEUED),
+    sa.Column("status", sa.UnicodeText, nullable=False, default=TASK_QUEUED),
     sa.Column("filters", sa.JSON, nullable=True),
     sa.Column("user_id", sa.UnicodeText, nullable=True),
     sa.Column("total", sa.Integer, nullable=False, default=0),
@@ -75,12 +76,12 @@ class Task(tk.BaseModel):
             "submitted": self.submitted, "skipped": self.skipped, "failed": self.failed,
             "error": self.error, "created": iso(self.created_at),
             "updated": iso(self.updated_at), "finished": iso(self.finished_at),
-            "active": self.status in ACTIVE and not self.interrupted,
+            "active": self.status in TASK_ACTIVE and not self.interrupted,
             "interrupted": self.interrupted,
         }
 
     @property
     def interrupted(self) -> bool:
         """Running, but its worker stopped reporting progress."""
-        return (self.status == RUNNING
+        return (self.status == TASK_RUNNING
                 and datetime.datetime.utcnow() - self.updated_at > INTERRUPTED_AFTER)

@@ -39,6 +39,7 @@ import sqlalchemy as sa
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+from ckan.lib import uploader
 
 from ckanext.datapusherplusapi import config, lifecycle
 from ckanext.datapusherplusapi.messages import Message
@@ -123,7 +124,6 @@ def fetched(resource: dict[str, Any]) -> Iterator[str]:
     """A local path to the resource's file (see the module's docstring)."""
     limit = config.max_file_size_bytes()
     if resource.get("url_type") == "upload":
-        from ckan.lib import uploader
         path = uploader.get_resource_uploader(resource).get_path(resource["id"])
         if not os.path.isfile(path):
             raise LoadError("download_failed", Message(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -26,13 +27,27 @@ from typing import Any, Iterator
 
 import pytest
 import requests
+import rq
+import sqlalchemy as sa
+from alembic.script import ScriptDirectory
+from playwright.sync_api import sync_playwright
+from rq import Worker
 from werkzeug.serving import make_server
 
+import ckan.model as model
+import ckan.plugins as plugins
 import ckan.plugins.toolkit as tk
+from ckan.config.environment import update_config
+from ckan.lib.jobs import get_queue
+from ckan.lib.redis import connect_to_redis
+from ckan.plugins import core as plugins_core
 from ckan.tests import factories
 
 from ckanext.datapusherplusapi import config as dpp_config
+from ckanext.datapusherplusapi.backends import base as backends_base
+from ckanext.datapusherplusapi.logic import identity, resources
 from ckanext.datapusherplusapi.tests.fake_service import FakeService
+from ckanext.datapusherplusapi.tests.helpers import make_resource, member_of, submit
 
 REPO = Path(__file__).resolve().parents[3]
 DPP_HOME = Path(os.environ.get("DPP_HOME", REPO / ".dev"))
@@ -64,12 +79,8 @@ def fresh_process_state() -> Iterator[None]:
     (the loader's last contact, throttles) are deleted, every background-job
     queue is emptied (the workers a module started stay registered) and the
     per-process caches are cleared, before and after each test."""
-    import rq
 
-    from ckan.lib.redis import connect_to_redis
 
-    from ckanext.datapusherplusapi import backends
-    from ckanext.datapusherplusapi.logic import identity, resources
 
     def reset() -> None:
         redis = connect_to_redis()
@@ -77,7 +88,7 @@ def fresh_process_state() -> Iterator[None]:
             redis.delete(key)
         for queue in rq.Queue.all(connection=redis):
             queue.empty()
-        backends.forget_process_state()
+        backends_base.forget_process_state()
         identity.forget_process_state()
         resources.forget_process_state()
 
@@ -86,11 +97,78 @@ def fresh_process_state() -> Iterator[None]:
     reset()
 
 
+# ------------------------------------------------- CKAN, once per session ---
+# CKAN's own ``with_plugins``, ``clean_db`` and ``app`` redo for every test
+# what most tests share: unload and load every plugin (a second per test on
+# CKAN 2.10), apply the config, run this plugin's migrations (which also
+# leave CKAN on an engine that opens a PostgreSQL connection per
+# transaction), build a Flask app. These do each only when the test needs it:
+# when its plugins, its config or the database differ from what is there.
+_STATE: dict[str, Any] = {"wanted": None, "loaded": None, "config": None, "app": None}
+# Options read where they are used, never kept by the Flask app: a test (or a
+# fixture: the service's URL and token) may change them and keep the app.
+_READ_AT_CALL_TIME = ("ckanext.datapusher_plus.", "ckanext.xloader.")
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migration" / "datapusherplusapi"
+VERSION_TABLE = "datapusherplusapi_alembic_version"  # as migration/.../env.py names it
+
+
+@pytest.fixture
+def with_plugins(ckan_config: Any) -> Iterator[None]:
+    """The plugins of ``ckan.plugins`` loaded, the test's config applied.
+
+    As CKAN's fixture, but plugins already loaded as the test asks stay
+    loaded (CKAN's unloads them after every test), and the config is applied
+    again (``update_config``, what loading ends with) only when it is not
+    the one applied last."""
+    wanted = tk.aslist(ckan_config.get("ckan.plugins"))
+    if wanted != _STATE["wanted"] or list(plugins_core._PLUGINS) != _STATE["loaded"]:
+        plugins.load_all()
+        _STATE.update(wanted=wanted, loaded=list(plugins_core._PLUGINS), config=dict(tk.config))
+    elif dict(tk.config) != _STATE["config"]:
+        update_config()
+        _STATE["config"] = dict(tk.config)
+    yield
+
+
+def _app_key() -> tuple[Any, ...]:
+    return (tuple(plugins_core._PLUGINS), {key: value for key, value in tk.config.items()
+                                           if not key.startswith(_READ_AT_CALL_TIME)})
+
+
+@pytest.fixture
+def app(make_app: Any) -> Any:
+    """CKAN's test app, built again only when the plugins or the config it
+    was built with changed (a new test client serves each request: no
+    cookie is kept from one test to the next)."""
+    key = _app_key()
+    if _STATE["app"] is None or _STATE["app"][0] != key:
+        _STATE["app"] = (key, make_app())
+    return _STATE["app"][1]
+
+
+@functools.lru_cache(maxsize=None)
+def _migrations_head() -> str:
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head() or ""
+
+
+def _migrated() -> bool:
+    """Whether this plugin's tables are at the newest migration."""
+    with model.meta.engine.connect() as connection:
+        if not sa.inspect(connection).has_table(VERSION_TABLE):
+            return False
+        return connection.execute(sa.text("SELECT version_num FROM " + VERSION_TABLE)
+                                  ).scalar() == _migrations_head()
+
+
 @pytest.fixture
 def clean_db(reset_db: Any, migrate_db_for: Any, with_plugins: Any) -> None:
-    """CKAN's database reset, then this plugin's tables."""
+    """CKAN's database reset (its rows deleted), then this plugin's
+    migrations if its tables are not at the newest one."""
     reset_db()
-    migrate_db_for("datapusherplusapi")
+    if not _migrated():
+        migrate_db_for("datapusherplusapi")
+        update_config()  # CKAN's pooled engine again (see above)
+        _STATE["config"] = dict(tk.config)
 
 
 @pytest.fixture
@@ -116,7 +194,6 @@ def pending_job(app: Any, service_user: dict[str, Any], fake_service: FakeServic
     """A job the fake service accepted and has not called back for: its
     ``job_id``, ``resource``, the ``service`` user, the ``editor`` who
     submitted it and the ``fake`` service."""
-    from ckanext.datapusherplusapi.tests.helpers import make_resource, member_of, submit
     fake_service.callback = None
     org = factories.Organization()
     editor = member_of(org["id"], "editor")
@@ -278,10 +355,7 @@ def xloader_jobs_db() -> str:
 
 def start_worker(ini: Path, log_path: Path, *queues: str) -> subprocess.Popen:
     """A real ``ckan jobs worker`` (RQ) on ``queues``, once it listens."""
-    from rq import Worker
 
-    from ckan.lib.jobs import get_queue
-    from ckan.lib.redis import connect_to_redis
     wanted = {get_queue(name).name for name in queues or ("default",)}
     with open(log_path, "ab") as log_file:
         process = subprocess.Popen(
@@ -314,7 +388,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Debian's Chromium (never a downloaded browser), driven by Playwright."""
-    from playwright.sync_api import sync_playwright
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is missing ({}): run `make test`".format(CHROMIUM))
     with sync_playwright() as p:
@@ -323,9 +396,16 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
+# Pages may name hosts off this machine (CKAN's factories give organizations
+# image URLs on the web): the browser is refused them at once, rather than
+# waiting on a name lookup that this closed network may answer in seconds.
+OFF_THIS_MACHINE = re.compile(r"^(https?|wss?)://(?!(127\.0\.0\.1|localhost)[:/])")
+
+
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.route(OFF_THIS_MACHINE, lambda route: route.abort())
     page = context.new_page()
     yield page
     context.close()

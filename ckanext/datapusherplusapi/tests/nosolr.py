@@ -30,6 +30,7 @@ import ckan.plugins as p
 from ckan.lib import search
 from ckan.lib.search import index as search_index
 from ckan.lib.search import query as search_query
+from ckan.logic import get_action
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +185,6 @@ def _run(self: Any, query: dict[str, Any], permission_labels: Optional[list[str]
 
 def _as_solr_doc(package_id: str, fields: list[str]) -> dict[str, Any]:
     """What Solr would return for a package and a field list."""
-    from ckan.logic import get_action
     package = get_action("package_show")(
         {"ignore_auth": True, "use_cache": False, "for_view": False}, {"id": package_id})
     result: dict[str, Any] = {}

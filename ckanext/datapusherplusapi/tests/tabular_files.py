@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any, Sequence
 from xml.sax.saxutils import escape
 
+import xlwt
+
 Rows = Sequence[Sequence[Any]]
 
 CITIES: Rows = [
@@ -125,7 +127,6 @@ def write_ods(path: Path, rows: Rows = CITIES) -> Path:
 
 def write_xls(path: Path, rows: Rows = CITIES) -> Path:
     """A legacy Excel (BIFF) workbook, written with xlwt."""
-    import xlwt
     book = xlwt.Workbook(encoding="utf-8")
     sheet = book.add_sheet("data")
     for i, row in enumerate(rows):

@@ -9,13 +9,16 @@ import json
 import logging
 
 import pytest
+from bs4 import BeautifulSoup
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.tests import factories, helpers
 
 from ckanext.datapusherplusapi import config as dpp_config
+from ckanext.datapusherplusapi.backends import service
 from ckanext.datapusherplusapi.model.job import Job
+from ckanext.datapusherplusapi.tests.conftest import free_port
 from ckanext.datapusherplusapi.tests.fake_service import Answer, Callback
 from ckanext.datapusherplusapi.tests.helpers import (
     STATUS_URL,
@@ -273,7 +276,6 @@ class TestErrors:
         assert first_status["status"] == "submitted"
 
     def test_502_service_down(self, app, service_user, monkeypatch):
-        from ckanext.datapusherplusapi.tests.conftest import free_port
         monkeypatch.setitem(tk.config, dpp_config.URL, "http://127.0.0.1:{}".format(free_port()))
         org = factories.Organization()
         editor = member_of(org["id"], "editor")
@@ -319,7 +321,6 @@ class TestErrors:
         assert status["status"] == "error" and status["error_type"] == "service_timeout"
 
     def test_500_internal(self, app, publisher, monkeypatch):
-        from ckanext.datapusherplusapi.backends import service
 
         def broken(*args, **kwargs):
             raise RuntimeError("unexpected")
@@ -441,7 +442,6 @@ class TestAuth:
 class TestCsrf:
     def _login(self, client, user):
         page = client.get("/user/login")
-        from bs4 import BeautifulSoup
         token = BeautifulSoup(page.get_data(as_text=True), "html.parser").find(
             "input", {"name": "_csrf_token"})["value"]
         response = client.post("/user/login", data={
@@ -455,7 +455,6 @@ class TestCsrf:
                             username=editor["name"], role="editor")
         client = app.test_client()
         self._login(client, editor)
-        from bs4 import BeautifulSoup
         token = BeautifulSoup(client.get("/dashboard/datasets").get_data(as_text=True),
                               "html.parser").find("meta", {"name": "_csrf_token"})["content"]
         rid = publisher["resource"]["id"]
@@ -471,11 +470,8 @@ class TestCsrf:
         """On every CKAN version (2.12.0's API view lets such a POST through to
         the action): refused for CSRF, not for authorization, and nothing
         changes; the same POST with the page's token goes through."""
-        from bs4 import BeautifulSoup
 
-        import ckan.model as model
 
-        from ckanext.datapusherplusapi.model.job import Job
         admin = factories.Sysadmin(password="correct123")
         client = app.test_client()
         self._login(client, admin)

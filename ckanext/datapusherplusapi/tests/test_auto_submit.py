@@ -10,7 +10,8 @@ import ckan.plugins.toolkit as tk
 from ckan.tests import factories, helpers
 
 from ckanext.datapusherplusapi import config as dpp_config
-from ckanext.datapusherplusapi import jobs
+from ckanext.datapusherplusapi.logic import background
+from ckanext.datapusherplusapi.tests.fake_service import Answer
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db", "service_user")
 
@@ -45,7 +46,7 @@ class TestOn:
             package_id=dataset["id"], url="http://127.0.0.1:9/data.csv", format="CSV")
         # The save itself did not call the service: the job is only queued.
         assert fake_service.job_posts() == []
-        assert [fn for fn, _a, _k in queued] == [jobs.auto_submit]
+        assert [fn for fn, _a, _k in queued] == [background.auto_submit]
         assert _status(resource["id"])["status"] == "not_submitted"
         assert _run(queued) == ["submitted"]
         assert len(fake_service.job_posts()) == 1
@@ -85,14 +86,13 @@ class TestOn:
         resource = helpers.call_action("resource_create", package_id=dataset["id"],
                                        url="http://127.0.0.1:9/v1.csv", format="CSV")
         queued.clear()
-        monkeypatch.setattr(jobs, "AUTO_SUBMIT_WAIT", 1.0)
+        monkeypatch.setattr(background, "AUTO_SUBMIT_WAIT", 1.0)
         # Queued for a URL the resource never gets (a later change won): skipped.
-        assert jobs.auto_submit(resource["id"], expected_url="http://127.0.0.1:9/never.csv",
+        assert background.auto_submit(resource["id"], expected_url="http://127.0.0.1:9/never.csv",
                                 force=True) == "skipped"
         assert fake_service.job_posts() == []
 
     def test_a_failed_push_is_recorded_not_raised(self, queued, fake_service):
-        from ckanext.datapusherplusapi.tests.fake_service import Answer
         fake_service.script(Answer(status=500, body={"error": "boom"}))
         dataset = factories.Dataset(owner_org=factories.Organization()["id"])
         resource = helpers.call_action("resource_create", package_id=dataset["id"],

@@ -17,6 +17,7 @@ from ckan.tests import factories
 
 from ckanext.datapusherplusapi import backends
 from ckanext.datapusherplusapi import config as dpp_config
+from ckanext.datapusherplusapi.plugin import _actions
 from ckanext.datapusherplusapi.tests.helpers import make_resource, member_of, submit
 
 pytestmark = pytest.mark.usefixtures("with_plugins")
@@ -104,7 +105,6 @@ def test_xloader_needs_no_service_but_its_token(monkeypatch):
 
 
 def test_chained_actions_only_over_loaded_plugins():
-    from ckanext.datapusherplusapi.plugin import _actions
     names = set(_actions())
     assert "datastore_create" in names
     assert not names & {"xloader_submit", "xloader_hook", "datapusher_submit", "datapusher_hook"}
@@ -114,5 +114,4 @@ def test_chained_actions_only_over_loaded_plugins():
 @pytest.mark.ckan_config(dpp_config.BACKEND, "xloader")
 @pytest.mark.ckan_config("ckanext.xloader.api_token", "a-token")
 def test_xloader_chains_with_xloader():
-    from ckanext.datapusherplusapi.plugin import _actions
     assert {"xloader_submit", "xloader_hook"} <= set(_actions())

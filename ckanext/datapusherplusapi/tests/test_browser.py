@@ -13,7 +13,7 @@ import time
 import pytest
 
 import ckan.plugins.toolkit as tk
-from ckan.tests import factories
+from ckan.tests import factories, helpers
 
 from ckanext.datapusherplusapi import config as dpp_config
 from ckanext.datapusherplusapi.tests.fake_service import Callback
@@ -117,7 +117,6 @@ def test_live_status_with_the_real_service(page, service_user, real_service, liv
 
 def test_dashboard_retry_a_failed_job(page, service_user, fake_service, live_ckan, monkeypatch):
     """A sysadmin filters to failed jobs, clicks Retry and watches the row change."""
-    from ckan.tests import helpers
     monkeypatch.setitem(tk.config, dpp_config.POLL_INTERVAL, 1)
     admin = factories.Sysadmin(password=PASSWORD)
     editor, dataset, resource = editor_and_resource("http://127.0.0.1:9/villes.csv")
@@ -155,7 +154,6 @@ def test_dashboard_retry_a_failed_job(page, service_user, fake_service, live_cka
 
 def test_no_payload_runs_in_the_browser(page, service_user, fake_service, live_ckan):
     """XSS payloads in every field and service message: no dialog, no console marker."""
-    from ckan.tests import helpers
 
     admin = factories.Sysadmin(password=PASSWORD)
     events = []
@@ -191,7 +189,6 @@ def test_an_editor_on_the_organizations_tab(page, service_user, fake_service, li
                                             monkeypatch, width):
     """An editor opens their organization's DataPusher+ tab from its page,
     retries a failed push, confirms a cancel; another organization's is 403."""
-    from ckan.tests import helpers
     # The page's own polling would replace the row under the clicks: not
     # what this test is about.
     monkeypatch.setitem(tk.config, dpp_config.POLL_INTERVAL, 600)
@@ -240,7 +237,6 @@ def test_the_reason_of_a_failure_in_one_click(page, service_user, fake_service, 
                                               lang, width, reason_starts, loader_line):
     """A publisher reads why a push failed on the resource page, and one click
     on the badge opens the tab with the loader's own words."""
-    from ckan.tests import helpers
     page.set_viewport_size({"width": width, "height": 900})
     editor, dataset, resource = editor_and_resource("http://127.0.0.1:9/villes.csv")
     fake_service.callback = Callback(status="error",

@@ -11,20 +11,25 @@
 """
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
+from rq.job import Job as RQJob
+from werkzeug.datastructures import FileStorage
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+from ckan.lib.redis import connect_to_redis
 from ckan.tests import factories
 from ckan.tests import helpers as ckan_helpers
 
 from ckanext.datapusherplusapi import config as dpp_config
 from ckanext.datapusherplusapi import lifecycle
+from ckanext.datapusherplusapi.cli import datapusherplusapi
 from ckanext.datapusherplusapi.model.job import Job
 from ckanext.datapusherplusapi.records import columns as cols
 from ckanext.datapusherplusapi.records import load as loader
@@ -389,9 +394,7 @@ class TestLoads:
     def test_an_upload_is_read_from_ckans_storage(self, site):
         upload = tk.config["ckan.storage_path"]
         assert upload
-        import io
 
-        from werkzeug.datastructures import FileStorage
         stream = FileStorage(io.BytesIO(b'{"k": "v1"}\n{"k": "v2"}\n'), filename="lines.jsonl")
         resource = ckan_helpers.call_action(
             "resource_create", package_id=site["dataset"]["id"], upload=stream, url="lines.jsonl",
@@ -434,9 +437,7 @@ class TestLoads:
         assert found["records"][0]["taux %"] == 12.5 and found["records"][0]["id"] == 7
 
     def test_cancelling_a_queued_load_takes_it_off_the_queue(self, site):
-        from rq.job import Job as RQJob
 
-        from ckan.lib.redis import connect_to_redis
         resource = add_resource(site, "people.json", json.dumps(PEOPLE), "JSON")
         job_id = submit(site["app"], resource["id"], site["editor"])["job_id"]
         assert RQJob.fetch(job_id, connection=connect_to_redis()).get_status() == "queued"
@@ -550,7 +551,6 @@ def test_end_to_end_through_the_api_the_worker_and_the_command(site, worker, cli
     resource = add_resource(site, "communes.jsonl", lines, "JSONL")
     xml = add_resource(site, "t.xml", "<r><x a='1'><v>é</v></x><x a='2'><v>ü</v></x></r>", "XML")
     answer = submit(site["app"], resource["id"], site["editor"])
-    from ckanext.datapusherplusapi.cli import datapusherplusapi
     result = cli.invoke(datapusherplusapi, ["submit", xml["id"]])
     assert result.exit_code == 0, result.output
 

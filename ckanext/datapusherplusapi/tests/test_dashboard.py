@@ -6,13 +6,19 @@ import datetime
 import io
 
 import pytest
+import rq
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
 import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.lib import jobs as ckan_jobs
 from ckan.tests import factories, helpers
 
+from ckanext.datapusherplusapi import config as dpp_config
+from ckanext.datapusherplusapi.logic import background
 from ckanext.datapusherplusapi.model import Job
+from ckanext.datapusherplusapi.tests.conftest import free_port
 from ckanext.datapusherplusapi.tests.fake_service import Callback
 from ckanext.datapusherplusapi.tests.helpers import (
     make_resource,
@@ -58,7 +64,6 @@ class TestAccess:
 
     def test_actions_sysadmin_only(self, admin):
         user = factories.User()
-        import ckan.plugins.toolkit as tk
         for action in ("datapusher_plus_job_list", "datapusher_plus_stats",
                        "datapusher_plus_job_retry", "datapusher_plus_job_cancel",
                        "datapusher_plus_bulk_submit", "datapusher_plus_service_status",
@@ -173,7 +178,6 @@ class TestTable:
                                    organization=one["name"])["counts"]["error"] == 1
 
     def test_settings_in_effect(self, app, admin, fake_service, monkeypatch):
-        import ckan.plugins.toolkit as tk
         monkeypatch.setitem(tk.config, "ckanext.datapusher_plus.webhook_secret", "whsec-8d1f")
         page = _soup(app.get(URL, headers=_as(admin)))
         rows = {row.find("code").get_text(): row.find("td").get_text(strip=True)
@@ -290,7 +294,6 @@ class TestActions:
     def test_cancel_only_active(self, admin):
         seed_jobs([make_resource()], 1, "complete")
         job_id = model.Session.execute(sa.select(Job.id)).scalar()
-        import ckan.plugins.toolkit as tk
         with pytest.raises(tk.ValidationError):
             helpers.call_action("datapusher_plus_job_cancel", {"user": admin["name"]}, id=job_id)
 
@@ -316,10 +319,7 @@ class TestActions:
         assert status["response_time_ms"] >= 0
 
     def test_service_down(self, admin, monkeypatch):
-        import ckan.plugins.toolkit as tk
 
-        from ckanext.datapusherplusapi import config as dpp_config
-        from ckanext.datapusherplusapi.tests.conftest import free_port
         monkeypatch.setitem(tk.config, dpp_config.URL, "http://127.0.0.1:{}".format(free_port()))
         status = helpers.call_action("datapusher_plus_service_status")
         assert status["reachable"] is False and status["error"]
@@ -358,9 +358,7 @@ class TestScale:
 class TestBackground:
     def test_bulk_submit_with_a_real_worker(self, app, admin, fake_service, file_server):
         """The page only queues the work; an RQ worker does it and records progress."""
-        import rq
 
-        from ckan.lib import jobs as ckan_jobs
         fake_service.callback = None
         org = factories.Organization(name="bulk-org")
         todo = [make_resource(org, name="csv{}".format(i)) for i in range(4)]
@@ -403,9 +401,7 @@ class TestBackground:
 
     def test_background_work_health(self, app, admin):
         """Whether a worker takes this extension's background work, and the queue."""
-        import rq
 
-        from ckan.lib import jobs as ckan_jobs
 
         def shown():
             cell = _soup(app.get(URL, headers=_as(admin))).find(attrs={"data-dpp-workers": True})
@@ -425,9 +421,7 @@ class TestBackground:
             worker.register_death()
 
     def test_retry_failed_matching_the_filter(self, admin, fake_service):
-        import rq
 
-        from ckan.lib import jobs as ckan_jobs
         fake_service.callback = None
         org = factories.Organization(name="retry-org")
         failing = [make_resource(org) for _ in range(3)]
@@ -443,7 +437,6 @@ class TestBackground:
             == sorted(r["id"] for r in failing)
 
     def test_silent_job_refresh_asks_the_service(self, admin, fake_service):
-        from ckanext.datapusherplusapi import jobs as background
         fake_service.callback = None
         resource = make_resource()
         job = submit_as(admin, resource)
@@ -457,7 +450,6 @@ class TestBackground:
                                    resource_id=resource["id"])["status"] == "complete"
 
     def test_stuck_unknown_to_the_service(self, admin, fake_service):
-        from ckanext.datapusherplusapi import jobs as background
         resource = make_resource()
         seed_jobs([resource], 1, "submitted", days_ago=1)
         background.refresh_stuck_jobs()

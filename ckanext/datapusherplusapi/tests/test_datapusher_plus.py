@@ -19,6 +19,7 @@ import sqlalchemy as sa
 import ckan.model as model
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+from ckan.lib.jobs import get_queue
 from ckan.tests import factories, helpers
 
 from ckanext.datapusherplusapi import config as dpp_config
@@ -42,7 +43,6 @@ pytestmark = [
 def site(service_user, live_ckan, file_server, migrate_db_for, monkeypatch, tmp_path):
     """DataPusher+'s tables, its callback pointed at this test's CKAN, a worker
     acting with the service token (DataPusher+ reads it from our option)."""
-    from ckan.lib.jobs import get_queue
     # DataPusher+'s migration environment runs logging.config.fileConfig, which
     # disables every logger already made: give this process its loggers back.
     enabled = [logger for logger in logging.Logger.manager.loggerDict.values()

@@ -8,6 +8,11 @@ import pytest
 from babel.messages import mofile, pofile
 from babel.messages.extract import extract_from_dir
 
+import ckan.model as model
+from ckan.tests import factories, helpers
+
+from ckanext.datapusherplusapi.model.job import Job
+
 PKG = Path(__file__).resolve().parents[1]
 JS = PKG.parents[1] / "webassets" / "js"
 DOMAIN = "ckanext-datapusherplusapi"
@@ -91,10 +96,7 @@ def test_a_jobs_error_is_in_each_readers_language(app, pending_job):
     """What a job records is the message and its parameters: the sysadmin
     who cancelled in English, the publisher who reads in French or Arabic,
     each reads it in their own language."""
-    import ckan.model as model
-    from ckan.tests import factories, helpers
 
-    from ckanext.datapusherplusapi.model.job import Job
     admin = factories.Sysadmin(name="amina")
     helpers.call_action("datapusher_plus_job_cancel", {"user": admin["name"]},
                         id=pending_job["job_id"])

@@ -11,7 +11,7 @@ from ckan.lib.redis import connect_to_redis
 from ckan.tests import helpers
 
 from ckanext.datapusherplusapi import config as dpp_config
-from ckanext.datapusherplusapi import lifecycle
+from ckanext.datapusherplusapi import lifecycle, signals, watch
 from ckanext.datapusherplusapi.model import Job
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
@@ -64,6 +64,24 @@ class TestGuardedChanges:
         assert lifecycle.accepted(session, _row(job["id"]), job["id"]) == "running"
 
 
+    def test_a_failure_is_announced_once_and_after_its_commit(self, job):
+        heard = []
+
+        def receiver(job_id):
+            other = model.meta.create_local_session()  # sees only what is committed
+            try:
+                heard.append((job_id, other.get(Job, job_id).status))
+            finally:
+                other.close()
+
+        signals.job_failed.connect(receiver)
+        try:
+            assert lifecycle.fail(model.Session, job["id"], "service_job_error", "bad CSV")
+            assert not lifecycle.fail(model.Session, job["id"], "service_job_error", "again")
+        finally:
+            signals.job_failed.disconnect(receiver)
+        assert heard == [(job["id"], "error")]
+
     def test_the_same_log_lines_again_are_no_news(self, job):
         lines = [{"timestamp": "2026-12-01T10:00:00", "level": "INFO", "message": "Fetching"}]
         session = model.Session
@@ -101,7 +119,7 @@ class TestQuestionsAboutSilentJobs:
         assert first["status"] == "submitted" and first["logs"][0]["message"] == "Fetching from: x"
         _silent_for(job["id"], 60)
         # the throttle (15 s per job) ends sooner for the test
-        connect_to_redis().delete(lifecycle.check_key(job["id"]))
+        connect_to_redis().delete(watch.check_key(job["id"]))
         second = _status(job)
         assert second["status"] == "error" and second["error_type"] == "service_silent"
         assert "its last log line: \u201cFetching from: x\u201d" in second["error"]

@@ -1,6 +1,8 @@
 """The DEV/TEST-ONLY Solr stand-in carries CKAN's pages and the DataStore."""
 from __future__ import annotations
 
+from importlib.metadata import entry_points
+
 import pytest
 from bs4 import BeautifulSoup
 
@@ -55,7 +57,6 @@ def test_only_while_loaded():
 
 def test_not_a_production_plugin():
     """Registered among CKAN's *test* plugins, never ckan.plugins."""
-    from importlib.metadata import entry_points
     assert [ep.name for ep in entry_points(group="ckan.test_plugins")
             if ep.name == "datapusherplusapi_nosolr"]
     assert not [ep.name for ep in entry_points(group="ckan.plugins")

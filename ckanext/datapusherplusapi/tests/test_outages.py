@@ -10,9 +10,11 @@ import time
 
 import pytest
 import requests
+import rq
 import sqlalchemy as sa
 
 import ckan.model as model
+from ckan.lib import jobs as ckan_jobs
 from ckan.tests import factories, helpers
 
 from ckanext.datapusherplusapi.model import Job, Task
@@ -54,7 +56,6 @@ def test_worker_killed_during_a_bulk_submit(app, service_user, fake_service, liv
     org = factories.Organization(name="killed-org")
     resources = [make_resource(org)["id"] for _ in range(12)]
     ini = write_ini(tmp_path / "worker.ini", live_ckan, fake_service.url, service_user["token"])
-    from ckan.lib import jobs as ckan_jobs
     ckan_jobs.get_queue().empty()
     task = helpers.call_action("datapusher_plus_bulk_submit", {"user": admin["name"]},
                                mode="not_in_datastore", organization="killed-org")
@@ -84,7 +85,6 @@ def test_worker_killed_during_a_bulk_submit(app, service_user, fake_service, liv
     assert jobs_before >= before - 1
     helpers.call_action("datapusher_plus_bulk_submit", {"user": admin["name"]},
                         resume=task["id"])
-    import rq
     queue = ckan_jobs.get_queue()
     rq.SimpleWorker([queue], connection=queue.connection).work(burst=True)
     model.Session.remove()
@@ -107,7 +107,6 @@ def test_two_job_workers_give_the_same_result_as_one(app, service_user, fake_ser
     org = factories.Organization(name="two-workers")
     resources = [make_resource(org)["id"] for _ in range(10)]
     ini = write_ini(tmp_path / "worker.ini", live_ckan, fake_service.url, service_user["token"])
-    from ckan.lib import jobs as ckan_jobs
     ckan_jobs.get_queue().empty()
     tasks = [helpers.call_action("datapusher_plus_bulk_submit", {"user": admin["name"]},
                                  mode="not_in_datastore", organization="two-workers")

@@ -1,7 +1,9 @@
 """Secrets, SSRF and XSS."""
 from __future__ import annotations
 
+import csv
 import http.server
+import io
 import logging
 import threading
 import time
@@ -105,8 +107,6 @@ def test_the_check_finds_injections():
 def test_csv_export_neutralised(app, hostile):
     response = app.get("/ckan-admin/datapusher-plus/export.csv",
                        headers={"Authorization": hostile["admin"]["token"]})
-    import csv
-    import io
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert len(rows) == len(PAYLOADS)
     for row in rows:

@@ -1,13 +1,17 @@
 """The resource page's DataPusher+ tab, button and htmx fragments (BeautifulSoup)."""
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from bs4 import BeautifulSoup
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.tests import factories, helpers
 
 from ckanext.datapusherplusapi import config as dpp_config
+from ckanext.datapusherplusapi.model import Job
 from ckanext.datapusherplusapi.tests.fake_service import Answer, Callback
 from ckanext.datapusherplusapi.tests.helpers import (
     make_resource,
@@ -146,11 +150,8 @@ class TestTabContents:
     @pytest.mark.ckan_config(dpp_config.STUCK_AFTER, 1)
     def test_stuck_job_offers_force(self, app, site):
         submit(app, site["resource"]["id"], site["editor"])
-        import datetime
 
-        import ckan.model as model
 
-        from ckanext.datapusherplusapi.model import Job
         job = model.Session.query(Job).filter(Job.resource_id == site["resource"]["id"]).one()
         job.submitted_at = datetime.datetime.utcnow() - datetime.timedelta(minutes=5)
         model.Session.commit()

@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import rq
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib import jobs as ckan_jobs
 from ckan.tests import factories, helpers
@@ -112,7 +113,6 @@ def test_a_failed_job_is_reported_signed(receiver, service_user, fake_service, l
 
 
 def resource_org(resource):
-    import ckan.model as model
     return model.Package.get(resource["package_id"]).owner_org
 
 

@@ -6,6 +6,7 @@ through a .pth file; everything is then checked from outside the checkout.
 """
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -95,7 +96,6 @@ def test_installed_wheel_works(wheel, tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     result = subprocess.run([str(venv / "bin" / "python"), "-c", CHECK], cwd=str(tmp_path),
                             env=env, check=True, capture_output=True, text=True)
-    import json
     found = json.loads(result.stdout.strip().splitlines()[-1])
     assert found["package"].startswith(str(site)), found
     assert found["assets"].startswith(str(site)), found

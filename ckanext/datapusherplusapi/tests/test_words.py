@@ -7,6 +7,7 @@ from bs4 import BeautifulSoup
 
 from ckan.tests import factories
 
+from ckanext.datapusherplusapi import helpers as dpp_helpers
 from ckanext.datapusherplusapi.messages import readable
 from ckanext.datapusherplusapi.model import task as task_model
 from ckanext.datapusherplusapi.tests.helpers import (
@@ -76,7 +77,6 @@ def test_rates_in_each_languages_notation(app, service_user, lang, rate):
 @pytestmark_db
 @pytest.mark.parametrize("lang, expected", [("en", "2.5 s"), ("fr", "2,5 s")])
 def test_durations_in_each_languages_notation(app, lang, expected):
-    from ckanext.datapusherplusapi import helpers as dpp_helpers
     with app.flask_app.test_request_context("/", environ_overrides={
             "CKAN_LANG": lang, "CKAN_LANG_IS_DEFAULT": lang == "en"}):
         assert dpp_helpers.datapusherplusapi_duration(2.46) == expected
@@ -85,11 +85,10 @@ def test_durations_in_each_languages_notation(app, lang, expected):
 @pytestmark_db
 @pytest.mark.parametrize("lang", ["fr", "ar"])
 def test_bulk_task_states_are_translated(app, lang):
-    from ckanext.datapusherplusapi import helpers as dpp_helpers
     with app.flask_app.test_request_context("/", environ_overrides={
             "CKAN_LANG": lang, "CKAN_LANG_IS_DEFAULT": False}):
-        for state in (task_model.QUEUED, task_model.RUNNING, task_model.DONE,
-                      task_model.FAILED):
+        for state in (task_model.TASK_QUEUED, task_model.TASK_RUNNING, task_model.TASK_DONE,
+                      task_model.TASK_FAILED):
             label = dpp_helpers.datapusherplusapi_task_status_label(state)
             assert label and label != state, (lang, state, label)
 
@@ -104,7 +103,6 @@ def test_bulk_task_states_are_translated(app, lang):
      "11 عاملًا، 11 مهمة في الانتظار"),
 ])
 def test_counts_follow_each_languages_plural_rules(app, lang, one, two, eleven):
-    from ckanext.datapusherplusapi import helpers as dpp_helpers
     with app.flask_app.test_request_context("/", environ_overrides={
             "CKAN_LANG": lang, "CKAN_LANG_IS_DEFAULT": lang == "en"}):
         shown = [dpp_helpers.datapusherplusapi_queue_text(n, n) for n in (1, 2, 11)]

@@ -13,12 +13,17 @@ from typing import Any, Iterator
 
 import pytest
 import requests
+from rq.job import Job as RQJob
+from rq.job import JobStatus
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+from ckan.lib.jobs import get_queue
+from ckan.lib.redis import connect_to_redis
 from ckan.tests import factories, helpers
 
 from ckanext.datapusherplusapi import config as dpp_config
+from ckanext.datapusherplusapi.cli import datapusherplusapi
 from ckanext.datapusherplusapi.model import Job
 from ckanext.datapusherplusapi.tests import tabular_files
 from ckanext.datapusherplusapi.tests.conftest import (
@@ -28,7 +33,7 @@ from ckanext.datapusherplusapi.tests.conftest import (
     write_ini,
     xloader_jobs_db,
 )
-from ckanext.datapusherplusapi.tests.helpers import member_of, wait_for
+from ckanext.datapusherplusapi.tests.helpers import PASSWORD, login, member_of, shot, wait_for
 
 PORT = free_port()
 SITE = "http://127.0.0.1:{}".format(PORT)
@@ -179,7 +184,6 @@ def test_formats_xloader_does_not_read_are_refused(site):
 def worker_paused(site: dict[str, Any]) -> Iterator[None]:
     """No worker, as on a portal whose worker is down: what is queued
     meanwhile stays queued (and is dropped after, when the worker is back)."""
-    from ckan.lib.jobs import get_queue
     worker = site["worker"]
     stop_worker(worker["process"])
     try:
@@ -208,17 +212,13 @@ def loaded_then_queued(site: dict[str, Any]) -> Iterator[tuple[dict[str, Any], J
 
 @pytest.mark.parametrize("fate", ["gone", "failed"])
 def test_a_silent_job_whose_rq_job_died_ends_in_error(site, monkeypatch, fate):
-    from rq.job import Job as RQJob
 
-    from ckan.lib.jobs import get_queue
-    from ckan.lib.redis import connect_to_redis
     monkeypatch.setitem(tk.config, dpp_config.CHECK_AFTER, 1)
     with loaded_then_queued(site) as (resource, job):
         rq_job = RQJob.fetch(job.service_job_id, connection=connect_to_redis())
         if fate == "gone":
             rq_job.delete()
         else:  # what RQ records when the work-horse is killed
-            from rq.job import JobStatus
             rq_job.set_status(JobStatus.FAILED)
             get_queue(QUEUE).remove(rq_job)
         assert status(site, resource["id"])["status"] == "submitted"  # news not yet overdue
@@ -233,7 +233,6 @@ def test_a_silent_job_whose_rq_job_died_ends_in_error(site, monkeypatch, fate):
 
 
 def test_cancel_takes_a_queued_job_off_the_queue(site):
-    from ckan.lib.jobs import get_queue
     with loaded_then_queued(site) as (resource, job):
         queue = get_queue(QUEUE)
         assert job.service_job_id in queue.job_ids
@@ -265,7 +264,6 @@ def test_health_counts_the_workers(site):
 
 
 def test_the_ckan_command(site, cli):
-    from ckanext.datapusherplusapi.cli import datapusherplusapi
     tabular_files.write_xlsx(site["folder"] / "cities.xlsx")
     resource = add_resource(site, "cities.xlsx", "XLSX")
     assert final_status(site, resource["id"])["status"] == "complete"
@@ -281,7 +279,6 @@ def test_the_ckan_command(site, cli):
 def test_the_tab_and_the_preview_in_a_browser(site, page, monkeypatch):
     """An editor sees xloader's own load in the tab's history, submits again
     from the tab, and the resource page previews the table."""
-    from ckanext.datapusherplusapi.tests.helpers import PASSWORD, login, shot
     monkeypatch.setitem(tk.config, dpp_config.POLL_INTERVAL, 1)
     monkeypatch.setitem(tk.config, "ckan.site_url", SITE)  # the preview's iframe is built on it
     editor = factories.User(password=PASSWORD)

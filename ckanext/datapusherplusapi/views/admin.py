@@ -16,8 +16,8 @@ from ckan.common import request
 from ckan.config.middleware.flask_app import csrf
 from ckan.types import Response
 
-from ckanext.datapusherplusapi import jobs, vocabulary
-from ckanext.datapusherplusapi.logic import schema
+from ckanext.datapusherplusapi import vocabulary
+from ckanext.datapusherplusapi.logic import background, schema
 from ckanext.datapusherplusapi.logic.errors import SubmitError
 from ckanext.datapusherplusapi.views.common import (
     HTMX_STOP_POLLING,
@@ -93,7 +93,7 @@ def jobs_data(filters: dict[str, Any], bad_filter: Optional[str] = None,
         data.update(
             health=tk.get_action("datapusher_plus_service_status")(dict(context), {}),
             organizations=tk.get_action("organization_list")(dict(context), {}),
-            retry_count=jobs.count_to_retry(filters))
+            retry_count=background.count_to_retry(filters))
     return data
 
 

@@ -16,13 +16,15 @@ from ckan import authz
 from ckan.logic import validate
 from ckan.types import Context, DataDict
 
-from ckanext.datapusherplusapi import backends, config, lifecycle, messages, vocabulary
-from ckanext.datapusherplusapi.logic import csrf, schema
+from ckanext.datapusherplusapi import backends, config, lifecycle, messages, vocabulary, watch
+from ckanext.datapusherplusapi.backends import rq
+from ckanext.datapusherplusapi.logic import background, csrf, schema
 from ckanext.datapusherplusapi.logic import status as status_read
 from ckanext.datapusherplusapi.messages import Message
 from ckanext.datapusherplusapi.model import counts as job_counts
-from ckanext.datapusherplusapi.model import job as jobs
+from ckanext.datapusherplusapi.model import job as job_model
 from ckanext.datapusherplusapi.model.job import LIST_LIMIT, Job
+from ckanext.datapusherplusapi.model.task import TASK_FAILED, TASK_QUEUED, TASK_RUNNING, Task
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +85,7 @@ def datapusher_plus_job_list(context: Context, data_dict: DataDict) -> dict[str,
     tk.check_access("datapusher_plus_job_list", context, data_dict)
     stuck_before = _stuck_before()
     filters = _dashboard_filters(data_dict)
-    rows_stmt, count_stmt = jobs.listing(filters, stuck_before)
+    rows_stmt, count_stmt = job_model.listing(filters, stuck_before)
     limit = min(data_dict["limit"], LIST_LIMIT)
     page = data_dict["page"]
     session = model.Session
@@ -107,7 +109,7 @@ def _for_reader(context: Context, item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _listed(row: Any, stuck_before: datetime.datetime) -> dict[str, Any]:
-    """A job as the dashboard lists it, from a row of ``jobs.listing``."""
+    """A job as the dashboard lists it, from a row of ``job_model.listing``."""
     job, res_name, pkg_name, pkg_title, org_name, org_title, user_name = row
     item = job.dictize()
     item.update(resource_name=res_name, dataset_name=pkg_name, dataset_title=pkg_title,
@@ -134,7 +136,7 @@ def datapusher_plus_job_show(context: Context, data_dict: DataDict) -> dict[str,
     """
     tk.check_access("datapusher_plus_job_show", context, data_dict)
     stuck_before = _stuck_before()
-    rows_stmt, _count = jobs.listing({}, stuck_before)
+    rows_stmt, _count = job_model.listing({}, stuck_before)
     row = model.Session.execute(rows_stmt.where(Job.id == data_dict["id"])).first()
     if row is None:
         raise tk.ObjectNotFound(tk._("Unknown DataPusher+ job"))
@@ -187,7 +189,7 @@ def datapusher_plus_stats(context: Context, data_dict: DataDict) -> dict[str, An
     # thousand rows at most, whatever the number of jobs.
     if job_counts.compact(session, now):
         session.commit()
-    by_status = dict.fromkeys(jobs.STATUSES, 0)
+    by_status = dict.fromkeys(job_model.STATUSES, 0)
     by_status.update({status: n for status, n in job_counts.totals(session).items()
                       if status in by_status})
     hour = now.replace(minute=0, second=0, microsecond=0)
@@ -202,7 +204,7 @@ def datapusher_plus_stats(context: Context, data_dict: DataDict) -> dict[str, An
     rates = {}
     for key, since in windows.items():
         figures = job_counts.since(session, since)
-        complete, failed = figures.get(jobs.COMPLETE, 0), figures.get(jobs.ERROR, 0)
+        complete, failed = figures.get(job_model.COMPLETE, 0), figures.get(job_model.ERROR, 0)
         rates[key] = round(complete / (complete + failed), 4) if complete + failed else None
     return _figures(lambda stmt: stmt, now, by_status, rates, per_day, filtered=False)
 
@@ -217,17 +219,17 @@ def _figures(scoped: Scope, now: datetime.datetime, by_status: dict[str, int],
     with the stuck jobs and the durations of the jobs ``scoped`` selects."""
     session = model.Session
     stuck = session.execute(scoped(sa.select(sa.func.count(Job.id))).where(
-        Job.status.in_(jobs.ACTIVE), Job.submitted_at < _stuck_before())).scalar()
+        Job.status.in_(job_model.ACTIVE), Job.submitted_at < _stuck_before())).scalar()
     latest = scoped(sa.select(sa.func.extract("epoch", Job.finished_at - Job.submitted_at)
                               .label("seconds"))
-                    .where(Job.status == jobs.COMPLETE,
+                    .where(Job.status == job_model.COMPLETE,
                            Job.finished_at >= now - datetime.timedelta(days=7))
                     .order_by(Job.finished_at.desc()).limit(DURATION_SAMPLE)).subquery()
     median, p95 = session.execute(sa.select(
         sa.func.percentile_cont(0.5).within_group(latest.c.seconds),
         sa.func.percentile_cont(0.95).within_group(latest.c.seconds))).one()
     counts = dict(by_status, stuck=stuck,
-                  pending=by_status[jobs.SUBMITTING] + by_status[jobs.SUBMITTED])
+                  pending=by_status[job_model.SUBMITTING] + by_status[job_model.SUBMITTED])
     return {
         "total": sum(by_status.values()), "counts": counts,
         "success_rate_24h": rates["24h"], "success_rate_7d": rates["7d"],
@@ -243,8 +245,8 @@ def _filtered_stats(filters: dict[str, Any]) -> dict[str, Any]:
     job table itself (the trigger-kept counts are portal-wide)."""
     session = model.Session
     now = _now()
-    scoped = jobs.scope(filters)
-    by_status = dict.fromkeys(jobs.STATUSES, 0)
+    scoped = job_model.scope(filters)
+    by_status = dict.fromkeys(job_model.STATUSES, 0)
     by_status.update(session.execute(scoped(
         sa.select(Job.status, sa.func.count(Job.id)).group_by(Job.status))).all())
     hour = now.replace(minute=0, second=0, microsecond=0)
@@ -253,9 +255,9 @@ def _filtered_stats(filters: dict[str, Any]) -> dict[str, Any]:
         figures = dict(session.execute(scoped(
             sa.select(Job.status, sa.func.count(Job.id))
             .where(Job.submitted_at >= hour - datetime.timedelta(hours=hours),
-                   Job.status.in_([jobs.COMPLETE, jobs.ERROR]))
+                   Job.status.in_([job_model.COMPLETE, job_model.ERROR]))
             .group_by(Job.status))).all())
-        complete, failed = figures.get(jobs.COMPLETE, 0), figures.get(jobs.ERROR, 0)
+        complete, failed = figures.get(job_model.COMPLETE, 0), figures.get(job_model.ERROR, 0)
         rates[key] = round(complete / (complete + failed), 4) if complete + failed else None
     start = (now - datetime.timedelta(days=29)).date()
     per_day: dict[str, dict[str, int]] = {
@@ -286,7 +288,7 @@ def datapusher_plus_job_purge(context: Context, data_dict: DataDict) -> dict[str
     tk.check_access("datapusher_plus_job_purge", context, data_dict)
     csrf.protect(context)
     before = _now() - datetime.timedelta(days=data_dict["older_than"])
-    old = (Job.status.in_(jobs.TERMINAL), Job.submitted_at < before, Job.is_latest.is_(False))
+    old = (Job.status.in_(job_model.TERMINAL), Job.submitted_at < before, Job.is_latest.is_(False))
     session = model.Session
     if data_dict["dry_run"]:
         count = session.execute(sa.select(sa.func.count(Job.id)).where(*old)).scalar()
@@ -375,17 +377,15 @@ def datapusher_plus_bulk_submit(context: Context, data_dict: DataDict) -> dict[s
     """
     tk.check_access("datapusher_plus_bulk_submit", context, data_dict)
     csrf.protect(context)
-    from ckanext.datapusherplusapi import jobs as background
-    from ckanext.datapusherplusapi.model import Task
     if data_dict.get("resume"):
         task = model.Session.get(Task, data_dict["resume"])
         if task is None:
             raise tk.ObjectNotFound(tk._("Unknown task"))
-        if task.status not in ("running", "failed") or (task.status == "running"
-                                                       and not task.interrupted):
+        if task.status not in (TASK_RUNNING, TASK_FAILED) or (task.status == TASK_RUNNING
+                                                              and not task.interrupted):
             raise tk.ValidationError(
                 {"resume": [tk._("Only an interrupted or failed task can be resumed")]})
-        task.status, task.updated_at, task.error = "queued", _now(), None
+        task.status, task.updated_at, task.error = TASK_QUEUED, _now(), None
         model.Session.commit()
         tk.enqueue_job(background.run_bulk_task, [task.id],
                        title="DataPusher+ {}".format(task.kind), rq_kwargs={"timeout": 6 * 3600})
@@ -394,7 +394,7 @@ def datapusher_plus_bulk_submit(context: Context, data_dict: DataDict) -> dict[s
     filters = {key: (value.isoformat() if isinstance(value, datetime.date) else value)
                for key, value in _dashboard_filters(data_dict).items()
                if key in vocabulary.BULK_FILTERS}
-    task = Task(id=str(uuid.uuid4()), kind=data_dict["mode"], status="queued", filters=filters,
+    task = Task(id=str(uuid.uuid4()), kind=data_dict["mode"], status=TASK_QUEUED, filters=filters,
                 user_id=user.id if user else None, created_at=_now(), updated_at=_now())
     model.Session.add(task)
     model.Session.commit()
@@ -412,7 +412,6 @@ def datapusher_plus_task_list(context: Context, data_dict: DataDict) -> list[dic
     :rtype: list of dictionaries
     """
     tk.check_access("datapusher_plus_task_list", context, data_dict)
-    from ckanext.datapusherplusapi.model import Task
     return [task.dictize() for task in model.Session.execute(Task.recent()).scalars()]
 
 
@@ -439,8 +438,7 @@ def datapusher_plus_service_status(context: Context, data_dict: DataDict) -> dic
                   cancels_work=backend.cancels_work,
                   builtin_formats=backends.builtin_backend().formats(),
                   response_time_ms=round((time.monotonic() - started) * 1000, 1))
-    from ckanext.datapusherplusapi import jobs as background
-    result["background"] = background.workers_health()
+    result["background"] = rq.workers_health()
     return result
 
 
@@ -459,9 +457,8 @@ def datapusher_plus_job_refresh(context: Context, data_dict: DataDict) -> dict[s
     tk.check_access("datapusher_plus_job_refresh", context, data_dict)
     csrf.protect(context)
     if not data_dict.get("id"):
-        from ckanext.datapusherplusapi import jobs as background
         return {"queued": background.queue_stuck_refresh()}
     job = _job_or_404(data_dict["id"])
-    lifecycle.check(model.Session, job, at_once=True)
+    watch.check(model.Session, job, at_once=True)
     model.Session.refresh(job)
     return job.dictize()

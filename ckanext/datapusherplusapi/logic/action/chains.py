@@ -26,15 +26,17 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.types import Action, Context, DataDict
 
-from ckanext.datapusherplusapi import backends, config, helpers, lifecycle
-from ckanext.datapusherplusapi.backends.inprocess import (
+from ckanext.datapusherplusapi import backends, config, lifecycle
+from ckanext.datapusherplusapi.backends.base import remember_contact
+from ckanext.datapusherplusapi.backends.plugin_loader import (
     STATES,
     SUBMITTING_JOB,
-    InProcessBackend,
+    PluginLoader,
     task_job_id,
 )
 from ckanext.datapusherplusapi.lifecycle import News
 from ckanext.datapusherplusapi.logic import identity
+from ckanext.datapusherplusapi.logic.formats import resource_format
 from ckanext.datapusherplusapi.messages import Message
 from ckanext.datapusherplusapi.model.job import COMPLETE, ERROR, Job
 
@@ -111,12 +113,12 @@ def _ours(loader: str, what: str, resource_id: Any, work: Callable[[], Any]) -> 
             session.close()
 
 
-def _loader(name: str) -> Optional[InProcessBackend]:
+def _loader(name: str) -> Optional[PluginLoader]:
     backend = backends.current()
-    return backend if backend.name == name and isinstance(backend, InProcessBackend) else None
+    return backend if backend.name == name and isinstance(backend, PluginLoader) else None
 
 
-def _record_loader_job(session: Any, backend: InProcessBackend, resource_id: str,
+def _record_loader_job(session: Any, backend: PluginLoader, resource_id: str,
                        user: Optional[str]) -> Optional[Job]:
     """A job for a load the loader started itself (None when the resource
     already has an active job: that job is this load's record)."""
@@ -132,7 +134,7 @@ def _record_loader_job(session: Any, backend: InProcessBackend, resource_id: str
         user_obj = model.User.get(user) if user else None
         organization_id = package.owner_org if package is not None else None
     try:
-        job = lifecycle.start(session, values, helpers.datapusherplusapi_resource_format(values),
+        job = lifecycle.start(session, values, resource_format(values),
                               force=False, user_id=user_obj.id if user_obj else None,
                               organization_id=organization_id, backend=backend.name,
                               origin=lifecycle.LOADER)
@@ -167,7 +169,7 @@ def _loader_reported(name: str, data_dict: DataDict) -> None:
     if backend is None or not isinstance(metadata, dict) or state not in STATES:
         return
     resource_id = str(metadata.get("resource_id") or "")
-    backends.remember_contact()
+    remember_contact()
     session = model.Session
     job = session.execute(Job.active_for_resource(resource_id)
                           .where(Job.backend == backend.name)).scalars().first()

@@ -10,8 +10,9 @@ import ckan.plugins.toolkit as tk
 from ckan.logic import validate
 from ckan.types import Context, DataDict
 
-from ckanext.datapusherplusapi import backends, lifecycle
+from ckanext.datapusherplusapi import lifecycle
 from ckanext.datapusherplusapi.backends import service
+from ckanext.datapusherplusapi.backends.base import remember_contact
 from ckanext.datapusherplusapi.logic import errors, resources, schema, status, submission
 from ckanext.datapusherplusapi.model.job import LIST_LIMIT, Job
 
@@ -111,7 +112,7 @@ def datapusher_plus_hook(context: Context, data_dict: DataDict) -> dict[str, Any
                     job.id, body_resource[:100], job.resource_id)
         raise errors.CallbackRejected(
             tk._("This callback does not match the job's resource"))
-    backends.remember_contact()
+    remember_contact()
     result = {"job_id": data["job_id"], "resource_id": job.resource_id}
     if not lifecycle.may_still_change(job):
         return dict(result, status=job.status, changed=False)

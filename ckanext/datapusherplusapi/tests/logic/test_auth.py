@@ -5,6 +5,7 @@ import pytest
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+from ckan import authz
 from ckan.tests import factories, helpers
 
 from ckanext.datapusherplusapi.tests.helpers import make_resource, member_of
@@ -41,7 +42,6 @@ def test_status_of_a_public_resource_still_asks_a_plugin_that_replaced_resource_
         monkeypatch):
     """The status action's shortcut for public resources (no membership
     lookup) is taken only under CKAN's own read rules."""
-    from ckan import authz
     org = factories.Organization()
     public = make_resource(org)["id"]
     user = factories.User()

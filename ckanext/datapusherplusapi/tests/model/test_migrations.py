@@ -7,6 +7,8 @@ import sqlalchemy as sa
 import ckan.model as model
 from ckan.cli import db as db_cli
 
+from ckanext.datapusherplusapi.model import Job
+
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
 
 TABLE = "datapusherplusapi_job"
@@ -34,7 +36,6 @@ def test_down_and_up():
 
 
 def test_one_active_job_per_resource_is_enforced_by_the_database():
-    from ckanext.datapusherplusapi.model import Job
     now = sa.func.now()
     model.Session.add(Job(id="a", resource_id="r", status="submitted", submitted_at=now,
                           updated_at=now))

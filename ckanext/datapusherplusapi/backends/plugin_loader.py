@@ -1,6 +1,7 @@
-"""What the two in-process loaders share (ckanext-xloader, DataPusher+ 2.x).
+"""Loaders that are CKAN plugins, their loads run by CKAN's background
+workers: what ckanext-xloader and DataPusher+ 2.x share.
 
-Both are CKAN plugins loaded beside this one.  Each has a submit action that
+Both are loaded beside this one.  Each has a submit action that
 records the resource's load in CKAN's ``task_status`` table (one row per
 resource, under the loader's task type) and queues an RQ job on CKAN's
 queues; the job, run by ``ckan jobs worker``, POSTs each change of state to the
@@ -21,16 +22,10 @@ from typing import Any, Optional
 import ckan.model as model
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
-from ckan.lib.redis import connect_to_redis
 
 from ckanext.datapusherplusapi import lifecycle
-from ckanext.datapusherplusapi.backends import (
-    Accepted,
-    Backend,
-    BackendError,
-    last_success,
-    queue_figures,
-)
+from ckanext.datapusherplusapi.backends import rq
+from ckanext.datapusherplusapi.backends.base import Accepted, Backend, BackendError, last_success
 from ckanext.datapusherplusapi.lifecycle import News
 from ckanext.datapusherplusapi.messages import Message, Text
 from ckanext.datapusherplusapi.model.job import COMPLETE, ERROR, RUNNING, SUBMITTED, Job
@@ -44,11 +39,9 @@ SUBMITTING_JOB = "datapusherplusapi_job_id"
 # The loader's task states, in this extension's words.
 STATES = {"submitting": SUBMITTED, "pending": SUBMITTED, "running": RUNNING,
           "running_but_viewable": RUNNING, "complete": COMPLETE, "error": ERROR}
-# RQ job states that mean the job will never report again.
-RQ_DEAD = ("failed", "stopped", "canceled")
 
 
-class InProcessBackend(Backend):
+class PluginLoader(Backend):
     """A loader plugin with submit/hook/status actions, a task_status row per
     resource and RQ jobs (see the module's docstring)."""
 
@@ -94,7 +87,7 @@ class InProcessBackend(Backend):
         # Not taken: the loader skips a resource whose load is already queued
         # (that load reads the file when it runs: it is this job's load).
         if task is not None and task.state in ("pending", "submitting") and (
-                self.rq_state(job_id) in ("queued", "deferred", "scheduled")):
+                rq.state(job_id) in ("queued", "deferred", "scheduled")):
             return Accepted(job_id)
         raise BackendError("refused", tk._(
             "{loader} did not take the job (a plugin refused it, or the job queue "
@@ -106,9 +99,6 @@ class InProcessBackend(Backend):
         # populate_existing: the loader writes it through sessions of its own.
         return (session or model.Session).query(model.TaskStatus).populate_existing().filter_by(
             entity_id=resource_id, task_type=self.task_type, key=self.task_type).first()
-
-    def rq_state(self, job_id: Optional[str]) -> Optional[str]:
-        return rq_state(job_id)
 
     def loader_report(self, resource_id: str) -> dict[str, Any]:
         """The loader's status action: its state, error and log lines."""
@@ -156,12 +146,12 @@ class InProcessBackend(Backend):
         if info.get("status") in ("complete", "error"):
             # The job ended but its hook never reached CKAN: its own record says how.
             return self.news_from_report(report, info["status"])
-        return rq_news(self.label, task_job_id(task), news.logs) or news
+        return rq.news(self.label, task_job_id(task), news.logs) or news
 
     # ------------------------------------------------------------ cancel ---
     def cancel(self, job: Job) -> bool:
-        rq_job = _rq_job(job.service_job_id)
-        if rq_job is None or self.rq_state(job.service_job_id) != "queued":
+        rq_job = rq.job(job.service_job_id)
+        if rq_job is None or rq.state(job.service_job_id) != "queued":
             return False
         rq_job.cancel()
         return True
@@ -172,7 +162,7 @@ class InProcessBackend(Backend):
                                   "version": _version(self.distribution), "job_types": [],
                                   "stats": {}, "error": None}
         try:
-            workers, queued = queue_figures(list(self.queue_names()))
+            workers, queued = rq.queue_figures(list(self.queue_names()))
             result["stats"] = {"workers": workers, "queued": queued}
             result["job_types"] = self.queue_names()
             result["reachable"] = bool(workers)
@@ -194,33 +184,6 @@ class InProcessBackend(Backend):
         return None
 
 
-def rq_news(label: str, job_id: Optional[str],
-            logs: Optional[list[dict[str, Any]]] = None) -> Optional[News]:
-    """What the RQ job of a load says when it will never report: gone from
-    the queue (``lost``), or failed, stopped or cancelled (``error`` with RQ's
-    reason); None while it is queued, running or finished."""
-    rq_job = _rq_job(job_id)
-    if rq_job is None:
-        return News("lost", logs=logs, error=Message(
-            "{loader}'s background job {job} is gone from the job queue without a result "
-            "(was the queue emptied, or the worker restarted?)", {"loader": label, "job": job_id}))
-    state = str(getattr(rq_job.get_status(), "value", rq_job.get_status()))
-    if state in RQ_DEAD:
-        reason = _rq_reason(rq_job)
-        params = {"loader": label, "state": state, "reason": reason}
-        return News(ERROR, logs=logs, error_type="loader_job_failed", error=Message(
-            "{loader}'s background job {state}: {reason}", params) if reason else Message(
-            "{loader}'s background job {state}, without a reason", params))
-    return None
-
-
-def rq_state(job_id: Optional[str]) -> Optional[str]:
-    """An RQ job's state (``queued``, ``started``, ``finished``, ``failed``
-    …), None when RQ does not know it."""
-    job = _rq_job(job_id)
-    return str(getattr(job.get_status(), "value", job.get_status())) if job else None
-
-
 def _flatten(error_dict: dict[str, Any]) -> str:
     return "; ".join("{}: {}".format(key, "; ".join(map(str, value))
                                      if isinstance(value, (list, tuple)) else value)
@@ -235,29 +198,6 @@ def task_job_id(task: Optional[model.TaskStatus]) -> Optional[str]:
     except (ValueError, AttributeError):
         return None
     return str(job_id) if isinstance(job_id, (str, int)) and job_id != "" else None
-
-
-def _rq_job(job_id: Optional[str]) -> Any:
-    if not job_id:
-        return None
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job as RQJob
-    try:
-        return RQJob.fetch(job_id, connection=connect_to_redis())
-    except NoSuchJobError:
-        return None
-
-
-def _rq_reason(rq_job: Any) -> str:
-    """The last line of a failed RQ job's exception, if RQ kept it."""
-    text = ""
-    try:
-        result = rq_job.latest_result() if hasattr(rq_job, "latest_result") else None
-        text = (getattr(result, "exc_string", None) or getattr(rq_job, "exc_info", None) or "")
-    except Exception:
-        text = getattr(rq_job, "exc_info", None) or ""
-    lines = [line for line in str(text).strip().splitlines() if line.strip()]
-    return lines[-1][:500] if lines else ""
 
 
 def _version(distribution: str) -> Optional[str]:

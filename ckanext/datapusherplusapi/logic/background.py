@@ -1,4 +1,5 @@
-"""Background jobs (CKAN's RQ workers): the dashboard's bulk work.
+"""Work done by CKAN's background workers (RQ): the dashboard's bulk tasks,
+auto-submit and the refresh of silent jobs.
 
 A web request only records a task and enqueues it; the worker resolves the
 resources, submits them one by one through ``datapusher_plus_submit`` (as the
@@ -17,11 +18,12 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib.redis import connect_to_redis
 
-from ckanext.datapusherplusapi import backends, config, lifecycle, vocabulary
+from ckanext.datapusherplusapi import backends, config, vocabulary, watch
 from ckanext.datapusherplusapi.logic.errors import JobAlreadyActive, SubmitError
-from ckanext.datapusherplusapi.model import job as jobs
+from ckanext.datapusherplusapi.logic.formats import resource_format
+from ckanext.datapusherplusapi.model import job as job_model
 from ckanext.datapusherplusapi.model.job import Job
-from ckanext.datapusherplusapi.model.task import DONE, FAILED, RUNNING, Task
+from ckanext.datapusherplusapi.model.task import TASK_DONE, TASK_FAILED, TASK_RUNNING, Task
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +39,11 @@ def _to_retry(filters: dict[str, Any]) -> tuple[sa.sql.Select, sa.sql.Select]:
     """(rows, count) of the resources whose latest job failed, among the
     dashboard's filter."""
     chosen = {key: filters[key] for key in vocabulary.BULK_FILTERS if filters.get(key)}
-    chosen.update(status=jobs.ERROR, latest_only=True)
+    chosen.update(status=job_model.ERROR, latest_only=True)
     for key in ("date_from", "date_to"):
         if chosen.get(key):
             chosen[key] = _date(chosen[key])
-    return jobs.listing(chosen, datetime.datetime.utcnow())
+    return job_model.listing(chosen, datetime.datetime.utcnow())
 
 
 def count_to_retry(filters: dict[str, Any]) -> int:
@@ -67,7 +69,7 @@ def _resources_not_in_datastore(filters: dict[str, Any]) -> list[str]:
                    # datastore_active lives in the resource's JSON extras
                    sa.not_(sa.func.coalesce(sa.cast(res.extras, sa.UnicodeText), "")
                            .like('%"datastore_active": true%')),
-                   res.id.notin_(sa.select(Job.resource_id).where(Job.status.in_(jobs.ACTIVE))))
+                   res.id.notin_(sa.select(Job.resource_id).where(Job.status.in_(job_model.ACTIVE))))
             .order_by(pkg.name, res.position))
     if filters.get("organization"):
         value = filters["organization"]
@@ -111,7 +113,7 @@ def run_bulk_task(task_id: str) -> None:
         resource_ids = (_resources_to_retry(filters) if task.kind == "retry_failed"
                         else _resources_not_in_datastore(filters))
         user = model.Session.get(model.User, task.user_id) if task.user_id else None
-        _save(task, status=RUNNING, total=len(resource_ids))
+        _save(task, status=TASK_RUNNING, total=len(resource_ids))
         counts = {"done": 0, "submitted": 0, "skipped": 0, "failed": 0}
         last_write = time.monotonic()
         context = {"user": user.name if user else "", "auth_user_obj": user,
@@ -123,11 +125,11 @@ def run_bulk_task(task_id: str) -> None:
             if time.monotonic() - last_write >= PROGRESS_EVERY:
                 _save(task, **counts)
                 last_write = time.monotonic()
-        _save(task, status=DONE, finished_at=datetime.datetime.utcnow(), **counts)
+        _save(task, status=TASK_DONE, finished_at=datetime.datetime.utcnow(), **counts)
     except Exception as e:  # recorded, then re-raised for RQ's own record
         model.Session.rollback()
         task = model.Session.get(Task, task_id)
-        _save(task, status=FAILED, error=str(e)[:1000], finished_at=datetime.datetime.utcnow())
+        _save(task, status=TASK_FAILED, error=str(e)[:1000], finished_at=datetime.datetime.utcnow())
         raise
 
 
@@ -145,10 +147,10 @@ def refresh_stuck_jobs(limit: int = 200) -> int:
     seconds (the oldest news first); return how many were asked about."""
     silent_since = datetime.datetime.utcnow() - datetime.timedelta(seconds=config.check_after())
     silent = model.Session.execute(
-        sa.select(Job).where(Job.status.in_(jobs.ACTIVE), Job.updated_at < silent_since)
+        sa.select(Job).where(Job.status.in_(job_model.ACTIVE), Job.updated_at < silent_since)
         .order_by(Job.updated_at).limit(limit)).scalars().all()
     for job in silent:
-        lifecycle.check(model.Session, job, at_once=True)
+        watch.check(model.Session, job, at_once=True)
     return len(silent)
 
 
@@ -171,8 +173,7 @@ def queue_auto_submit(resource: dict[str, Any], expected_url: Any = None,
     Never raises: a save must not fail for it."""
     if not config.auto_submit():
         return False
-    from ckanext.datapusherplusapi.helpers import datapusherplusapi_resource_format
-    if datapusherplusapi_resource_format(resource) not in backends.submittable_formats():
+    if resource_format(resource) not in backends.submittable_formats():
         return False
     resource_id = resource["id"]
     try:
@@ -216,19 +217,3 @@ def auto_submit(resource_id: str, expected_url: Any = None, user: Any = None,
     elif outcome == "failed":
         log.warning("DataPusher+ auto-submit of resource %s failed: %s", resource_id, why)
     return outcome
-
-
-def workers_health() -> dict[str, Any]:
-    """CKAN's background workers for this extension's own work (bulk tasks,
-    automatic pushes, the silent-job refresh: CKAN's default queue):
-    ``workers`` listening to it, ``queued`` jobs waiting, and ``error`` (why
-    that work waits: no worker, or the queue is unreachable) or None."""
-    try:
-        workers, queued = backends.queue_figures([None])
-    except Exception as e:  # Redis down
-        return {"workers": None, "queued": None, "error": tk._(
-            "the job queue is unreachable: {error}").format(error=type(e).__name__)}
-    error = None if workers else tk._(
-        "no background worker: bulk work, automatic pushes and the silent-job refresh wait "
-        "(start one: ckan jobs worker)")
-    return {"workers": workers, "queued": queued, "error": error}

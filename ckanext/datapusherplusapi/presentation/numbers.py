@@ -1,0 +1,61 @@
+"""Numbers as the reader's language writes them: durations, percentages and
+a load's progress ("1,200 of 5,000 rows loaded (24%)")."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_decimal, format_percent
+
+import ckan.plugins.toolkit as tk
+
+
+def locale() -> Locale:
+    """The reader's locale (Babel's); English when unknown."""
+    try:
+        return Locale.parse(tk.h.lang() or "en")
+    except (ValueError, UnknownLocaleError):
+        return Locale.parse("en")
+
+
+def duration(seconds: Optional[float]) -> str:
+    """A duration in seconds, for people ("0.7 s", "3 min 5 s")."""
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return tk._("{seconds} s").format(
+            seconds=format_decimal(round(seconds, 1), format="#,##0.0", locale=locale()))
+    minutes, rest = divmod(int(seconds), 60)
+    if minutes < 60:
+        return tk._("{minutes} min {seconds} s").format(minutes=minutes, seconds=rest)
+    hours, minutes = divmod(minutes, 60)
+    return tk._("{hours} h {minutes} min").format(hours=hours, minutes=minutes)
+
+
+def percent(rate: Optional[float]) -> str:
+    """A rate (0..1) as a percentage with one decimal, written as the
+    reader's language writes it ("40.5%", "40,5 %"); an em dash when there
+    is none."""
+    if rate is None:
+        return "—"
+    reader = locale()
+    pattern = reader.percent_formats[None].pattern
+    digit = pattern.rfind("0")  # CLDR's percent patterns have one: "#,##0%", "#,##0 %"
+    return format_percent(rate, format=pattern[:digit + 1] + ".0" + pattern[digit + 1:],
+                          locale=reader)
+
+
+def progress_text(progress: Optional[dict[str, Any]]) -> str:
+    """A job's progress in words: "1,200 of 5,000 rows loaded (24%)", as the
+    reader's language writes numbers; "" when the loader does not tell."""
+    if not progress:
+        return ""
+    if progress.get("rows_total") is None:
+        return tk._("Reading the file…")
+    reader = locale()
+    total = int(progress["rows_total"])
+    return tk.ungettext("{loaded} of {total} row loaded ({percent})",
+                        "{loaded} of {total} rows loaded ({percent})", total).format(
+        loaded=format_decimal(int(progress["rows_loaded"]), locale=reader),
+        total=format_decimal(total, locale=reader),
+        percent=percent((progress.get("percent") or 0) / 100))
