@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Set-up and run helpers for ckanext-datapusherplusapi development and tests.
 #
-#   bin/dpp.sh install      Debian packages + virtualenvs (CKAN, DataPusher service)
+#   bin/dpp.sh install      Debian packages + virtualenvs (CKAN, DataPusher service) + axe-core
 #   bin/dpp.sh services     start project-local PostgreSQL and Redis (idempotent)
 #   bin/dpp.sh test [args]  install + services + databases, then the whole pytest suite
+#   bin/dpp.sh test-fast    the same without browser, real loaders and service, soak and load
 #   bin/dpp.sh test-prepare the same without running pytest
 #   bin/dpp.sh test-matrix  what CI runs: every tested CKAN version (see cmd_test_matrix)
 #   bin/dpp.sh venv         the virtualenv of $CKAN_VERSION only
-#   bin/dpp.sh lint         ruff (bin/lint/ruff.toml), mypy (bin/lint/mypy.ini), catalogues
+#   bin/dpp.sh lint         ruff, mypy, import layers, catalogues, docs (all in bin/lint/)
+#   bin/dpp.sh docs         docs/configuration.md from config_declaration.yaml
+#   bin/dpp.sh i18n[-check] the translation catalogues (bin/i18n/build.py)
 #   bin/dpp.sh bench [polls|dashboard|submit|load|records]  benchmarks (bench/), markdown tables
 #   bin/dpp.sh dev          install + services + a demo portal on $DPP_CKAN_PORT
+#   bin/dpp.sh dev-config INI SITE   the demo's config for a site's databases
 #   bin/dpp.sh stop         stop everything this script started
 #   bin/dpp.sh clean        stop, then delete .dev/ (virtualenvs, databases, logs)
 #   bin/dpp.sh env          print the environment the other commands use
@@ -279,6 +283,9 @@ cmd_lint() {
     "$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
   log "translations"
   "$VENV/bin/python" bin/i18n/build.py --check
+  log "docs/configuration.md, references to documents"
+  "$VENV/bin/python" bin/docs/configuration.py --check
+  "$VENV/bin/python" bin/lint/references.py
 }
 
 cmd_test() {
@@ -290,6 +297,13 @@ cmd_test() {
   for arg in "$@"; do case "$arg" in ckanext/*|*.py|*::*) where="" ;; esac; done
   "$VENV/bin/python" -m pytest --ckan-ini=test.ini --basetemp="$DPP_HOME/pytest-$TEST_SITE" \
     $where "$@"
+}
+
+# The quick loop: no browser, no real loader or service, no soak or load run
+# (the markers are set in tests/conftest.py).
+FAST='not browser and not e2e and not loader and not soak and not load'
+cmd_test_fast() {
+  cmd_test -m "$FAST" "$@"
 }
 
 # What CI runs: the whole suite on the default version, then the other tested
@@ -519,6 +533,10 @@ case "${1:-}" in
   venv) install_python ;;
   test-prepare) test_prepare ;;
   lint) install_debian; install_python; cmd_lint ;;
+  test-fast) shift; cmd_test_fast "$@" ;;
+  docs) install_python; "$VENV/bin/python" "$REPO/bin/docs/configuration.py" ;;
+  i18n) install_python; "$VENV/bin/python" "$REPO/bin/i18n/build.py" ;;
+  i18n-check) install_python; "$VENV/bin/python" "$REPO/bin/i18n/build.py" --check ;;
   bench) shift; test_prepare; cd "$REPO"
     "$VENV/bin/python" bench/run.py --ckan-ini "$REPO/test.ini" "${@:-all}" ;;
   dev) cmd_dev ;;
@@ -529,5 +547,5 @@ case "${1:-}" in
   pg-restart)  # used by a test: PostgreSQL restarted between a submit and its callback
     find_pg_bin; as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null; pg_up ;;
   ckan) shift; test_env; exec "$VENV/bin/ckan" -c "$REPO/test.ini" "$@" ;;  # ckan CLI on the test config
-  *) sed -n '2,17p' "$0"; exit 2 ;;
+  *) sed -n '2,20p' "$0"; exit 2 ;;
 esac

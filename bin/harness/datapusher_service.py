@@ -5,8 +5,8 @@
 writes the service's settings file (read through JOB_CONFIG): loopback only,
 a SQLite job store in WORKDIR, a random secret.  Run the service with
 ``LANG=C LC_ALL=C PYTHONPATH=bin/harness JOB_CONFIG=SETTINGS_PY
-python -c "from datapusher.main import serve; serve()"`` (see the README, "Known limits of
-the loaders available here").
+python -c "from datapusher.main import serve; serve()"`` (see docs/limits.md, "The loaders
+available here").
 """
 import os
 import secrets

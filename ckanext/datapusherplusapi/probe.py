@@ -1,5 +1,5 @@
 """What a resource's URL answers to one HEAD request (its size, its status),
-within the limits in README, "What the size probe can reach": only http and
+within the limits in docs/security.md, "What the size probe can reach": only http and
 https, redirects (3 at most) only within the same scheme and host, the
 configured timeout, no body read; any failure means "unknown"."""
 from __future__ import annotations

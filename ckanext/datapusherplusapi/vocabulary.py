@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from typing import Optional
 
-# Statuses of a job (README, "Status vocabulary").
+# Statuses of a job (docs/api.md, "Status vocabulary").
 NOT_SUBMITTED = "not_submitted"  # no job row: never submitted (status only)
 SUBMITTING = "submitting"  # row written, the loader has not answered yet
 SUBMITTED = "submitted"  # the loader accepted the job and queued it

@@ -1,5 +1,6 @@
 """Back end ``service``: a service speaking the DataPusher job protocol over
-HTTP (DataPusher, service-era DataPusher+; see README, "The service").
+HTTP (DataPusher, service-era DataPusher+; see docs/backends.md, "`service`:
+the DataPusher job protocol").
 
 Retries (connection errors, timeouts, 429, 502, 503, 504) are urllib3's
 ``Retry`` on a ``requests`` session, with exponential backoff and

@@ -3,7 +3,7 @@
 Each one is a ``ValidationError``, so CKAN's own API (``/api/action/...``)
 answers it as core answers any action error and ``ckanapi`` raises
 ``ValidationError``; the specification's endpoints answer it with its own HTTP
-status and ``error_type`` (see README, "Errors").
+status and ``error_type`` (see docs/api.md, "Errors").
 """
 from __future__ import annotations
 

@@ -64,6 +64,9 @@ def pytest_configure(config: Any) -> None:
     config.addinivalue_line(
         "markers", "browser: drives Debian's headless Chromium with Playwright (run by make test)")
     config.addinivalue_line(
+        "markers", "loader: a real loader's jobs run by a real `ckan jobs worker` (xloader, "
+        "DataPusher+ 2.x, the JSON/XML loader)")
+    config.addinivalue_line(
         "markers", "once: nothing in it depends on CKAN's version (long soak, load and outage "
         "runs, a real service's own failures): make test-matrix runs it on the default "
         "version only")
@@ -71,6 +74,18 @@ def pytest_configure(config: Any) -> None:
     for warning in ("ignore::DeprecationWarning", "ignore::sqlalchemy.exc.SADeprecationWarning",
                     "ignore:.*LegacyAPIWarning", "ignore::sqlalchemy.exc.SAWarning"):
         config.addinivalue_line("filterwarnings", warning)
+
+
+# A test that opens a page in the browser is a ``browser`` test, one that
+# talks to the real DataPusher service an ``e2e`` test, whatever its module
+# says (``make test-fast`` leaves both out, and the ``loader`` tests).
+MARKED_BY_FIXTURE = {"page": "browser", "browser": "browser", "real_service": "e2e"}
+
+
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    for item in items:
+        for fixture in set(getattr(item, "fixturenames", ())) & set(MARKED_BY_FIXTURE):
+            item.add_marker(MARKED_BY_FIXTURE[fixture])
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,8 @@
 """A protocol-faithful, scriptable fake of the DataPusher job service.
 
-It speaks the DataPusher job protocol (README, "The back ends": ``GET /status``, ``POST /job`` and
-``POST /job/<id>``, ``GET /job/<id>`` with the job key) on 127.0.0.1, in a
+It speaks the DataPusher job protocol (see docs/backends.md, "`service`: the
+DataPusher job protocol": ``GET /status``, ``POST /job`` and ``POST
+/job/<id>``, ``GET /job/<id>`` with the job key) on 127.0.0.1, in a
 thread, and can be told per test to answer otherwise: a status code, a body,
 a delay, a dropped connection, and to call back (or not) when a job "ends".
 """

@@ -1,4 +1,4 @@
-"""The authorization matrix, in one table (README, "Authorization matrix").
+"""The authorization matrix, in one table (docs/security.md, "Authorization matrix").
 
 Users × endpoints × resources (public, private dataset; deleted resource).
 Expected answers follow CKAN's rules: pushing is ``resource_update``, seeing

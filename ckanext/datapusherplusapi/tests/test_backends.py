@@ -1,4 +1,4 @@
-"""The back ends: what each loads (README, "Formats by back end"), what each
+"""The back ends: what each loads (docs/backends.md, "Formats by back end"), what each
 needs to start, and the chained actions each brings.
 
 The cells "loads" are proved by real loads elsewhere: the DataPusher service

@@ -542,6 +542,7 @@ def worker(tmp_path_factory: pytest.TempPathFactory) -> Any:
     stop_worker(process)
 
 
+@pytest.mark.loader
 @pytest.mark.ckan_config("ckan.plugins", PLUGINS)
 @pytest.mark.usefixtures("with_plugins", "clean_db")
 def test_end_to_end_through_the_api_the_worker_and_the_command(site, worker, cli):
@@ -579,6 +580,7 @@ def test_end_to_end_through_the_api_the_worker_and_the_command(site, worker, cli
     assert found["records"][0]["valeur"] == 99999.25
 
 
+@pytest.mark.loader
 @pytest.mark.ckan_config("ckan.plugins", PLUGINS)
 @pytest.mark.usefixtures("with_plugins", "clean_db")
 @pytest.mark.parametrize("lang, width, words", [

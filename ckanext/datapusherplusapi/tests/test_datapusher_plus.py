@@ -31,6 +31,7 @@ from ckanext.datapusherplusapi.tests.helpers import member_of, wait_for
 PLUGINS = "datapusherplusapi datapusher_plus datastore datatables_view datapusherplusapi_nosolr"
 
 pytestmark = [
+    pytest.mark.loader,
     pytest.mark.ckan_config("ckan.plugins", PLUGINS),
     pytest.mark.ckan_config(dpp_config.BACKEND, "datapusher_plus"),
     # one option, read by both plugins (DataPusher+ compares lower-case names)

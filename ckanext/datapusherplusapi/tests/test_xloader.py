@@ -41,6 +41,7 @@ QUEUE = "dpp_xloader_test"
 PLUGINS = "datapusherplusapi xloader datastore datatables_view datapusherplusapi_nosolr"
 
 pytestmark = [
+    pytest.mark.loader,
     pytest.mark.ckan_config("ckan.plugins", PLUGINS),
     pytest.mark.ckan_config(dpp_config.BACKEND, "xloader"),
     pytest.mark.ckan_config("ckanext.xloader.queue_names", QUEUE),

@@ -17,7 +17,8 @@ from ckanext.datapusherplusapi.model import Job
 from ckanext.datapusherplusapi.tests.helpers import make_resource
 
 pytestmark = [
-    pytest.mark.ckan_config("ckan.plugins", "datapusherplusapi xloader datastore"),
+    pytest.mark.ckan_config("ckan.plugins",
+                            "datapusherplusapi xloader datastore datapusherplusapi_nosolr"),
     pytest.mark.ckan_config(dpp_config.BACKEND, "xloader"),
     pytest.mark.ckan_config("ckanext.xloader.api_token", "a-token"),
     pytest.mark.usefixtures("with_plugins", "clean_db"),
