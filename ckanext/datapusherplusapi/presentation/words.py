@@ -102,6 +102,9 @@ _ERRORS = {
         "or the type, then submit it again. The data already in the DataStore is unchanged."),
     "datastore_error": lambda: tk._(
         "The DataStore refused the data while it was being written."),
+    "load_timeout": lambda: tk._(
+        "The file took longer to load than this portal allows. Ask the portal's administrators "
+        "to raise the limit, or publish the data in smaller files."),
 }
 
 

@@ -36,6 +36,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 import sqlalchemy as sa
+from rq.timeouts import JobTimeoutException
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -289,6 +290,12 @@ def load(job_id: str) -> None:
                        logs=book.add(e.message.render(), "ERROR"))
     except Stopped:
         log.info("DataPusher+: load of job %s stopped (the job is no longer running)", job_id)
+    except JobTimeoutException:  # RQ stops a job after its timeout: load_timeout
+        session.rollback()
+        message = Message("The load took longer than {seconds} s ({option}) and was stopped",
+                          {"seconds": config.load_timeout(), "option": config.LOAD_TIMEOUT})
+        lifecycle.fail(session, job_id, "load_timeout", message,
+                       logs=book.add(message.render(), "ERROR"))
     except tk.ValidationError as e:
         session.rollback()
         lifecycle.fail(session, job_id, "datastore_error", Message(

@@ -17,28 +17,23 @@ import functools
 import http.server
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-import requests
 import rq
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from playwright.sync_api import sync_playwright
-from rq import Worker
 from werkzeug.serving import make_server
 
 import ckan.model as model
 import ckan.plugins as plugins
 import ckan.plugins.toolkit as tk
 from ckan.config.environment import update_config
-from ckan.lib.jobs import get_queue
 from ckan.lib.redis import connect_to_redis
 from ckan.plugins import core as plugins_core
 from ckan.tests import factories
@@ -47,10 +42,16 @@ from ckanext.datapusherplusapi import config as dpp_config
 from ckanext.datapusherplusapi.backends import base as backends_base
 from ckanext.datapusherplusapi.logic import identity, resources
 from ckanext.datapusherplusapi.tests.fake_service import FakeService
-from ckanext.datapusherplusapi.tests.helpers import make_resource, member_of, submit
-
-REPO = Path(__file__).resolve().parents[3]
-DPP_HOME = Path(os.environ.get("DPP_HOME", REPO / ".dev"))
+from ckanext.datapusherplusapi.tests.helpers import (
+    DPP_HOME,
+    REPO,
+    free_port,
+    make_resource,
+    member_of,
+    submit,
+    wait_until_up,
+    write_ini,
+)
 
 
 def pytest_configure(config: Any) -> None:
@@ -218,12 +219,6 @@ def pending_job(app: Any, service_user: dict[str, Any], fake_service: FakeServic
             "fake": fake_service}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def live_port() -> int:
     """The port ``live_ckan`` listens on (0: any); a module whose background
@@ -263,22 +258,6 @@ def file_server(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     server.server_close()
 
 
-def _wait_until_up(url: str, process: subprocess.Popen, log_path: Path, what: str,
-                   seconds: float) -> None:
-    """Wait for a server we started to answer ``url``; fail with its log if it dies."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            if requests.get(url, timeout=5).ok:
-                return
-        except requests.RequestException:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail("{} did not start:\n{}".format(what, log_path.read_text()[-3000:]))
-        time.sleep(0.2)
-
-
 @pytest.fixture(scope="session")
 def real_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The PyPI ``datapusher`` 0.0.17 service, started for the session.
@@ -305,36 +284,13 @@ def real_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
             [str(python), "-c", "from datapusher.main import serve; serve()"],
             env=env, stdout=log_file, stderr=subprocess.STDOUT, cwd=str(workdir))
     url = "http://127.0.0.1:{}".format(port)
-    _wait_until_up(url + "/status", process, log_path, "The DataPusher service", 60)
+    wait_until_up(url + "/status", process, log_path, "The DataPusher service", 60)
     yield {"url": url, "log": log_path, "process": process}
     process.terminate()
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
-
-
-def write_ini(path: Path, site_url: str, service_url: str, token: str,
-              **extra: str) -> Path:
-    """test.ini for another process: this test's service URL, token and site
-    (and ``extra`` options, dots written as ``__``)."""
-    overrides = {
-        "ckan.site_url": site_url,
-        "ckanext.datapusher_plus.url": service_url,
-        "ckanext.datapusher_plus.api_token": token,
-        "ckanext.datapusher_plus.callback_url_base": site_url,
-    }
-    overrides.update({key.replace("__", "."): value for key, value in extra.items()})
-    lines = []
-    # %(here)s is test.ini's folder, wherever the copy is written
-    for line in (REPO / "test.ini").read_text().replace("%(here)s", str(REPO)).splitlines():
-        if line.split("=", 1)[0].strip() in overrides:
-            continue  # given below
-        lines.append(line)
-        if line.strip() == "[app:main]":
-            lines.extend("{} = {}".format(key, value) for key, value in overrides.items())
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 @pytest.fixture
@@ -352,7 +308,7 @@ def gunicorn_ckan(service_user, fake_service, tmp_path):
              "127.0.0.1:{}".format(port), "--timeout", "120",
              "ckanext.datapusherplusapi.tests.wsgi_app:application"],
             env=env, stdout=log_file, stderr=subprocess.STDOUT, cwd=str(tmp_path))
-    _wait_until_up(url + "/api/3/action/status_show", process, log_path, "gunicorn", 90)
+    wait_until_up(url + "/api/3/action/status_show", process, log_path, "gunicorn", 90)
     yield {"url": url, "process": process, "log": log_path}
     process.terminate()
     try:
@@ -362,39 +318,6 @@ def gunicorn_ckan(service_user, fake_service, tmp_path):
 
 
 # ---------------------------------------------------------- loaders ---
-def xloader_jobs_db() -> str:
-    """ckanext-xloader's job and log database: ``<CKAN's database>_xloader``
-    (``bin/dpp.sh`` creates it), shared by CKAN and its workers."""
-    return tk.config["sqlalchemy.url"] + "_xloader"
-
-
-def start_worker(ini: Path, log_path: Path, *queues: str) -> subprocess.Popen:
-    """A real ``ckan jobs worker`` (RQ) on ``queues``, once it listens."""
-
-    wanted = {get_queue(name).name for name in queues or ("default",)}
-    with open(log_path, "ab") as log_file:
-        process = subprocess.Popen(
-            [os.path.join(os.path.dirname(sys.executable), "ckan"), "-c", str(ini), "jobs",
-             "worker", *queues], stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 90
-    while not any(wanted & set(w.queue_names()) and w.pid == process.pid
-                  for w in Worker.all(connection=connect_to_redis())):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail("ckan jobs worker did not start:\n" + log_path.read_text()[-3000:])
-        time.sleep(0.2)
-    return process
-
-
-def stop_worker(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-
-
 # ---------------------------------------------------------------- browser ---
 CHROMIUM = os.environ.get("DPP_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -1,18 +1,29 @@
 """Helpers shared by the tests (not fixtures)."""
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
+import socket
+import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
+import pytest
+import requests
 import sqlalchemy as sa
+from rq import Worker
 
 import ckan.model as model
+import ckan.plugins.toolkit as tk
+from ckan.lib.jobs import get_queue
+from ckan.lib.redis import connect_to_redis
 from ckan.tests import factories, helpers
 
+from ckanext.datapusherplusapi.logic import status as status_read
 from ckanext.datapusherplusapi.model.job import Job
 
 SUBMIT_URL = "/api/3/action/datapusher_plus_submit"
@@ -65,6 +76,31 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 30, step: float = 0.
     raise AssertionError("condition not met within {}s".format(timeout))
 
 
+@contextlib.contextmanager
+def sql_statements(monkeypatch: Any) -> Iterator[list[str]]:
+    """The SQL statements run inside the block, in order: those of CKAN's
+    engine, and the status polls' own reads (``logic/status._fetch``)."""
+    engine = model.Session.get_bind()
+    statements: list[str] = []
+
+    def on_engine(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    fetch = status_read._fetch
+
+    def on_polls(connection: Any, sql: str, resource_id: str) -> Any:
+        statements.append(sql)
+        return fetch(connection, sql, resource_id)
+
+    sa.event.listen(engine, "before_cursor_execute", on_engine)
+    monkeypatch.setattr(status_read, "_fetch", on_polls)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", on_engine)
+        monkeypatch.setattr(status_read, "_fetch", fetch)
+
+
 def submit(app: Any, resource_id: str, user: dict[str, Any], status: int = 200,
            **body: Any) -> dict[str, Any]:
     """POST the specification's submit endpoint as ``user``; check the HTTP status."""
@@ -75,24 +111,26 @@ def submit(app: Any, resource_id: str, user: dict[str, Any], status: int = 200,
 
 
 
-def seed_jobs(resources: list[dict[str, Any]], count: int, status: str = "complete",
-              days_ago: float = 0, error: Optional[str] = None, **extra: Any) -> None:
+def seed_jobs(resources: Optional[list[dict[str, Any]]], count: int, status: str = "complete",
+              days_ago: float = 0, error: Optional[str] = None, **extra: Any) -> list[str]:
     """The tests' one job factory: ``count`` job rows over ``resources`` (in
-    turn), submitted ``days_ago`` (a second apart), written straight through
-    the model, each resource's latest one flagged as such. ``extra``
-    overrides any column."""
+    turn; None: each job a resource of its own that exists nowhere, for tests
+    of the job table alone), submitted ``days_ago`` (a second apart), written
+    straight through the model, each resource's latest one flagged as such.
+    ``extra`` overrides any column. Returns the jobs' ids."""
     now = datetime.datetime.utcnow() - datetime.timedelta(days=days_ago)
     rows = []
     for i in range(count):
-        resource = resources[i % len(resources)]
-        pkg = model.Package.get(resource["package_id"])
+        resource = resources[i % len(resources)] if resources else {
+            "id": str(uuid.uuid4()), "package_id": None, "url": None, "format": "CSV"}
+        pkg = model.Package.get(resource["package_id"]) if resource["package_id"] else None
         submitted = now - datetime.timedelta(seconds=i)
         row = dict(
-            id=str(uuid.uuid4()), resource_id=resource["id"], package_id=pkg.id,
-            organization_id=pkg.owner_org, status=status, service_job_id=str(uuid.uuid4()),
-            force=False, attempt=1, resource_url=resource["url"],
-            resource_format=resource["format"].upper(), submitted_at=submitted,
-            started_at=submitted, updated_at=submitted,
+            id=str(uuid.uuid4()), resource_id=resource["id"], package_id=pkg.id if pkg else None,
+            organization_id=pkg.owner_org if pkg else None, status=status,
+            service_job_id=str(uuid.uuid4()), force=False, attempt=1,
+            resource_url=resource["url"], resource_format=resource["format"].upper(),
+            submitted_at=submitted, started_at=submitted, updated_at=submitted,
             finished_at=submitted + datetime.timedelta(seconds=2) if status in (
                 "complete", "error", "cancelled") else None,
             error=error, error_type="service_job_error" if error else None)
@@ -101,6 +139,90 @@ def seed_jobs(resources: list[dict[str, Any]], count: int, status: str = "comple
     model.Session.execute(sa.insert(Job), rows)
     model.Session.execute(Job.flag_latest())
     model.Session.commit()
+    return [row["id"] for row in rows]
+
+
+# ----------------------------------------------------- processes, servers ---
+REPO = Path(__file__).resolve().parents[3]
+DPP_HOME = Path(os.environ.get("DPP_HOME", REPO / ".dev"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log_path: Path, what: str,
+                   seconds: float) -> None:
+    """Wait for a server we started to answer ``url``; fail with its log if it dies."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if requests.get(url, timeout=5).ok:
+                return
+        except requests.RequestException:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("{} did not start:\n{}".format(what, log_path.read_text()[-3000:]))
+        time.sleep(0.2)
+
+
+def write_ini(path: Path, site_url: str, service_url: str, token: str,
+              **extra: str) -> Path:
+    """test.ini for another process: this test's service URL, token and site
+    (and ``extra`` options, dots written as ``__``)."""
+    overrides = {
+        "ckan.site_url": site_url,
+        "ckanext.datapusher_plus.url": service_url,
+        "ckanext.datapusher_plus.api_token": token,
+        "ckanext.datapusher_plus.callback_url_base": site_url,
+    }
+    overrides.update({key.replace("__", "."): value for key, value in extra.items()})
+    lines = []
+    # %(here)s is test.ini's folder, wherever the copy is written
+    for line in (REPO / "test.ini").read_text().replace("%(here)s", str(REPO)).splitlines():
+        if line.split("=", 1)[0].strip() in overrides:
+            continue  # given below
+        lines.append(line)
+        if line.strip() == "[app:main]":
+            lines.extend("{} = {}".format(key, value) for key, value in overrides.items())
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def xloader_jobs_db() -> str:
+    """ckanext-xloader's job and log database: ``<CKAN's database>_xloader``
+    (``bin/dpp.sh`` creates it), shared by CKAN and its workers."""
+    return tk.config["sqlalchemy.url"] + "_xloader"
+
+
+def start_worker(ini: Path, log_path: Path, *queues: str) -> subprocess.Popen:
+    """A real ``ckan jobs worker`` (RQ) on ``queues``, once it listens."""
+
+    wanted = {get_queue(name).name for name in queues or ("default",)}
+    with open(log_path, "ab") as log_file:
+        process = subprocess.Popen(
+            [os.path.join(os.path.dirname(sys.executable), "ckan"), "-c", str(ini), "jobs",
+             "worker", *queues], stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 90
+    while not any(wanted & set(w.queue_names()) and w.pid == process.pid
+                  for w in Worker.all(connection=connect_to_redis())):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("ckan jobs worker did not start:\n" + log_path.read_text()[-3000:])
+        time.sleep(0.2)
+    return process
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 # ---------------------------------------------------------------- browser ---

@@ -26,9 +26,15 @@ from ckan.tests import factories, helpers
 
 from ckanext.datapusherplusapi import config as dpp_config
 from ckanext.datapusherplusapi.model import Job
-from ckanext.datapusherplusapi.tests.conftest import DPP_HOME
 from ckanext.datapusherplusapi.tests.fake_service import Callback
-from ckanext.datapusherplusapi.tests.helpers import HEAR, PASSWORD, editor_and_resource, login, shot
+from ckanext.datapusherplusapi.tests.helpers import (
+    DPP_HOME,
+    HEAR,
+    PASSWORD,
+    editor_and_resource,
+    login,
+    shot,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("with_plugins", "clean_db")]
 

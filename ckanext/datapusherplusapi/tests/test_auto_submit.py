@@ -2,6 +2,8 @@
 by a background job; metadata-only edits are not."""
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -86,10 +88,39 @@ class TestOn:
         resource = helpers.call_action("resource_create", package_id=dataset["id"],
                                        url="http://127.0.0.1:9/v1.csv", format="CSV")
         queued.clear()
+        waiting = threading.Event()
+
+        class Clock:  # background.py's clock, telling when the job starts waiting
+            monotonic = staticmethod(time.monotonic)
+
+            @staticmethod
+            def sleep(seconds: float) -> None:
+                waiting.set()
+                time.sleep(seconds)
+
+        monkeypatch.setattr(background, "time", Clock)
+        new_url = "http://127.0.0.1:9/v2.csv"
+        outcome: list[str] = []
+        job = threading.Thread(target=lambda: outcome.append(background.auto_submit(
+            resource["id"], expected_url=new_url, force=True)))
+        job.start()
+        assert waiting.wait(10)  # it read the resource before the change, and waits
+        helpers.call_action("resource_patch", id=resource["id"], url=new_url)
+        job.join(10)
+        assert outcome == ["submitted"]
+        assert _status(resource["id"])["resource_url"] == new_url
+        assert len(fake_service.job_posts()) == 1
+
+    def test_a_job_queued_for_a_change_that_never_comes_gives_up(self, monkeypatch, queued,
+                                                                 fake_service):
+        dataset = factories.Dataset(owner_org=factories.Organization()["id"])
+        resource = helpers.call_action("resource_create", package_id=dataset["id"],
+                                       url="http://127.0.0.1:9/v1.csv", format="CSV")
+        queued.clear()
         monkeypatch.setattr(background, "AUTO_SUBMIT_WAIT", 1.0)
         # Queued for a URL the resource never gets (a later change won): skipped.
         assert background.auto_submit(resource["id"], expected_url="http://127.0.0.1:9/never.csv",
-                                force=True) == "skipped"
+                                      force=True) == "skipped"
         assert fake_service.job_posts() == []
 
     def test_a_failed_push_is_recorded_not_raised(self, queued, fake_service):

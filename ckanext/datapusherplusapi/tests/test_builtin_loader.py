@@ -13,16 +13,20 @@ from __future__ import annotations
 
 import io
 import json
+import time
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
 import pytest
+import rq
 from bs4 import BeautifulSoup
 from rq.job import Job as RQJob
 from werkzeug.datastructures import FileStorage
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+from ckan.lib.jobs import get_queue
 from ckan.lib.redis import connect_to_redis
 from ckan.tests import factories
 from ckan.tests import helpers as ckan_helpers
@@ -34,7 +38,6 @@ from ckanext.datapusherplusapi.model.job import Job
 from ckanext.datapusherplusapi.records import columns as cols
 from ckanext.datapusherplusapi.records import load as loader
 from ckanext.datapusherplusapi.records import reading
-from ckanext.datapusherplusapi.tests.conftest import start_worker, stop_worker, write_ini
 from ckanext.datapusherplusapi.tests.helpers import (
     PASSWORD,
     SIDEWAYS,
@@ -42,8 +45,11 @@ from ckanext.datapusherplusapi.tests.helpers import (
     login,
     member_of,
     shot,
+    start_worker,
+    stop_worker,
     submit,
     wait_for,
+    write_ini,
 )
 
 PLUGINS = "datapusherplusapi datastore datatables_view datapusherplusapi_nosolr"
@@ -100,10 +106,49 @@ def test_values_cut_by_the_read_buffer_are_read_whole(tmp_path):
     assert [r["a"][:1] for r in read(tmp_path, first + "\n" + '{"a": "b"}\n')] == ["z", "b"]
 
 
-def test_a_large_array_is_read_one_record_at_a_time(tmp_path):
-    text = "[" + ",\n".join('{"i": %d}' % i for i in range(100_000)) + "]"
-    records = read(tmp_path, text)
-    assert len(records) == 100_000 and records[-1] == {"i": 99_999}
+def _many(fmt: str, count: int) -> str:
+    """A file of ``count`` records of a few fields, as ``fmt`` writes them."""
+    if fmt == "XML":
+        return "<rows>" + "".join('<row i="{0}"><name>ville {0}</name><v>{0}.5</v></row>\n'
+                                  .format(i) for i in range(count)) + "</rows>"
+    lines = ['{{"i": {0}, "name": "ville {0}", "v": {0}.5}}'.format(i) for i in range(count)]
+    return "\n".join(lines) + "\n" if fmt == "JSONL" else "[" + ",\n".join(lines) + "]"
+
+
+@pytest.mark.parametrize("fmt", ["JSON", "JSONL", "XML"])
+def test_records_come_before_the_rest_of_the_file_is_read(tmp_path, fmt):
+    """A file broken at its very end still gives its first records: they are
+    read as they come, not after the whole file."""
+    source = tmp_path / "file"
+    source.write_text(_many(fmt, 100_000) + "<broken", encoding="utf-8")
+    found = reading.records(str(source), fmt)
+    first = [next(found)[1] for _ in range(3)]
+    assert [str(record["i"]) for record in first] == ["0", "1", "2"]
+    with pytest.raises(reading.ReadError):
+        for _record in found:
+            pass
+
+
+@pytest.mark.once
+@pytest.mark.parametrize("fmt", ["JSON", "JSONL", "XML"])
+def test_the_reader_memory_does_not_grow_with_the_records(tmp_path, fmt):
+    """What reading holds at its peak (Python's allocations, tracemalloc) is
+    about the same for 100,000 records as for 10,000: one record and a
+    buffer at a time."""
+
+    def peak(count: int) -> int:
+        source = tmp_path / "file-{}".format(count)
+        source.write_text(_many(fmt, count), encoding="utf-8")
+        tracemalloc.start()
+        try:
+            read_count = sum(1 for _record in reading.records(str(source), fmt))
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+            assert read_count == count
+
+    small, large = peak(10_000), peak(100_000)
+    assert large < 1.5 * small, (small, large)
 
 
 @pytest.mark.parametrize("text, fmt, kind, words", [
@@ -383,6 +428,46 @@ class TestLoads:
         job = model.Session.get(Job, answer["job_id"]).dictize()
         assert (job["status"], job["error_type"]) == ("error", "file_too_large")
         assert job["error"] == "The file is larger than the limit of 1 MB"
+
+    def test_a_file_that_cannot_be_downloaded(self, site):
+        resource = factories.Resource(package_id=site["dataset"]["id"], format="JSON",
+                                      url=site["files"] + "/gone.json")
+        job = push(site, resource)
+        assert (job["status"], job["error_type"]) == ("error", "download_failed")
+        assert job["error"] == "The file could not be downloaded: HTTP 404"
+
+    def test_what_the_datastore_refuses_ends_as_a_datastore_error(self, site, monkeypatch):
+        resource = add_resource(site, "people.json", json.dumps(PEOPLE), "JSON")
+        get_action = tk.get_action
+
+        def refusing(context, data_dict):  # the DataStore says no to the rows
+            raise tk.ValidationError({"records": ["row 1: value out of range"]})
+        monkeypatch.setattr(tk, "get_action", lambda name: refusing
+                            if name == "datastore_upsert" else get_action(name))
+        job = push(site, resource)
+        assert (job["status"], job["error_type"]) == ("error", "datastore_error")
+        assert job["error"] == ("The DataStore refused the data: "
+                                "{'records': ['row 1: value out of range']}")
+
+    @pytest.mark.ckan_config(dpp_config.LOAD_TIMEOUT, 1)
+    def test_a_load_longer_than_load_timeout_is_stopped_and_says_so(self, site, monkeypatch):
+        """RQ stops the load after ``load_timeout`` seconds (run here by an RQ
+        worker in this process): the job ends in error, naming the option."""
+        resource = add_resource(site, "people.json", json.dumps(PEOPLE), "JSON")
+        job_id = submit(site["app"], resource["id"], site["editor"])["job_id"]
+        records = reading.records
+
+        def slow(*args, **kwargs):  # a file that takes longer than the limit to read
+            time.sleep(3)
+            return records(*args, **kwargs)
+        monkeypatch.setattr(loader.reading, "records", slow)
+        queue = get_queue()
+        rq.SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        model.Session.expire_all()
+        job = model.Session.get(Job, job_id).dictize()
+        assert (job["status"], job["error_type"]) == ("error", "load_timeout")
+        assert job["error"] == ("The load took longer than 1 s "
+                                "(ckanext.datapusher_plus.load_timeout) and was stopped")
 
     def test_a_record_path_set_on_the_resource(self, site):
         content = json.dumps({"a": [{"x": 1}], "b": {"rows": [{"y": 1}, {"y": 2}]}})

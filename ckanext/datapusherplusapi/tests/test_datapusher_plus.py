@@ -25,8 +25,13 @@ from ckan.tests import factories, helpers
 from ckanext.datapusherplusapi import config as dpp_config
 from ckanext.datapusherplusapi.model import Job
 from ckanext.datapusherplusapi.tests import tabular_files
-from ckanext.datapusherplusapi.tests.conftest import start_worker, stop_worker, write_ini
-from ckanext.datapusherplusapi.tests.helpers import member_of, wait_for
+from ckanext.datapusherplusapi.tests.helpers import (
+    member_of,
+    start_worker,
+    stop_worker,
+    wait_for,
+    write_ini,
+)
 
 PLUGINS = "datapusherplusapi datapusher_plus datastore datatables_view datapusherplusapi_nosolr"
 

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from bs4 import BeautifulSoup
 
 from ckan.tests import factories
 
@@ -64,8 +65,10 @@ def world(app: Any, service_user: dict[str, Any], fake_service: Any) -> dict[str
             "dataset": resource["package_id"]}
 
 
-def _problem(response: Any, json_url: bool) -> str:
-    """What is wrong with an answer to hostile input, or ''."""
+def _problem(response: Any, json_url: bool, signed: bool = False) -> str:
+    """What is wrong with an answer to hostile input, or ''. A ``signed``
+    POST carries a valid CSRF token: its value must reach validation, not
+    stop at the CSRF check."""
     body = response.get_data(as_text=True)
     if response.status_code >= 500:
         return "HTTP {}".format(response.status_code)
@@ -73,6 +76,8 @@ def _problem(response: Any, json_url: bool) -> str:
         return "traceback in the body"
     if json_url and not response.content_type.startswith("application/json"):
         return "not JSON: " + response.content_type
+    if signed and "CSRF" in body:
+        return "stopped by the CSRF check, not by validation"
     return ""
 
 
@@ -82,9 +87,9 @@ class Probe:
         self.problems: list[str] = []
         self.count = 0
 
-    def check(self, what: str, response: Any, json_url: bool) -> None:
+    def check(self, what: str, response: Any, json_url: bool, signed: bool = False) -> None:
         self.count += 1
-        problem = _problem(response, json_url)
+        problem = _problem(response, json_url, signed)
         if problem:
             self.problems.append("{}: {}".format(what, problem))
 
@@ -107,6 +112,15 @@ def _base(action: str, world: dict[str, Any]) -> dict[str, Any]:
         "datapusher_plus_hook": {"job_id": "no-such-job", "status": "complete",
                                  "metadata": {"resource_id": rid}},
     }.get(action, {})
+
+
+def _signed(app: Any, page: str, user: dict[str, Any]) -> tuple[Any, str]:
+    """A client with CKAN's session cookie and the CSRF token of ``page``, as
+    a browser that opened it has them."""
+    client = app.test_client()
+    token = BeautifulSoup(client.get(page, headers=auth(user)).get_data(as_text=True),
+                          "html.parser").find("input", attrs={"name": "_csrf_token"})["value"]
+    return client, token
 
 
 def _who(action: str, world: dict[str, Any]) -> dict[str, str]:
@@ -194,6 +208,8 @@ def test_resource_tab(app: Any, world: dict[str, Any]) -> None:
     probe = Probe(app)
     rid, dataset = world["resource"]["id"], world["dataset"]
     headers = auth(world["admin"])
+    client, token = _signed(app, "/dataset/{}/datapusher-plus/{}".format(dataset, rid),
+                            world["admin"])
     for value in TEXTS:
         quoted = quote(value, safe="")
         for url in ("/dataset/{}/datapusher-plus/{}".format(quoted, rid),
@@ -202,8 +218,9 @@ def test_resource_tab(app: Any, world: dict[str, Any]) -> None:
             probe.check("tab fragment " + url[:60], app.get(
                 url, query_string={"part": "status"},
                 headers=dict(headers, **{"HX-Request": "true"})), False)
-            probe.check("tab POST " + url[:60], app.post(url, data={"part": "status"},
-                                                        headers=headers), False)
+            probe.check("tab POST " + url[:60], client.post(
+                url, data={"part": "status", "_csrf_token": token}, headers=headers),
+                False, signed=True)
         tab = "/dataset/{}/datapusher-plus/{}".format(dataset, rid)
         for param in ("part", "seen"):
             probe.check("tab {}={!r:.40}".format(param, value), app.get(
@@ -221,6 +238,7 @@ def test_dashboard(app: Any, world: dict[str, Any]) -> None:
     probe = Probe(app)
     headers = auth(world["admin"])
     base = "/ckan-admin/datapusher-plus"
+    client, token = _signed(app, base + "/", world["admin"])
     for value in TEXTS:
         for key in DASHBOARD_FILTERS:
             query = {key: value}
@@ -233,14 +251,15 @@ def test_dashboard(app: Any, world: dict[str, Any]) -> None:
                         app.get(base + "/export.csv", query_string=query, headers=headers),
                         False)
         for action in ("retry", "cancel"):
-            probe.check("{} {!r:.40}".format(action, value), app.post(
-                "{}/jobs/{}/{}".format(base, quote(value, safe=""), action), headers=headers),
-                False)
+            probe.check("{} {!r:.40}".format(action, value), client.post(
+                "{}/jobs/{}/{}".format(base, quote(value, safe=""), action),
+                data={"_csrf_token": token}, headers=headers), False, signed=True)
         for field in ("mode", "organization", "format", "q", "date_from", "date_to", "resume",
                       "query"):
-            probe.check("bulk {}={!r:.40}".format(field, value), app.post(
-                base + "/bulk", data={"mode": "retry_failed", field: value},
-                headers=headers), False)
+            probe.check("bulk {}={!r:.40}".format(field, value), client.post(
+                base + "/bulk", data={"mode": "retry_failed", field: value,
+                                      "_csrf_token": token},
+                headers=headers), False, signed=True)
     probe.assert_clean()
 
     # The same filter: the dashboard leaves it out and says so; the export refuses it.

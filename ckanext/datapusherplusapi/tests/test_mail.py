@@ -23,9 +23,8 @@ from ckan.tests import factories, helpers
 from ckanext.datapusherplusapi import config as dpp_config
 from ckanext.datapusherplusapi import mail
 from ckanext.datapusherplusapi.cli import datapusherplusapi
-from ckanext.datapusherplusapi.tests.conftest import free_port
 from ckanext.datapusherplusapi.tests.fake_service import Callback
-from ckanext.datapusherplusapi.tests.helpers import auth, make_resource, member_of
+from ckanext.datapusherplusapi.tests.helpers import auth, free_port, make_resource, member_of
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
 

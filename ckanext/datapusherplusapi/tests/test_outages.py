@@ -18,9 +18,14 @@ from ckan.lib import jobs as ckan_jobs
 from ckan.tests import factories, helpers
 
 from ckanext.datapusherplusapi.model import Job, Task
-from ckanext.datapusherplusapi.tests.conftest import REPO, write_ini
 from ckanext.datapusherplusapi.tests.fake_service import Answer, Callback
-from ckanext.datapusherplusapi.tests.helpers import make_resource, member_of, sysadmin_with_token
+from ckanext.datapusherplusapi.tests.helpers import (
+    REPO,
+    make_resource,
+    member_of,
+    sysadmin_with_token,
+    write_ini,
+)
 
 pytestmark = [pytest.mark.soak, pytest.mark.once,
               pytest.mark.usefixtures("with_plugins", "clean_db")]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -12,18 +11,14 @@ from ckan.tests import helpers
 
 from ckanext.datapusherplusapi.model import counts
 from ckanext.datapusherplusapi.model.job import Job
+from ckanext.datapusherplusapi.tests.helpers import seed_jobs
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
 
 
-def _jobs(n, status, hours_ago=0, resource="r"):
-    now = datetime.datetime.utcnow() - datetime.timedelta(hours=hours_ago)
-    ids = [str(uuid.uuid4()) for _ in range(n)]
-    model.Session.execute(sa.insert(Job), [dict(
-        id=i, resource_id="{}-{}".format(resource, i), status=status, submitted_at=now,
-        updated_at=now, force=False, attempt=1, is_latest=True) for i in ids])
-    model.Session.commit()
-    return ids
+def _jobs(n, status, hours_ago=0):
+    """``n`` jobs of resources of their own (the job table alone is read here)."""
+    return seed_jobs(None, n, status, days_ago=hours_ago / 24)
 
 
 def _truth():
@@ -61,9 +56,12 @@ def test_compaction_keeps_the_totals_and_folds_old_hours():
         h == counts.OLDER or h > datetime.datetime.utcnow() - datetime.timedelta(days=36)
         for h in hours)
     # A second compaction with nothing new changes nothing; new writes still count.
+    folded = sorted(model.Session.execute(sa.select(counts.counts)).all())
     assert counts.compact(model.Session, datetime.datetime.utcnow())
+    model.Session.commit()
+    assert sorted(model.Session.execute(sa.select(counts.counts)).all()) == folded
     _jobs(1, "running")
-    assert counts.totals(model.Session) == _truth()
+    assert counts.totals(model.Session) == _truth() == {"complete": 7, "error": 2, "running": 1}
 
 
 def test_the_unfiltered_job_list_counts_every_job(reset_db, migrate_db_for):
