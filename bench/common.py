@@ -1,8 +1,13 @@
-"""What the benchmarks share: CKAN booted once, ports, servers, figures.
+"""What the benchmarks share: CKAN booted once, ports, servers, figures, sizes.
 
 Every benchmark module has ``run(bench) -> Section``: its own detailed table
 (markdown) and the rows it adds to the summary table of ratios and targets
 that ``bench/run.py`` prints last.
+
+``DPP_BENCH_SIZE`` chooses the sizes: ``full`` (the default, the sizes the
+figures in bench/README.md are measured at) or ``tiny`` (the same code paths
+in seconds, to see that every benchmark still runs; its figures mean
+nothing). A module picks each of its sizes with ``sized(full, tiny)``.
 """
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, TypeVar
 
 import requests
 import sqlalchemy as sa
@@ -33,6 +38,26 @@ from ckan.tests import helpers
 
 REPO = Path(__file__).resolve().parents[1]
 HARNESS = REPO / "bin" / "harness"
+
+SIZES = ("full", "tiny")
+SIZE = os.environ.get("DPP_BENCH_SIZE", "") or "full"
+if SIZE not in SIZES:
+    raise SystemExit("DPP_BENCH_SIZE: {!r} is neither of {}".format(SIZE, " nor ".join(SIZES)))
+TINY = SIZE == "tiny"
+
+T = TypeVar("T")
+
+
+def sized(full: T, tiny: T) -> T:
+    """``full`` or ``tiny``, as ``DPP_BENCH_SIZE`` says."""
+    return tiny if TINY else full
+
+
+def count(number: int) -> str:
+    """1000 → "1k", 100000 → "100k", 300 → "300", 1500 → "1,500" (for titles)."""
+    if number >= 1000 and number % 1000 == 0:
+        return "{:,}k".format(number // 1000)
+    return "{:,}".format(number)
 
 
 @dataclass
