@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -214,6 +215,12 @@ class Bench:
         for server in self._servers:
             server.shutdown()
         self._servers.clear()
+
+    def close(self) -> None:
+        """Everything stopped, and the work folder (its ini files, the
+        records' and loads' files: hundreds of MB at full size) removed."""
+        self.stop()
+        shutil.rmtree(self.work, ignore_errors=True)
 
 
 def table(header: list[str], rows: list[list[Any]], align: Optional[str] = None) -> str:

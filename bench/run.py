@@ -31,6 +31,7 @@ import sys
 import time
 import traceback
 from pathlib import Path
+from typing import Optional
 
 from common import REPO, SIZE, TINY, Bench, Section, table
 
@@ -69,6 +70,27 @@ def _recover(bench: Bench) -> None:
         model.Session.remove()
 
 
+def _attempt(name: str, bench: Bench) -> tuple[Section, Optional[str]]:
+    """The section ``name`` and None, or, when it fails (an import error and
+    SystemExit included), a section that says so and its error in one line;
+    the traceback goes to stderr."""
+    try:
+        return _run(name, bench), None
+    except (Exception, SystemExit) as e:
+        print("the {} benchmark FAILED:".format(name), file=sys.stderr)
+        traceback.print_exc()
+        sys.stderr.flush()
+        error = traceback.format_exception_only(type(e), e)[-1].strip()
+        if len(error) > 200:
+            error = error[:199] + "…"
+        try:
+            _recover(bench)
+        except Exception:
+            traceback.print_exc()
+        return Section("The {} benchmark FAILED".format(name), "`{}` (its traceback is on "
+                       "stderr)".format(error.replace("`", "'"))), error
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("only", nargs="*", choices=SECTIONS + ("all",), default=["all"])
@@ -81,26 +103,19 @@ def main() -> int:
     sections: list[Section] = []
     failed: dict[str, str] = {}  # a failed section's name: its error, one line
     started = time.monotonic()
-    for name in chosen:
-        print("running the {} benchmark ({} size)...".format(name, SIZE), file=sys.stderr,
-              flush=True)
-        section_started = time.monotonic()
-        try:
-            sections.append(_run(name, bench))
-        except (Exception, SystemExit) as e:  # a section's SystemExit is its failure too
-            print("the {} benchmark FAILED:".format(name), file=sys.stderr)
-            traceback.print_exc()
-            sys.stderr.flush()
-            error = traceback.format_exception_only(type(e), e)[-1].strip()
-            failed[name] = error if len(error) <= 200 else error[:199] + "…"
-            sections.append(Section("The {} benchmark FAILED".format(name), "`{}` (its traceback"
-                                    " is on stderr)".format(failed[name].replace("`", "'"))))
-            try:
-                _recover(bench)
-            except Exception:
-                traceback.print_exc()
-        print("the {} benchmark took {:.0f} s".format(name, time.monotonic() - section_started),
-              file=sys.stderr, flush=True)
+    try:
+        for name in chosen:
+            section_started = time.monotonic()
+            print("running the {} benchmark ({} size)...".format(name, SIZE), file=sys.stderr,
+                  flush=True)
+            section, error = _attempt(name, bench)
+            sections.append(section)
+            if error is not None:
+                failed[name] = error
+            print("the {} benchmark took {:.0f} s".format(name, time.monotonic() - section_started),
+                  file=sys.stderr, flush=True)
+    finally:
+        bench.close()
     header = "{} UTC, CKAN {}, Python {}, {}; {:.0f} s; size {}.".format(
         datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
         ckan.__version__, platform.python_version(), _machine(), time.monotonic() - started,
