@@ -1,14 +1,20 @@
-"""What the benchmarks share: CKAN booted once, ports, servers, figures.
+"""What the benchmarks share: CKAN booted once, ports, servers, figures, sizes.
 
 Every benchmark module has ``run(bench) -> Section``: its own detailed table
 (markdown) and the rows it adds to the summary table of ratios and targets
 that ``bench/run.py`` prints last.
+
+``DPP_BENCH_SIZE`` chooses the sizes: ``full`` (the default, the sizes the
+figures in bench/README.md are measured at) or ``tiny`` (the same code paths
+in seconds, to see that every benchmark still runs; its figures mean
+nothing). A module picks each of its sizes with ``sized(full, tiny)``.
 """
 from __future__ import annotations
 
 import functools
 import http.server
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -18,7 +24,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, TypeVar
 
 import requests
 import sqlalchemy as sa
@@ -33,6 +39,26 @@ from ckan.tests import helpers
 
 REPO = Path(__file__).resolve().parents[1]
 HARNESS = REPO / "bin" / "harness"
+
+SIZES = ("full", "tiny")
+SIZE = os.environ.get("DPP_BENCH_SIZE", "") or "full"
+if SIZE not in SIZES:
+    raise SystemExit("DPP_BENCH_SIZE: {!r} is neither of {}".format(SIZE, " nor ".join(SIZES)))
+TINY = SIZE == "tiny"
+
+T = TypeVar("T")
+
+
+def sized(full: T, tiny: T) -> T:
+    """``full`` or ``tiny``, as ``DPP_BENCH_SIZE`` says."""
+    return tiny if TINY else full
+
+
+def count(number: int) -> str:
+    """1000 → "1k", 100000 → "100k", 300 → "300", 1500 → "1,500" (for titles)."""
+    if number >= 1000 and number % 1000 == 0:
+        return "{:,}k".format(number // 1000)
+    return "{:,}".format(number)
 
 
 @dataclass
@@ -189,6 +215,12 @@ class Bench:
         for server in self._servers:
             server.shutdown()
         self._servers.clear()
+
+    def close(self) -> None:
+        """Everything stopped, and the work folder (its ini files, the
+        records' and loads' files: hundreds of MB at full size) removed."""
+        self.stop()
+        shutil.rmtree(self.work, ignore_errors=True)
 
 
 def table(header: list[str], rows: list[list[Any]], align: Optional[str] = None) -> str:

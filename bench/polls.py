@@ -11,7 +11,8 @@ same stack, authentication included), ``datapusher_plus_status`` (ours,
 JSON), our htmx status fragment, and core's ``datapusher_status`` (which
 calls the service on every poll); and, anonymously, to ``status_show`` and
 ours. Endpoints are measured in rounds (see ``run``): a ratio compares
-figures taken side by side. Uses the test databases, which it RESETS.
+figures taken side by side. ``DPP_BENCH_SIZE=tiny``: 2 gunicorn workers, 1
+and 2 clients, 2 rounds of 8 polls. Uses the test databases, which it RESETS.
 """
 from __future__ import annotations
 
@@ -21,13 +22,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 import requests
-from common import Bench, Row, Section, percentile_ms, table
+from common import Bench, Row, Section, percentile_ms, sized, table
 
 from ckan.tests import factories, helpers
 
-LEVELS = (1, 20, 50)
-ROUNDS = 15  # per level: every endpoint is measured in each round, in a rotated order
-POLLS = 160  # per endpoint and round at least; 8 per client at higher levels
+LEVELS = sized((1, 20, 50), (1, 2))  # concurrent clients
+ROUNDS = sized(15, 2)  # per level: every endpoint is measured in each round, in a rotated order
+POLLS = sized(160, 8)  # per endpoint and round at least; 8 per client at higher levels
+WORKERS = sized(4, 2)  # gunicorn's
 JSON_TARGET = 1.10  # datapusher_plus_status p50 / status_show p50
 FRAGMENT_TARGET = 1.30  # htmx status fragment p50 / status_show p50
 
@@ -72,7 +74,7 @@ def run(bench: Bench, rounds: int = ROUNDS) -> Section:
     ours, core = dataset["resources"][0]["id"], dataset["resources"][1]["id"]
 
     # CKAN with both clients (ours and core's datapusher plugin), on gunicorn.
-    site = bench.gunicorn("polls.ini", {
+    site = bench.gunicorn("polls.ini", workers=WORKERS, overrides={
         "ckan.plugins": "datapusherplusapi datastore datapusherplusapi_nosolr datapusher",
         "ckanext.datapusher_plus.url": service_url,
         "ckanext.datapusher_plus.api_token": robot_token,
@@ -134,9 +136,9 @@ def run(bench: Bench, rounds: int = ROUNDS) -> Section:
                     _load(endpoints[name], level, polls))
     results: dict[tuple[str, int], tuple[float, float, int, float]] = {}
     for (name, level), runs in measured.items():
-        base = measured[(floor(name), level)]
+        floors = measured[(floor(name), level)]
         ratio = statistics.median(mine[0] / theirs[0]
-                                  for mine, theirs in zip(runs, base, strict=True))
+                                  for mine, theirs in zip(runs, floors, strict=True))
         results[(name, level)] = (statistics.median(m[0] for m in runs),
                                   statistics.median(m[1] for m in runs),
                                   sum(m[2] for m in runs), ratio)
@@ -177,6 +179,6 @@ def run(bench: Bench, rounds: int = ROUNDS) -> Section:
         len(fragment.content), fragment.status_code), target="≤ 2 KB; 286 stops polling",
         met=len(fragment.content) <= 2048 and fragment.status_code == 286))
     bench.stop()
-    return Section("Status polls (gunicorn, 4 workers; {} rounds per level, each of every "
+    return Section("Status polls (gunicorn, {} workers; {} rounds per level, each of every "
                    "endpoint in turn, {} polls or 8 per client; medians over the rounds)".format(
-                       rounds, POLLS), detail, summary)
+                       WORKERS, rounds, POLLS), detail, summary)
