@@ -76,8 +76,9 @@ def test_two_processes_see_the_same_state(gunicorn_ckan, fake_service):
 
 
 @pytest.mark.load
-def test_50_clients_polling_status_for_60_seconds(gunicorn_ckan, fake_service):
-    """Zero errors; p50/p99 are printed for the benchmark issue, not asserted."""
+def test_50_clients_polling_at_once_get_no_error(gunicorn_ckan, fake_service):
+    """50 clients at once, 10 polls each: every answer right (the latencies
+    are printed, not asserted: bench/polls.py measures them)."""
     fake_service.callback = None
     org = factories.Organization()
     editor = member_of(org["id"], "editor")
@@ -86,8 +87,7 @@ def test_50_clients_polling_status_for_60_seconds(gunicorn_ckan, fake_service):
                   json={"resource_id": resource["id"]},
                   headers={"Authorization": editor["token"]}, timeout=60)
     url = gunicorn_ckan["url"] + "/api/3/action/datapusher_plus_status/" + resource["id"]
-    duration, max_requests = 60.0, 20_000  # bounded in time and count
-    stop_at = time.monotonic() + duration
+    polls = 10  # per client
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -95,7 +95,7 @@ def test_50_clients_polling_status_for_60_seconds(gunicorn_ckan, fake_service):
     def client(_):
         session = requests.Session()
         mine, bad = [], []
-        while time.monotonic() < stop_at and len(latencies) + len(mine) < max_requests:
+        for _poll in range(polls):
             started = time.perf_counter()
             try:
                 response = session.get(url, headers={"Authorization": editor["token"]}, timeout=30)
@@ -114,7 +114,8 @@ def test_50_clients_polling_status_for_60_seconds(gunicorn_ckan, fake_service):
     latencies.sort()
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
-    print("status polling, 50 clients, {:.0f} s: {} requests, {} errors, p50 {:.1f} ms, "
-          "p99 {:.1f} ms".format(duration, len(latencies), len(errors), p50, p99))
+    print("status polling, 50 clients: {} requests, {} errors, p50 {:.1f} ms, "
+          "p99 {:.1f} ms".format(len(latencies), len(errors), p50, p99))
+    assert len(latencies) == 50 * polls
     assert errors == []
     assert len(latencies) > 100

@@ -4,6 +4,11 @@ and on the JSON URLs never an HTML page.
 Each value goes into every parameter of every action (through the
 specification's URLs, CKAN's API, the tab and the dashboard), as JSON (any
 type) or as text (query strings, forms, URL paths).
+
+Two sets of values: a sample of one value of each kind, sent on every CKAN
+version (what changes with the version is CKAN's side: its API view, its
+pages); and every value, the sweep, sent once (on the default version, with
+the soak runs): how the values are read is this extension's alone.
 """
 from __future__ import annotations
 
@@ -33,6 +38,15 @@ TEXTS = [
 ]
 TYPED = [{"a": 1}, [1, 2], [], {}, True, False, None, 10 ** 30, -10 ** 30, 1.5, -1,
          0, "\ud800", {"$gt": ""}, [[[[["deep"]]]]]]
+# One of each kind: a NUL byte, a number too large for PostgreSQL, a date out
+# of range, bidi controls, a very long text, SQL and path text; every JSON type.
+SAMPLE_TEXTS = ["abc\x00def", "9" * 40, "1e400", "9999-12-31", "\u202ex\u202c", "x" * 5000,
+                "' OR 1=1 --", "../../etc/passwd"]
+SAMPLE_TYPED = [{"a": 1}, [1, 2], None, 10 ** 30, 1.5, "\ud800", [[[[["deep"]]]]]]
+VALUES = [
+    pytest.param((SAMPLE_TEXTS, SAMPLE_TYPED), id="sample"),
+    pytest.param((TEXTS, TYPED), id="sweep", marks=[pytest.mark.once, pytest.mark.soak]),
+]
 DEEP = "[" * 100_000 + "]" * 100_000
 DEEP_OBJECT = '{"resource_id": ' + "[" * 100_000 + "]" * 100_000 + "}"
 
@@ -127,28 +141,32 @@ def _who(action: str, world: dict[str, Any]) -> dict[str, str]:
     return auth(world["service"] if action == "datapusher_plus_hook" else world["admin"])
 
 
-def test_ckan_api_json_bodies(app: Any, world: dict[str, Any]) -> None:
+@pytest.mark.parametrize("values", VALUES)
+def test_ckan_api_json_bodies(app: Any, world: dict[str, Any], values: Any) -> None:
     """CKAN's API (``/api/action/<name>``), every parameter, every type."""
+    texts, typed = values
     probe = Probe(app)
     for action, params in ACTIONS.items():
         for param in params:
-            for value in TEXTS + TYPED:
+            for value in texts + typed:
                 body = dict(_base(action, world), **{param: value})
                 response = app.post("/api/action/" + action, data=json.dumps(body),
                                     headers=dict(_who(action, world),
                                                  **{"Content-Type": "application/json"}))
                 probe.check("{} {}={!r:.40}".format(action, param, value), response, True)
     probe.assert_clean()
-    assert probe.count > 1000
+    assert probe.count == sum(len(params) for params in ACTIONS.values()) * len(texts + typed)
 
 
-def test_ckan_api_query_strings(app: Any, world: dict[str, Any]) -> None:
+@pytest.mark.parametrize("values", VALUES)
+def test_ckan_api_query_strings(app: Any, world: dict[str, Any], values: Any) -> None:
     """The read actions by GET, every parameter as text."""
+    texts, typed = values
     probe = Probe(app)
     for action in ("datapusher_plus_status", "datapusher_plus_job_history",
                    "datapusher_plus_job_list"):
         for param in ACTIONS[action]:
-            for value in TEXTS:
+            for value in texts:
                 response = app.get("/api/action/" + action,
                                    query_string=dict(_base(action, world), **{param: value}),
                                    headers=auth(world["admin"]))
@@ -156,13 +174,15 @@ def test_ckan_api_query_strings(app: Any, world: dict[str, Any]) -> None:
     probe.assert_clean()
 
 
-def test_specification_urls(app: Any, world: dict[str, Any]) -> None:
+@pytest.mark.parametrize("values", VALUES)
+def test_specification_urls(app: Any, world: dict[str, Any], values: Any) -> None:
     """The specification's URLs: JSON bodies of any type, query strings, paths,
     nested and oversized bodies; always a JSON answer below 500."""
+    texts, typed = values
     probe = Probe(app)
     rid = world["resource"]["id"]
     headers = dict(auth(world["admin"]), **{"Content-Type": "application/json"})
-    for value in TEXTS + TYPED:
+    for value in texts + typed:
         for param in ("resource_id", "package_id", "force"):
             body = dict({"resource_id": rid}, **{param: value})
             probe.check("submit {}={!r:.40}".format(param, value),
@@ -170,7 +190,7 @@ def test_specification_urls(app: Any, world: dict[str, Any]) -> None:
         probe.check("status POST {!r:.40}".format(value),
                     app.post(STATUS_URL, data=json.dumps({"resource_id": value}),
                              headers=headers), True)
-    for value in TEXTS:
+    for value in texts:
         probe.check("status path {!r:.40}".format(value),
                     app.get(STATUS_URL + "/" + quote(value, safe=""),
                             headers=auth(world["admin"])), True)
@@ -203,14 +223,16 @@ def test_specification_urls(app: Any, world: dict[str, Any]) -> None:
     assert "true or false" in forced.json["error"]
 
 
-def test_resource_tab(app: Any, world: dict[str, Any]) -> None:
+@pytest.mark.parametrize("values", VALUES)
+def test_resource_tab(app: Any, world: dict[str, Any], values: Any) -> None:
     """The tab and its parts: ids in the path, ``part``, ``seen``, ``force``."""
+    texts, typed = values
     probe = Probe(app)
     rid, dataset = world["resource"]["id"], world["dataset"]
     headers = auth(world["admin"])
     client, token = _signed(app, "/dataset/{}/datapusher-plus/{}".format(dataset, rid),
                             world["admin"])
-    for value in TEXTS:
+    for value in texts:
         quoted = quote(value, safe="")
         for url in ("/dataset/{}/datapusher-plus/{}".format(quoted, rid),
                     "/dataset/{}/datapusher-plus/{}".format(dataset, quoted)):
@@ -232,14 +254,16 @@ def test_resource_tab(app: Any, world: dict[str, Any]) -> None:
     assert "control characters" in nul.get_data(as_text=True)
 
 
-def test_dashboard(app: Any, world: dict[str, Any]) -> None:
+@pytest.mark.parametrize("values", VALUES)
+def test_dashboard(app: Any, world: dict[str, Any], values: Any) -> None:
     """The dashboard, its live part and its export, every filter; retry,
     cancel and bulk work with hostile ids and fields."""
+    texts, typed = values
     probe = Probe(app)
     headers = auth(world["admin"])
     base = "/ckan-admin/datapusher-plus"
     client, token = _signed(app, base + "/", world["admin"])
-    for value in TEXTS:
+    for value in texts:
         for key in DASHBOARD_FILTERS:
             query = {key: value}
             probe.check("dashboard {}={!r:.40}".format(key, value),
