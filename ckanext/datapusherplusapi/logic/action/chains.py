@@ -50,7 +50,7 @@ def datastore_create(next_action: Action, context: Context,
     writing the DataStore, then create as core does."""
     resource_id = data_dict.get("resource_id")
     if resource_id and config.backend() == "service":
-        _ours("service", "the service's first write", resource_id, lambda: (
+        _ours("service", "the service's first write", resource_id, model.Session, lambda: (
             identity.is_service_user(context.get("user"), cached=True)
             and lifecycle.running_for_resource(model.Session, resource_id, "service")))
     return next_action(context, data_dict)
@@ -62,7 +62,9 @@ def _submit_chain(name: str, action: str) -> Action:
         taken = next_action(context, data_dict)
         if taken and SUBMITTING_JOB not in context:
             resource_id = data_dict.get("resource_id") or data_dict.get("id")
-            _ours(name, "a load {} started".format(name), resource_id,
+            # (in a session of its own, which it closes: the request's may be
+            # in the middle of saving the resource, and is left alone)
+            _ours(name, "a load {} started".format(name), resource_id, None,
                   lambda: _started_by_loader(name, resource_id, context.get("user")))
         return taken
     chained.__name__ = chained.__qualname__ = action
@@ -77,7 +79,7 @@ def _hook_chain(name: str, action: str) -> Action:
         metadata = data_dict.get("metadata")
         resource_id = metadata.get("resource_id") if isinstance(metadata, dict) else None
         _ours(name, "{}'s report ({})".format(name, data_dict.get("status")), resource_id,
-              lambda: _loader_reported(name, data_dict))
+              model.Session, lambda: _loader_reported(name, data_dict))
         return result
     chained.__name__ = chained.__qualname__ = action
     chained.__doc__ = "{} (the loader's job reporting), then: the report is recorded.".format(
@@ -91,8 +93,10 @@ datapusher_submit = _submit_chain("datapusher_plus", "datapusher_submit")
 datapusher_hook = _hook_chain("datapusher_plus", "datapusher_hook")
 
 
-def _ours(loader: str, what: str, resource_id: Any, work: Callable[[], Any]) -> None:
-    """Do this extension's part of a loader's action.  An error of ours never
+def _ours(loader: str, what: str, resource_id: Any, session: Any,
+          work: Callable[[], Any]) -> None:
+    """Do this extension's part of a loader's action (``work``, writing with
+    ``session``, which is rolled back if it fails).  An error of ours never
     fails the loader's action: it is logged, and noted in the log of the
     resource's active job of that loader (which the silent-job check will ask
     the loader about, so the job still ends as the load did)."""
@@ -100,17 +104,18 @@ def _ours(loader: str, what: str, resource_id: Any, work: Callable[[], Any]) -> 
         work()
     except Exception as e:
         log.exception("DataPusher+: could not record %s of resource %s", what, resource_id)
-        model.Session.rollback()
+        if session is not None:
+            session.rollback()
         if not isinstance(resource_id, str):
             return
-        session = model.meta.create_local_session()
+        own = model.meta.create_local_session()
         try:
-            lifecycle.note_problem(session, resource_id, loader, "DataPusher+ could not record "
+            lifecycle.note_problem(own, resource_id, loader, "DataPusher+ could not record "
                                    "{}: {}".format(what, type(e).__name__))
         except Exception:  # the database itself may be what failed
             log.exception("DataPusher+: could not note that on resource %s's job", resource_id)
         finally:
-            session.close()
+            own.close()
 
 
 def _loader(name: str) -> Optional[PluginLoader]:
