@@ -96,8 +96,6 @@ def fresh_process_state() -> Iterator[None]:
     queue is emptied (the workers a module started stay registered) and the
     per-process caches are cleared, before and after each test."""
 
-
-
     def reset() -> None:
         redis = connect_to_redis()
         for key in redis.scan_iter(match="*:datapusherplusapi:*"):

@@ -476,7 +476,6 @@ class TestCsrf:
         the action): refused for CSRF, not for authorization, and nothing
         changes; the same POST with the page's token goes through."""
 
-
         admin = factories.Sysadmin(password="correct123")
         client = app.test_client()
         self._login(client, admin)

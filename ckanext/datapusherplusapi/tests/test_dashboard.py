@@ -403,7 +403,6 @@ class TestBackground:
     def test_background_work_health(self, app, admin):
         """Whether a worker takes this extension's background work, and the queue."""
 
-
         def shown():
             cell = _soup(app.get(URL, headers=_as(admin))).find(attrs={"data-dpp-workers": True})
             return cell["data-dpp-workers"], " ".join(cell.get_text().split())

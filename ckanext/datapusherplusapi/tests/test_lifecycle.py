@@ -63,7 +63,6 @@ class TestGuardedChanges:
         assert lifecycle.running(session, job["id"]) is True
         assert lifecycle.accepted(session, _row(job["id"]), job["id"]) == "running"
 
-
     def test_a_failure_is_announced_once_and_after_its_commit(self, job):
         heard = []
 

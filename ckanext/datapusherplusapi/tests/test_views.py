@@ -151,7 +151,6 @@ class TestTabContents:
     def test_stuck_job_offers_force(self, app, site):
         submit(app, site["resource"]["id"], site["editor"])
 
-
         job = model.Session.query(Job).filter(Job.resource_id == site["resource"]["id"]).one()
         job.submitted_at = datetime.datetime.utcnow() - datetime.timedelta(minutes=5)
         model.Session.commit()
