@@ -199,7 +199,8 @@ class Bench:
 
         handler = functools.partial(Quiet, directory=str(folder))
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
         self._servers.append(server)
         return "http://127.0.0.1:{}".format(server.server_address[1])
 

@@ -19,7 +19,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -48,6 +47,7 @@ from ckanext.datapusherplusapi.tests.helpers import (
     free_port,
     make_resource,
     member_of,
+    serve,
     submit,
     wait_until_up,
     write_ini,
@@ -230,8 +230,7 @@ def live_ckan(app: Any, monkeypatch: pytest.MonkeyPatch, live_port: int) -> Iter
     server = make_server("127.0.0.1", live_port, app.app, threaded=True)
     url = "http://127.0.0.1:{}".format(server.server_port)
     monkeypatch.setitem(tk.config, dpp_config.CALLBACK_URL_BASE, url)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    serve(server)
     yield url
     server.shutdown()
     server.server_close()
@@ -249,8 +248,7 @@ def file_server(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     folder.mkdir()
     handler = functools.partial(_QuietHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    serve(server)
     yield folder, "http://127.0.0.1:{}".format(server.server_address[1])
     server.shutdown()
     server.server_close()

@@ -60,7 +60,9 @@ class FakeService:
         self._threads: list[threading.Thread] = []
         self._server = make_server("127.0.0.1", 0, self._app, threaded=True)
         self.url = "http://127.0.0.1:{}".format(self._server.server_port)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # (a short poll interval: stop() returns at once, not after half a second)
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.05}, daemon=True)
 
     # -- control ---------------------------------------------------------
     def start(self) -> "FakeService":

@@ -21,6 +21,7 @@ from ckanext.datapusherplusapi.tests.helpers import (
     STATUS_URL,
     make_resource,
     member_of,
+    serve,
     submit,
     sysadmin_with_token,
 )
@@ -148,7 +149,7 @@ class _Files(http.server.BaseHTTPRequestHandler):
 def files():
     SLOW_ANSWER.clear()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Files)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve(server)
     yield "http://127.0.0.1:{}".format(server.server_address[1])
     SLOW_ANSWER.set()
     server.shutdown()
