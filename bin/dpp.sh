@@ -300,6 +300,11 @@ cmd_lint() {
 
 cmd_test() {
   test_prepare
+  run_pytest "$@"
+}
+
+# pytest on the prepared test databases of $CKAN_VERSION.
+run_pytest() {
   log "pytest (CKAN $CKAN_VERSION)"
   cd "$REPO"
   # The whole suite, unless the arguments name tests (a file, a folder, file::test).
@@ -338,9 +343,9 @@ cmd_test_matrix() {
   for version in $DEFAULT_CKAN_VERSION $OTHER_VERSIONS; do
     log "pytest (CKAN $version): $LOGS/test-$version.log"
     if [ "$version" = "$DEFAULT_CKAN_VERSION" ]; then
-      CKAN_VERSION=$version "$0" test "$@" > "$LOGS/test-$version.log" 2>&1 &
+      CKAN_VERSION=$version "$0" pytest "$@" > "$LOGS/test-$version.log" 2>&1 &
     else
-      CKAN_VERSION=$version "$0" test -m "not once" "$@" > "$LOGS/test-$version.log" 2>&1 &
+      CKAN_VERSION=$version "$0" pytest -m "not once" "$@" > "$LOGS/test-$version.log" 2>&1 &
     fi
     pids+=("$!")
   done
@@ -553,6 +558,7 @@ case "${1:-}" in
   test-prepare) test_prepare ;;
   lint) install_debian; install_python; cmd_lint ;;
   test-fast) shift; cmd_test_fast "$@" ;;
+  pytest) shift; test_env; run_pytest "$@" ;;  # without the set-up: the matrix prepared it
   docs) install_python; "$VENV/bin/python" "$REPO/bin/docs/configuration.py" ;;
   i18n) install_python; "$VENV/bin/python" "$REPO/bin/i18n/build.py" ;;
   i18n-check) install_python; "$VENV/bin/python" "$REPO/bin/i18n/build.py" --check ;;
