@@ -14,6 +14,9 @@
   ``<dataset type>_resource.download`` on 2.11+ (``upload_url``).
 - CKAN 2.10 reads the API-token and session secret from
   ``beaker.session.secret`` (2.11+: ``SECRET_KEY``): ``test.ini`` sets both.
+- A secondary button is ``btn-default`` in CKAN 2.10 and 2.11's themes;
+  CKAN 2.12's theme dropped that class for Bootstrap's ``btn-secondary``
+  (``secondary_button``).
 """
 from __future__ import annotations
 
@@ -30,6 +33,11 @@ PREFIX = "ckanext.datapusher_plus."
 def core_has_htmx() -> bool:
     """Whether CKAN's own pages load htmx (CKAN 2.11 and later do)."""
     return tk.check_ckan_version(min_version="2.11")
+
+
+def secondary_button() -> str:
+    """The class of a secondary button in CKAN's own theme."""
+    return "btn-secondary" if tk.check_ckan_version(min_version="2.12") else "btn-default"
 
 
 def core_refuses_invalid_options() -> bool:

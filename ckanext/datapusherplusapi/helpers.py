@@ -22,7 +22,8 @@ __all__ = [
     "datapusherplusapi_loadable", "datapusherplusapi_status", "datapusherplusapi_can_push",
     "datapusherplusapi_is_active", "datapusherplusapi_is_stuck", "datapusherplusapi_vocabulary",
     "datapusherplusapi_backend_label", "datapusherplusapi_poll_interval",
-    "datapusherplusapi_core_has_htmx", "datapusherplusapi_stuck_after",
+    "datapusherplusapi_core_has_htmx", "datapusherplusapi_secondary_button",
+    "datapusherplusapi_stuck_after",
     "datapusherplusapi_settings",
     # presentation/words.py
     "datapusherplusapi_status_label", "datapusherplusapi_filter_label",
@@ -112,6 +113,11 @@ def datapusherplusapi_poll_interval() -> int:
 def datapusherplusapi_core_has_htmx() -> bool:
     """Whether CKAN's own pages load htmx (CKAN 2.11 and later do)."""
     return compat.core_has_htmx()
+
+
+def datapusherplusapi_secondary_button() -> str:
+    """The class of a secondary button, as CKAN's own theme names it."""
+    return compat.secondary_button()
 
 
 def datapusherplusapi_stuck_after() -> int:

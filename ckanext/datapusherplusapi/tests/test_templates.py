@@ -155,3 +155,29 @@ def test_titles_joined_by_ckans_delimiter_on_the_pages(app):
         "{} | Census | CKAN".format(dataset.title),
         "Mails about failed pushes | CKAN",
     ]
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+def test_every_button_is_styled_by_this_ckans_theme(app):
+    """A button class CKAN's theme does not style shows a bare link: CKAN
+    2.12's theme dropped ``btn-default`` (its secondary button is Bootstrap's
+    ``btn-secondary``). Our buttons carry what the CKAN under test styles."""
+    admin = sysadmin_with_token()
+    org = factories.Organization()
+    resource = make_resource(org, name="Census")
+    seed_jobs([resource], 1, "error", error="bad header")
+    job = model.Session.execute(sa.select(Job.id)).scalar()
+    dataset = model.Package.get(resource["package_id"])
+    styled = _classes_of((Path(ckan.__file__).parent / "public" / "base" / "css" / "main.css")
+                         .read_text(encoding="utf-8"))
+    found = set()
+    for url in ("/ckan-admin/datapusher-plus/", "/ckan-admin/datapusher-plus/jobs/" + job,
+                "/organization/datapusher-plus/" + org["name"],
+                "/dataset/{}/datapusher-plus/{}".format(dataset.name, resource["id"]),
+                "/dataset/{}/resource/{}".format(dataset.name, resource["id"])):
+        page = BeautifulSoup(app.get(url, headers=auth(admin)).get_data(as_text=True),
+                             "html.parser")
+        for button in page.select(".dpp-page .btn, [id^=dpp-] .btn"):
+            found.update((url, name) for name in button["class"] if name.startswith("btn-"))
+    assert {name for _url, name in found} >= {"btn-primary", "btn-sm"}
+    assert [(url, name) for url, name in sorted(found) if name not in styled] == []
