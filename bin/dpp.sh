@@ -310,8 +310,9 @@ run_pytest() {
   # The whole suite, unless the arguments name tests (a file, a folder, file::test).
   local where=ckanext/datapusherplusapi/tests arg
   for arg in "$@"; do case "$arg" in ckanext/*|*.py|*::*) where="" ;; esac; done
+  # (--durations: the slowest tests, at the end of every run: what a slow suite costs)
   "$VENV/bin/python" -m pytest --ckan-ini=test.ini --basetemp="$DPP_HOME/pytest-$TEST_SITE" \
-    $where "$@"
+    --durations=40 $where "$@"
 }
 
 # The quick loop: no browser, no real loader or service, no soak or load run
