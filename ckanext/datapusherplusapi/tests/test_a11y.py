@@ -239,7 +239,9 @@ def test_keyboard_only_resource_page_and_dashboard(page, service_user, fake_serv
     fake_service.callback = Callback(status="error", error={"message": "bad file"})
     helpers.call_action("datapusher_plus_submit", {"user": admin["name"]},
                         resource_id=resource["id"])
-    fake_service.wait_callbacks()
+    # the second callback of the test: the job has failed (its Retry can be
+    # pressed) before the dashboard is opened
+    fake_service.wait_callbacks(2)
     fake_service.callback = Callback(delay=1.0)
     page.goto(live_ckan + "/ckan-admin/datapusher-plus/?latest_only=true")
     retry = page.locator("#dpp-jobs tbody tr[data-dpp-job] button", has_text="Retry").first
