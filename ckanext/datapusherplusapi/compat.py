@@ -9,7 +9,7 @@
   see ``plugin._actions`` (the DataStore hook only with the datastore plugin).
 - CKAN 2.10 configures each plugin as it loads it (2.11+: once all are
   loaded): the back end's check that its loader's plugin is there accepts a
-  plugin listed in ``ckan.plugins`` (``backends/inprocess.py``).
+  plugin listed in ``ckan.plugins`` (``backends/plugin_loader.py``).
 - An upload's download URL is the view ``resource.download`` on 2.10 and
   ``<dataset type>_resource.download`` on 2.11+ (``upload_url``).
 - CKAN 2.10 reads the API-token and session secret from
