@@ -197,7 +197,8 @@ pg_up() {
     log "starting PostgreSQL on 127.0.0.1:$DPP_PG_PORT"
     as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGLOG" -w -t 60 \
       -o "-p $DPP_PG_PORT -k $PGSOCK -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
-      start >/dev/null
+      start >/dev/null || { tail -n 5 "$PGLOG" >&2
+        die "PostgreSQL did not start on port $DPP_PG_PORT (see $PGLOG; another checkout's? set DPP_PG_PORT)"; }
   fi
 }
 
@@ -537,7 +538,11 @@ stop_processes() { # names...
 cmd_stop() {
   stop_processes ckan worker datapusher files
   rm -f "$RUN/backend"
-  redis-cli -h 127.0.0.1 -p "$DPP_REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+  # Our Redis only (its pid file): another checkout's on the same port is left alone.
+  if [ -f "$RUN/redis.pid" ] && kill -0 "$(cat "$RUN/redis.pid")" 2>/dev/null; then
+    redis-cli -h 127.0.0.1 -p "$DPP_REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+  fi
+  rm -f "$RUN/redis.pid"
   if find_pg_bin && [ -f "$PGDATA/PG_VERSION" ]; then
     as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null 2>&1 || true
   fi
