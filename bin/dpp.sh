@@ -326,8 +326,10 @@ cmd_test_fast() {
 # What CI runs: every tested CKAN version at once, each in its own virtualenv,
 # databases, Redis database and pytest folder; the default version whole, the
 # others without the tests marked "once" (nothing in them depends on CKAN's
-# version: the soak and load runs, the outages, the hostile-input sweep). Each
-# version's log is printed when all have ended.
+# version: the soak and load runs, the outages, the hostile-input sweep). The
+# tests marked "exclusive" (they restart the PostgreSQL server all three runs
+# share) run after the others have ended, on the default version alone. Each
+# log is printed when its run has ended.
 OTHER_VERSIONS="2.12.0 2.10.11"
 cmd_test_matrix() {
   local status=0 version pids=() i=0
@@ -345,7 +347,7 @@ cmd_test_matrix() {
   for version in $DEFAULT_CKAN_VERSION $OTHER_VERSIONS; do
     log "pytest (CKAN $version): $LOGS/test-$version.log"
     if [ "$version" = "$DEFAULT_CKAN_VERSION" ]; then
-      CKAN_VERSION=$version "$0" pytest "$@" > "$LOGS/test-$version.log" 2>&1 &
+      CKAN_VERSION=$version "$0" pytest -m "not exclusive" "$@" > "$LOGS/test-$version.log" 2>&1 &
     else
       CKAN_VERSION=$version "$0" pytest -m "not once" "$@" > "$LOGS/test-$version.log" 2>&1 &
     fi
@@ -358,6 +360,8 @@ cmd_test_matrix() {
     cat "$LOGS/test-$version.log"
     i=$((i + 1))
   done
+  log "pytest (CKAN $DEFAULT_CKAN_VERSION), alone: the tests marked exclusive"
+  CKAN_VERSION=$DEFAULT_CKAN_VERSION "$0" pytest -m exclusive "$@" || status=1
   return $status
 }
 

@@ -71,6 +71,9 @@ def pytest_configure(config: Any) -> None:
         "markers", "once: nothing in it depends on CKAN's version (long soak, load and outage "
         "runs, a real service's own failures): make test-matrix runs it on the default "
         "version only")
+    config.addinivalue_line(
+        "markers", "exclusive: acts on a server every CKAN version's run shares (restarts "
+        "PostgreSQL): make test-matrix runs it alone, after the versions' runs have ended")
     # CKAN 2.11's own deprecation noise (SQLAlchemy 2.0, passlib) is not ours.
     for warning in ("ignore::DeprecationWarning", "ignore::sqlalchemy.exc.SADeprecationWarning",
                     "ignore:.*LegacyAPIWarning", "ignore::sqlalchemy.exc.SAWarning"):

@@ -31,6 +31,7 @@ pytestmark = [pytest.mark.soak, pytest.mark.once,
               pytest.mark.usefixtures("with_plugins", "clean_db")]
 
 
+@pytest.mark.exclusive  # every connection to the server ends, other suites' too
 def test_postgres_restarted_between_submit_and_callback(app, service_user, fake_service,
                                                         live_ckan):
     fake_service.callback = Callback(delay=4)  # the callback comes after the restart
