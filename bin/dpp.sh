@@ -408,6 +408,7 @@ dev_config() { # ini site
     "ckan.datastore.write_url = $SITE_DS_WRITE" \
     "ckan.datastore.read_url = $SITE_DS_READ" \
     "ckan.storage_path = $SITE_STORAGE" \
+    "ckan.uploads_enabled = true" \
     "ckan.redis.url = redis://127.0.0.1:$DPP_REDIS_PORT/0" \
     "ckan.site_url = http://127.0.0.1:$DPP_CKAN_PORT" \
     "ckan.site_title = DataPusher+ API demo" \

@@ -9,12 +9,15 @@ from __future__ import annotations
 from typing import Any, Iterable, Optional
 
 import click
+import sqlalchemy as sa
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.datapusherplusapi import backends, mail
 from ckanext.datapusherplusapi.logic import background
 from ckanext.datapusherplusapi.logic.formats import resource_format
+from ckanext.datapusherplusapi.model.job import ACTIVE, Job
 
 __all__ = ["datapusherplusapi"]
 
@@ -67,13 +70,33 @@ def _submit_all(resources: list[dict[str, Any]], force: bool, label: str) -> int
     return 1 if counts["failed"] else 0
 
 
-def _show(resources: list[dict[str, Any]]) -> None:
+def _active_among(resource_ids: list[str]) -> set[str]:
+    """Those of the resources whose latest push is still active."""
+    found: set[str] = set()
+    for start in range(0, len(resource_ids), 1000):
+        found.update(model.Session.execute(
+            sa.select(Job.resource_id).where(Job.resource_id.in_(resource_ids[start:start + 1000]),
+                                             Job.status.in_(ACTIVE))).scalars())
+    return found
+
+
+def _show(resources: list[dict[str, Any]], force: bool = False) -> None:
+    """What a submit would do: each resource, then how many would be pushed
+    and how many skipped (a push already active, unless ``force``)."""
+    active = set() if force else _active_among([r["id"] for r in resources])
     for resource in resources:
-        click.echo("{}\t{}\t{}".format(resource["id"], resource.get("format") or "",
-                                       resource.get("url") or ""))
+        click.echo("{}\t{}\t{}{}".format(
+            resource["id"], resource.get("format") or "", resource.get("url") or "",
+            "\t" + tk._("skipped: a push is active") if resource["id"] in active else ""))
+    pushed = len(resources) - len(active)
     click.echo(tk.ungettext("{count} resource would be submitted",
                             "{count} resources would be submitted",
-                            len(resources)).format(count=len(resources)))
+                            pushed).format(count=pushed))
+    if active:
+        click.echo(tk.ungettext("{count} would be skipped: a push is already active (--force "
+                                "pushes it again)",
+                                "{count} would be skipped: a push is already active (--force "
+                                "pushes them again)", len(active)).format(count=len(active)))
 
 
 @click.group(short_help="DataPusher+: push resources to the DataStore, look after jobs")
@@ -120,7 +143,7 @@ def submit(resource_ids: tuple[str, ...], datasets: tuple[str, ...],
         resources.setdefault(resource["id"], resource)
     chosen = list(resources.values())
     if dry_run:
-        _show(chosen)
+        _show(chosen, force)
         return
     raise SystemExit(_submit_all(chosen, force, tk._("Submitting")))
 

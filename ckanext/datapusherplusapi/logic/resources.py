@@ -67,9 +67,40 @@ def check_for_polls(action: str, context: Context, resource_id: str) -> None:
         _POLL_AUTH[key] = now + POLL_AUTH_TTL
 
 
+# "Is this user a publisher of the resource?", asked by every status poll of
+# a signed-in user to choose between the whole status and the public one: the
+# answer, yes or no, is remembered as long (it decides what is shown, never
+# what may be done).
+_POLL_MAY: dict[tuple[str, str, str], tuple[float, bool]] = {}
+
+
+def may_for_polls(action: str, context: Context, resource_id: str) -> bool:
+    """Whether the signed-in user may do ``action`` on the resource, the answer
+    remembered for ``POLL_AUTH_TTL`` seconds; False for anonymous callers,
+    without a query."""
+    user = context.get("user") or ""
+    if not user:
+        return False
+    key = (action, user, resource_id)
+    now = time.monotonic()
+    until, allowed = _POLL_MAY.get(key, (0.0, False))
+    if until > now:
+        return allowed
+    try:
+        authorized(action, dict(context), {"resource_id": resource_id})
+        allowed = True
+    except (tk.NotAuthorized, tk.ObjectNotFound):
+        allowed = False
+    if len(_POLL_MAY) > 10_000:
+        _POLL_MAY.clear()
+    _POLL_MAY[key] = (now + POLL_AUTH_TTL, allowed)
+    return allowed
+
+
 def forget_process_state() -> None:
     """Forget the remembered answers (for tests)."""
     _POLL_AUTH.clear()
+    _POLL_MAY.clear()
 
 
 def dictize(resource: model.Resource) -> dict[str, Any]:

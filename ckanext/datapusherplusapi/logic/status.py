@@ -252,6 +252,20 @@ def of(row: Row) -> dict[str, Any]:
     return result
 
 
+# What a caller who may not push the resource reads of its status: what the
+# resource page shows everyone (the state, its times, the reason — a loader's
+# text without its file paths, see ``messages.readable``), not the loader's
+# log nor the job's ids.
+PUBLIC = ("resource_id", "status", "submitted", "resource_url", "last_updated", "started",
+          "finished", "duration", "attempt", "error", "error_type", "datastore_active",
+          "backend", "started_by_loader", "progress", "format", "loadable")
+
+
+def for_public(result: dict[str, Any]) -> dict[str, Any]:
+    """The status as a caller who may not push the resource reads it."""
+    return {key: result[key] for key in PUBLIC if key in result}
+
+
 def _url(row: Row) -> Optional[str]:
     """The resource's URL as ``resource_show`` gives it (an upload's is its
     download URL on this site)."""

@@ -21,7 +21,7 @@ from ckanext.datapusherplusapi.backends.base import Backend, BackendError
 from ckanext.datapusherplusapi.logic import csrf, errors, resources
 from ckanext.datapusherplusapi.logic.formats import resource_format
 from ckanext.datapusherplusapi.messages import Message
-from ckanext.datapusherplusapi.model.job import SUBMITTED
+from ckanext.datapusherplusapi.model.job import RUNNING
 
 log = logging.getLogger(__name__)
 
@@ -111,12 +111,7 @@ def submit(context: Context, data_dict: DataDict) -> dict[str, Any]:
             organization_id=resource_obj.package.owner_org if resource_obj.package else None,
             backend=backend.name)
     except lifecycle.AlreadyActive as e:
-        active = e.active
-        raise errors.JobAlreadyActive(
-            tk._("A job for this resource is already {status} (since {since} UTC); "
-                 "use force to submit again").format(
-                status=active.status if active else SUBMITTED,
-                since=active.submitted_at.isoformat(timespec="seconds") if active else "?"))
+        raise errors.JobAlreadyActive(already_active(e.active))
     job_id = job.id
     try:
         accepted = backend.submit(job, resource, force, user.name if user else None)
@@ -139,4 +134,29 @@ def submit(context: Context, data_dict: DataDict) -> dict[str, Any]:
         "job_id": accepted.loader_job_id or job_id,
         "resource_id": resource["id"],
         "status": status,
+        "job": job_links(job_id, resource["package_id"], resource["id"]),
+    }
+
+
+def already_active(active: Optional[Any]) -> str:
+    """Why a push is refused while another is active: what that push is doing
+    and since when, in the reader's words (no status code in the sentence)."""
+    since = active.submitted_at.isoformat(timespec="seconds") if active else "?"
+    if active is not None and active.status == RUNNING:
+        return tk._("This resource is being loaded into the DataStore (since {since} UTC). "
+                    "Wait for the load to end, or push it again with force.").format(since=since)
+    return tk._("A push of this resource is waiting for its loader (since {since} UTC). "
+                "Wait for it, or push it again with force.").format(since=since)
+
+
+def job_links(job_id: str, package_id: str, resource_id: str) -> dict[str, str]:
+    """This extension's record of a push, for scripts: its ``id`` (what
+    ``datapusher_plus_job_retry`` and ``datapusher_plus_job_cancel`` take),
+    the job page (``url``, for sysadmins) and the resource's tab (``tab_url``,
+    for who may push the resource)."""
+    return {
+        "id": job_id,
+        "url": tk.url_for("datapusherplusapi_admin.job", job_id=job_id, _external=True),
+        "tab_url": tk.url_for("datapusherplusapi.resource_tab", id=package_id,
+                              resource_id=resource_id, _external=True),
     }

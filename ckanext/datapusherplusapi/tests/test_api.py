@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
@@ -100,7 +101,9 @@ class TestSeedExamples:
         assert submitted_at == job.submitted_at
         assert body["last_updated"] and body["error"] is None
         assert body["logs"] and "Fetching from" in body["logs"][0]["message"]
-        assert body["result"] == {k: v for k, v in body.items() if k not in ("success", "result")}
+        # result repeats the answer for CKAN's clients, all but the log
+        assert body["result"] == {k: v for k, v in body.items()
+                                  if k not in ("success", "result", "logs")}
 
     def test_error_shape(self, app, publisher):
         """{"success": false, "error": "Description de l'erreur"}"""
@@ -267,7 +270,12 @@ class TestErrors:
         assert first["result"]["status"] == "submitted"
         conflict = submit(app, rid, editor, 409)
         assert conflict["error_type"] == "job_active"
-        assert "force" in conflict["error"]
+        assert conflict["error"].startswith("A push of this resource is waiting for its loader")
+        assert conflict["error"].endswith("Wait for it, or push it again with force.")
+        french = app.post("/fr" + SUBMIT_URL, json={"resource_id": rid}, headers=auth(editor))
+        assert french.status_code == 409
+        assert french.json["error"].startswith("Un envoi de cette ressource attend son chargeur")
+        assert "submitted" not in french.json["error"]  # no status code inside the sentence
         forced = submit(app, rid, editor, 200, force=True)
         assert forced["job_id"] != first["job_id"]
         assert fake_service.job_posts()[-1]["json"]["metadata"]["ignore_hash"] is True
@@ -519,3 +527,86 @@ class TestCsrf:
 
     def test_token_post_needs_no_csrf_token(self, app, publisher):
         assert submit(app, publisher["resource"]["id"], publisher["editor"])["success"]
+
+
+class TestForScripts:
+    """What a script needs: this extension's record of a push and where to see
+    it, whether a format loads, the log for publishers only, answers that say
+    what to do."""
+
+    def test_submit_and_status_lead_to_the_job_and_its_actions(self, app, publisher):
+        rid = publisher["resource"]["id"]
+        publisher["fake"].callback = None
+        body = submit(app, rid, publisher["editor"])
+        job = model.Session.get(Job, body["job"]["id"])
+        assert job.resource_id == rid and body["job_id"] == job.service_job_id
+        job_page, tab = (urlsplit(body["job"][key]) for key in ("url", "tab_url"))
+        assert job_page.scheme == tab.scheme == "http" and job_page.netloc == tab.netloc != ""
+        assert job_page.path == "/ckan-admin/datapusher-plus/jobs/" + job.id
+        assert tab.path == "/dataset/{}/datapusher-plus/{}".format(
+            publisher["resource"]["package_id"], rid)
+        status = app.get(STATUS_URL + "/" + rid, headers=auth(publisher["editor"])).json
+        assert status["job"] == body["job"]
+        # The pages the links name, for whom they are: the tab for the publisher,
+        # the job page for a sysadmin; the id is what the job actions take.
+        assert app.get(tab.path, headers=auth(publisher["editor"])).status_code == 200
+        assert app.get(job_page.path, headers=auth(sysadmin_with_token())).status_code == 200
+        cancelled = app.post("/api/3/action/datapusher_plus_job_cancel",
+                             json={"id": body["job"]["id"]}, headers=auth(publisher["editor"]))
+        assert cancelled.status_code == 200, cancelled.get_data(as_text=True)
+        assert cancelled.json["result"]["status"] == "cancelled"
+
+    def test_status_says_whether_the_format_loads(self, app, publisher):
+        pdf = make_resource(publisher["org"], format="PDF", url="http://127.0.0.1:9/guide.pdf")
+        body = app.get(STATUS_URL + "/" + pdf["id"], headers=auth(publisher["editor"])).json
+        assert (body["status"], body["format"], body["loadable"]) == ("not_submitted", "PDF", False)
+        csv = app.get(STATUS_URL + "/" + publisher["resource"]["id"]).json  # anonymous too
+        assert (csv["format"], csv["loadable"]) == ("CSV", True)
+
+    def test_who_may_not_push_reads_the_public_status(self, app, publisher):
+        """The log (with the loader's file paths) and the job's ids are for
+        publishers; the public reads the state, its times and the reason."""
+        rid = publisher["resource"]["id"]
+        publisher["fake"].callback = Callback(
+            status="error", error={"message": "Could not read /tmp/tmpq81x/data.csv: bad header"},
+            logs=[{"timestamp": "2026-12-01T10:00:00", "level": "ERROR",
+                   "message": "Reading /tmp/tmpq81x/data.csv"}])
+        submit(app, rid, publisher["editor"])
+        publisher["fake"].wait_callbacks()
+        full = app.get(STATUS_URL + "/" + rid, headers=auth(publisher["editor"])).json
+        assert full["error"].endswith("Could not read data.csv: bad header")  # (its file name)
+        assert "/tmp/tmpq81x/data.csv" in full["logs"][0]["message"] and full["job"]["id"]
+        for headers in ({}, auth(user_with_token()), auth(member_of(publisher["org"]["id"],
+                                                                   "member"))):
+            public = app.get(STATUS_URL + "/" + rid, headers=headers).json
+            assert public["status"] == "error" and public["finished"] == full["finished"]
+            assert public["error"] == full["error"]
+            assert not {"logs", "job", "job_id"} & set(public), sorted(public)
+            assert "logs" not in public["result"] and "/tmp/" not in json.dumps(public)
+
+    def test_a_token_sent_as_bearer_is_named(self, app, publisher):
+        rid = publisher["resource"]["id"]
+        bearer = app.post(SUBMIT_URL, json={"resource_id": rid},
+                          headers={"Authorization": "Bearer " + publisher["editor"]["token"]})
+        assert bearer.status_code == 403
+        assert bearer.json["error"] == (
+            'The API token in the Authorization header was not recognised: CKAN takes the token '
+            'itself, without "Bearer" (Authorization: <your API token>)')
+        wrong = app.post(SUBMIT_URL, json={"resource_id": rid},
+                         headers={"Authorization": "not-a-token"})
+        assert wrong.status_code == 403
+        assert wrong.json["error"].startswith(
+            "The API token in the Authorization header was not recognised: it may be mistyped")
+        french = app.post("/fr" + SUBMIT_URL, json={"resource_id": rid},
+                          headers={"Authorization": "Bearer x"})
+        assert french.json["error"].startswith("Le jeton d'API de l'en-tête Authorization")
+
+    @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+    def test_another_method_on_the_submit_url(self, app, publisher, method):
+        response = app.test_client().open(SUBMIT_URL, method=method,
+                                          headers=auth(publisher["editor"]))
+        assert response.status_code == 405 and response.headers["Allow"] == "POST"
+        assert response.json == {
+            "success": False, "error_type": "method_not_allowed",
+            "error": "Use POST to push a resource: {} is not accepted here".format(method)}
+        assert not publisher["fake"].job_posts()

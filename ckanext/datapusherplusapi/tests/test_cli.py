@@ -58,9 +58,11 @@ def test_submit_a_resource_a_dataset_an_organization_everything(run, portal, fak
 
     result = run("submit", "--dataset", "budget", "--dry-run")
     assert result.exit_code == 0
-    listed = {line.split("\t")[0] for line in result.output.splitlines() if "\t" in line}
-    assert listed == {portal["a"], portal["c"]}  # not the PDF
-    assert "2 resources would be submitted" in result.output
+    lines = {line.split("\t")[0]: line for line in result.output.splitlines() if "\t" in line}
+    assert set(lines) == {portal["a"], portal["c"]}  # not the PDF
+    assert lines[portal["a"]].endswith("skipped: a push is active")  # a's push is pending
+    assert "1 resource would be submitted" in result.output
+    assert "1 would be skipped: a push is already active" in result.output
     assert len(fake_service.job_posts()) == 1
 
     result = run("submit", "--organization", "ville")

@@ -6,6 +6,7 @@ plugins, which happens once per process.
 """
 from __future__ import annotations
 
+import configparser
 import os
 import re
 import subprocess
@@ -115,3 +116,8 @@ def test_the_demo_config_works_as_printed_with_the_ckan_command(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     assert "resource_id: {}".format(resource["id"]) in run.stdout
     assert "datastore_active: False" in run.stdout
+    # The demo offers CKAN's own upload field on the resource form.
+    written = configparser.ConfigParser(interpolation=None, strict=False)
+    written.read(ini)
+    assert written["app:main"]["ckan.uploads_enabled"] == "true"
+    assert written["app:main"]["ckan.storage_path"]

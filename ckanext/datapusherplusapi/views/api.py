@@ -42,10 +42,16 @@ def _error(status: int, error_type: str, message: str) -> Response:
     return response
 
 
+# Sent once, at the top level only: a status's log is most of its size.
+_ONCE = ("logs",)
+
+
 def _success(result: dict[str, Any]) -> Response:
+    """The specification's fields at the top level; ``result`` repeats them
+    for clients of CKAN's API, which read ``result`` (but not the log)."""
     body: dict[str, Any] = {"success": True}
     body.update(result)
-    body["result"] = result
+    body["result"] = {key: value for key, value in result.items() if key not in _ONCE}
     return jsonify(body)
 
 
@@ -112,9 +118,25 @@ def _not_authorized(e: tk.NotAuthorized) -> Response:
     # CKAN's refusal of an anonymous caller names the action, in English
     # whatever the language: say what to do instead, in the reader's.
     if not tk.current_user.is_authenticated:
-        return _error(403, "not_authorized", tk._(
+        return _error(403, "not_authorized", _unknown_token() or tk._(
             "This needs a signed-in user: send your API token in the Authorization header"))
     return _error(403, "not_authorized", str(e) or tk._("You are not authorized to do this"))
+
+
+def _unknown_token() -> Optional[str]:
+    """What to say when the request carried a token CKAN did not recognise
+    (it then treats the caller as anonymous): None when it carried none."""
+    header = tk.config.get("apitoken_header_name") or "Authorization"
+    sent = (request.headers.get(header) or "").strip()
+    if not sent:
+        return None
+    if sent.lower().startswith("bearer "):
+        return tk._("The API token in the {header} header was not recognised: CKAN takes the "
+                    "token itself, without \"Bearer\" ({header}: <your API token>)").format(
+                        header=header)
+    return tk._("The API token in the {header} header was not recognised: it may be mistyped, "
+                "revoked or expired. Create one on your user page, under API Tokens").format(
+                    header=header)
 
 
 @api.errorhandler(tk.ObjectNotFound)
@@ -134,6 +156,18 @@ def _internal(e: Exception) -> Response:
 def submit() -> Response:
     """Seed endpoint: submit a resource to DataPusher+."""
     return _call("datapusher_plus_submit", _request_data())
+
+
+@api.route("/api/3/action/datapusher_plus_submit",
+           methods=["GET", "PUT", "PATCH", "DELETE"])
+def submit_other_methods() -> Response:
+    """Any other method than POST on the submit URL: the specification's
+    envelope, 405, and the method to use."""
+    response = _error(405, "method_not_allowed", tk._(
+        "Use POST to push a resource: {method} is not accepted here").format(
+            method=request.method))
+    response.headers["Allow"] = "POST"
+    return response
 
 
 @api.route("/api/3/action/datapusher_plus_status/<path:resource_id>", methods=["GET"])

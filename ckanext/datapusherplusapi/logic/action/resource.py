@@ -7,13 +7,15 @@ from typing import Any
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+from ckan import authz
 from ckan.logic import validate
 from ckan.types import Context, DataDict
 
-from ckanext.datapusherplusapi import lifecycle
+from ckanext.datapusherplusapi import backends, lifecycle
 from ckanext.datapusherplusapi.backends import service
 from ckanext.datapusherplusapi.backends.base import remember_contact
 from ckanext.datapusherplusapi.logic import errors, resources, schema, status, submission
+from ckanext.datapusherplusapi.logic.formats import resource_format
 from ckanext.datapusherplusapi.model.job import LIST_LIMIT, Job
 
 log = logging.getLogger(__name__)
@@ -62,14 +64,30 @@ def datapusher_plus_status(context: Context, data_dict: DataDict) -> dict[str, A
         ``resource_url``, ``job_id``, ``last_updated``, ``started``,
         ``finished``, ``duration`` (seconds), ``attempt``, ``error``,
         ``error_type``, ``logs`` (list of ``{timestamp, level, message}``),
-        ``datastore_active``, ``backend`` and ``started_by_loader``
+        ``datastore_active``, ``backend``, ``started_by_loader``,
+        ``progress``, ``format``, ``loadable`` (whether this portal loads
+        the resource's format) and ``job`` (``{id, url, tab_url}``: this
+        extension's record of the latest push). Who may not push the
+        resource reads no ``logs``, ``job_id`` nor ``job``, and the error
+        without the loader's file paths.
     :rtype: dictionary
     """
     row = status.read(data_dict["resource_id"])  # one query for the resource and its job
     # Its auth function reads the row: a public resource needs no other query.
     tk.check_access("datapusher_plus_status", dict(context, **{status.READ_KEY: row}),
                     data_dict)
-    return status.answer(row, latest=False)[0]
+    result = status.answer(row, latest=False)[0]  # (ObjectNotFound without a row)
+    assert row is not None
+    fmt = resource_format(status.resource_of(row))
+    result["format"] = fmt
+    result["loadable"] = bool(fmt) and fmt in backends.submittable_formats()
+    publisher = authz.is_sysadmin(context.get("user")) or resources.may_for_polls(
+        "datapusher_plus_submit", context, row.r_id)
+    if not publisher:
+        return status.for_public(result)
+    if row.id is not None:
+        result["job"] = submission.job_links(row.id, row.r_package_id, row.r_id)
+    return result
 
 
 def datapusher_plus_hook(context: Context, data_dict: DataDict) -> dict[str, Any]:
