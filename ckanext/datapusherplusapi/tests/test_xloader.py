@@ -8,10 +8,13 @@ a fixed local port, which each test's ``live_ckan`` takes.
 from __future__ import annotations
 
 import contextlib
+import http.server
+import threading
 from typing import Any, Iterator
 
 import pytest
 import requests
+from rq import Worker
 from rq.job import Job as RQJob
 from rq.job import JobStatus
 
@@ -30,6 +33,7 @@ from ckanext.datapusherplusapi.tests.helpers import (
     free_port,
     login,
     member_of,
+    serve,
     shot,
     start_worker,
     stop_worker,
@@ -165,8 +169,10 @@ def test_a_missing_file_ends_in_error_with_xloader_reason(site):
     final = final_status(site, resource["id"], timeout=30)  # (within 30 s)
     assert final["status"] == "error", final
     assert final["error_type"] == "service_job_error"
-    assert ("Xloader received a bad HTTP response when trying to download the data file "
-            "status=404") in final["error"], final["error"]
+    # xloader writes it as a Python bytes literal (b'…'): it reads as text
+    assert final["error"].startswith(
+        "Xloader received a bad HTTP response when trying to download the data file "
+        "status=404"), final["error"]
     assert not helpers.call_action("resource_show", id=resource["id"]).get("datastore_active")
 
 
@@ -243,6 +249,88 @@ def test_cancel_takes_a_queued_job_off_the_queue(site):
                                         id=job.id)
         assert cancelled["status"] == "cancelled"
         assert job.service_job_id not in queue.job_ids
+
+
+class _SlowCSV(http.server.BaseHTTPRequestHandler):
+    """A CSV whose first rows come at once and the rest only when the test
+    ends: a load that stays running while the test acts."""
+
+    requested: threading.Event
+    release: threading.Event
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/csv")
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        self.wfile.write(b"city,population\nRabat,577827\nFes,1112072\n")
+        self.wfile.flush()
+        self.requested.set()
+        self.release.wait(120)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def slow_csv() -> Iterator[dict[str, Any]]:
+    handler = type("Handler", (_SlowCSV,), {"requested": threading.Event(),
+                                            "release": threading.Event()})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    serve(server)
+    yield {"url": "http://127.0.0.1:{}/villes.csv".format(server.server_address[1]),
+           "requested": handler.requested}
+    handler.release.set()
+    server.shutdown()
+    server.server_close()
+
+
+def worker_idle() -> bool:
+    """The module's worker runs nothing and nothing waits in its queue."""
+    workers = [worker for worker in Worker.all(connection=connect_to_redis())
+               if QUEUE in worker.queue_names()]
+    return bool(workers) and all(worker.get_state() == "idle" for worker in workers) \
+        and len(get_queue(QUEUE)) == 0
+
+
+def test_cancel_stops_a_running_load(site, slow_csv):
+    resource = factories.Resource(package_id=site["dataset"]["id"], url=slow_csv["url"],
+                                  format="CSV", name="villes.csv")
+    # xloader's own load of the new resource is downloading the file
+    assert slow_csv["requested"].wait(60), site["worker"]["log"].read_text()[-4000:]
+    running = wait_for(lambda: (lambda s: s if s["status"] == "running" else None)(
+        status(site, resource["id"])), timeout=30, step=0.2)
+    assert running["started_by_loader"] is True
+    job = model.Session.query(Job).filter_by(resource_id=resource["id"]).one()
+    answer = api(site, "POST", "datapusher_plus_job_cancel", id=job.id)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["result"]["status"] == "cancelled"
+    # stopped for real: RQ stopped xloader's job, and the worker is idle again
+    assert RQJob.fetch(running["job_id"], connection=connect_to_redis()).get_status() == "stopped"
+    wait_for(worker_idle, timeout=30, step=0.2)
+    final = status(site, resource["id"])
+    assert (final["status"], final["datastore_active"]) == ("cancelled", False), final
+    history = helpers.call_action("datapusher_plus_job_history", resource_id=resource["id"])
+    assert [(job["status"], job["started_by_loader"]) for job in history] == [
+        ("cancelled", True)], history  # no new job after it
+    with pytest.raises(tk.ObjectNotFound):  # no rows of it in the DataStore
+        helpers.call_action("datastore_search", resource_id=resource["id"])
+    assert helpers.call_action("resource_view_list", id=resource["id"]) == []
+
+
+def test_a_load_that_ended_before_its_cancel_keeps_its_result(site):
+    with loaded_then_queued(site) as (resource, job):
+        # RQ ran it to its end (its report not yet recorded) as the cancel comes
+        rq_job = RQJob.fetch(job.service_job_id, connection=connect_to_redis())
+        get_queue(QUEUE).remove(rq_job)
+        rq_job.set_status(JobStatus.FINISHED)
+        admin = factories.Sysadmin()
+        with pytest.raises(tk.ValidationError) as refused:
+            helpers.call_action("datapusher_plus_job_cancel", {"user": admin["name"]},
+                                id=job.id)
+        assert refused.value.error_dict["id"] == [
+            "The load ended before it could be stopped: its result stands"]
+        assert status(site, resource["id"])["status"] == "submitted"  # not cancelled
 
 
 def test_force_while_a_load_is_queued_adopts_it(site):
