@@ -252,21 +252,22 @@ def test_cancel_takes_a_queued_job_off_the_queue(site):
 
 
 class _SlowCSV(http.server.BaseHTTPRequestHandler):
-    """A CSV whose first rows come at once and the rest only when the test
-    ends: a load that stays running while the test acts."""
+    """A CSV whose first rows come at once and the rest when the test says
+    (``release``): a load that stays running while the test acts, and that
+    would end, its rows loaded, if it were not stopped."""
 
     requested: threading.Event
     release: threading.Event
 
     def do_GET(self) -> None:
-        self.send_response(200)
+        self.send_response(200)  # HTTP/1.0: the file ends when the connection closes
         self.send_header("Content-Type", "text/csv")
-        self.send_header("Content-Length", "100000")
         self.end_headers()
-        self.wfile.write(b"city,population\nRabat,577827\nFes,1112072\n")
+        self.wfile.write(b"city,population\nRabat,577827\n")
         self.wfile.flush()
         self.requested.set()
-        self.release.wait(120)
+        if self.release.wait(120):
+            self.wfile.write(b"Fes,1112072\nTunis,638845\n")
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -279,7 +280,7 @@ def slow_csv() -> Iterator[dict[str, Any]]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     serve(server)
     yield {"url": "http://127.0.0.1:{}/villes.csv".format(server.server_address[1]),
-           "requested": handler.requested}
+           "requested": handler.requested, "release": handler.release}
     handler.release.set()
     server.shutdown()
     server.server_close()
@@ -287,10 +288,11 @@ def slow_csv() -> Iterator[dict[str, Any]]:
 
 def worker_idle() -> bool:
     """The module's worker runs nothing and nothing waits in its queue."""
+    queue = get_queue(QUEUE)
     workers = [worker for worker in Worker.all(connection=connect_to_redis())
-               if QUEUE in worker.queue_names()]
+               if queue.name in worker.queue_names()]
     return bool(workers) and all(worker.get_state() == "idle" for worker in workers) \
-        and len(get_queue(QUEUE)) == 0
+        and len(queue) == 0
 
 
 def test_cancel_stops_a_running_load(site, slow_csv):
@@ -305,6 +307,7 @@ def test_cancel_stops_a_running_load(site, slow_csv):
     answer = api(site, "POST", "datapusher_plus_job_cancel", id=job.id)
     assert answer.status_code == 200, answer.text
     assert answer.json()["result"]["status"] == "cancelled"
+    slow_csv["release"].set()  # the rest of the file: a load still running would end now
     # stopped for real: RQ stopped xloader's job, and the worker is idle again
     assert RQJob.fetch(running["job_id"], connection=connect_to_redis()).get_status() == "stopped"
     wait_for(worker_idle, timeout=30, step=0.2)
