@@ -77,3 +77,32 @@ def test_the_template_helper_says_when_cancel_is_offered(backend, status, offere
     assert dpp_helpers.datapusherplusapi_can_cancel(
         {"backend": backend, "status": status}) is offered
     assert "datapusherplusapi_can_cancel" in dpp_helpers.__all__
+
+
+@pytest.mark.parametrize("lang, words", [
+    ("en", "DataPusher service cannot stop a load it has started: this push goes on"),
+    ("fr", "DataPusher service ne peut pas arrêter un chargement commencé : cet envoi se "
+           "poursuit"),
+    ("ar", "لا يستطيع \u2066DataPusher service\u2069 إيقاف تحميل بدأ"),
+])
+def test_a_cancel_from_a_page_opened_before_the_load_started_is_refused(app, pending_job, lang,
+                                                                       words):
+    """The job page was opened while the job was pending (Cancel offered);
+    the service has started since: the cancel answers why not, in the
+    reader's language, and the job runs on."""
+    job_id = pending_job["job_id"]
+    admin = sysadmin_with_token()
+    client = app.test_client()
+    url = ("" if lang == "en" else "/" + lang) + "/ckan-admin/datapusher-plus/jobs/" + job_id
+    opened = BeautifulSoup(client.get(url, headers=auth(admin)).get_data(as_text=True),
+                           "html.parser")
+    assert opened.find("form", action=url + "/cancel")
+    token = opened.find("input", attrs={"name": "_csrf_token"})["value"]
+    assert lifecycle.running(model.Session, job_id)
+    response = client.post(url + "/cancel", headers={"HX-Request": "true", **auth(admin)},
+                           data={"_csrf_token": token, "job": job_id})
+    assert response.status_code == 200
+    part = BeautifulSoup(response.get_data(as_text=True), "html.parser").find(id="dpp-job")
+    assert words in part.find(role="status").get_text(), part.find(role="status")
+    assert part["data-dpp-status"] == "running"
+    assert not part.find("form", action=url + "/cancel")  # no Cancel offered any more
