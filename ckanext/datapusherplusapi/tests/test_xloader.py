@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import json
 import threading
 from typing import Any, Iterator
 
@@ -45,6 +46,8 @@ from ckanext.datapusherplusapi.tests.helpers import (
 PORT = free_port()
 SITE = "http://127.0.0.1:{}".format(PORT)
 QUEUE = "dpp_xloader_test"
+# the worker also runs our own work (auto-submit, the JSON/XML loader: CKAN's default queue)
+WORKER_QUEUES = (QUEUE, "default")
 PLUGINS = "datapusherplusapi xloader datastore datatables_view datapusherplusapi_nosolr"
 
 pytestmark = [
@@ -79,7 +82,7 @@ def xloader_worker(tmp_path_factory: pytest.TempPathFactory) -> Any:
         ckanext__xloader__api_token="unused-by-the-worker",
         ckanext__xloader__jobs_db__uri=xloader_jobs_db())
     log = folder / "worker.log"
-    worker = {"process": start_worker(ini, log, QUEUE), "ini": ini, "log": log}
+    worker = {"process": start_worker(ini, log, *WORKER_QUEUES), "ini": ini, "log": log}
     yield worker
     stop_worker(worker["process"])
 
@@ -197,8 +200,9 @@ def worker_paused(site: dict[str, Any]) -> Iterator[None]:
     try:
         yield
     finally:
-        get_queue(QUEUE).empty()
-        worker["process"] = start_worker(worker["ini"], worker["log"], QUEUE)
+        for name in WORKER_QUEUES:
+            get_queue(name).empty()
+        worker["process"] = start_worker(worker["ini"], worker["log"], *WORKER_QUEUES)
 
 
 @contextlib.contextmanager
@@ -287,12 +291,12 @@ def slow_csv() -> Iterator[dict[str, Any]]:
 
 
 def worker_idle() -> bool:
-    """The module's worker runs nothing and nothing waits in its queue."""
-    queue = get_queue(QUEUE)
+    """The module's worker runs nothing and nothing waits in its queues."""
+    queues = [get_queue(name) for name in WORKER_QUEUES]
     workers = [worker for worker in Worker.all(connection=connect_to_redis())
-               if queue.name in worker.queue_names()]
+               if queues[0].name in worker.queue_names()]
     return bool(workers) and all(worker.get_state() == "idle" for worker in workers) \
-        and len(queue) == 0
+        and not any(len(queue) for queue in queues)
 
 
 def test_cancel_stops_a_running_load(site, slow_csv):
@@ -366,6 +370,32 @@ def test_the_ckan_command(site, cli):
     assert final["status"] == "complete" and final["attempt"] == 2, final
     shown = cli.invoke(datapusherplusapi, ["status", resource["id"]])
     assert shown.exit_code == 0 and "complete" in shown.output
+
+
+def test_auto_submit_pushes_json_and_xml_and_leaves_what_xloader_loads_to_it(site, monkeypatch):
+    monkeypatch.setitem(tk.config, dpp_config.AUTO_SUBMIT, True)
+    (site["folder"] / "villes.json").write_text(json.dumps(
+        [{"city": "Rabat", "population": 577827}, {"city": "Fès", "population": 1112072}]),
+        encoding="utf-8")
+    (site["folder"] / "villes.xml").write_text(
+        "<cities><city><city>Rabat</city><population>577827</population></city>"
+        "<city><city>Fès</city><population>1112072</population></city></cities>",
+        encoding="utf-8")
+    tabular_files.write_delimited(site["folder"] / "cities.csv")
+    for name, fmt in (("villes.json", "JSON"), ("villes.xml", "XML")):
+        resource = add_resource(site, name, fmt)
+        final = final_status(site, resource["id"])
+        assert (final["status"], final["backend"], final["started_by_loader"]) == (
+            "complete", "builtin", False), final
+        assert [(r["city"], r["population"]) for r in records(resource["id"])] == [
+            ("Rabat", 577827), ("Fès", 1112072)]
+    resource = add_resource(site, "cities.csv", "CSV")
+    final = final_status(site, resource["id"])
+    assert (final["status"], final["backend"], final["started_by_loader"]) == (
+        "complete", "xloader", True), final
+    wait_for(worker_idle, timeout=30, step=0.2)
+    history = helpers.call_action("datapusher_plus_job_history", resource_id=resource["id"])
+    assert len(history) == 1, history  # xloader's own load, not pushed a second time
 
 
 @pytest.mark.browser
