@@ -24,7 +24,7 @@ __all__ = [
     "datapusherplusapi_backend_label", "datapusherplusapi_poll_interval",
     "datapusherplusapi_core_has_htmx", "datapusherplusapi_secondary_button",
     "datapusherplusapi_stuck_after",
-    "datapusherplusapi_settings",
+    "datapusherplusapi_settings", "datapusherplusapi_can_cancel",
     # presentation/words.py
     "datapusherplusapi_status_label", "datapusherplusapi_filter_label",
     "datapusherplusapi_status_class", "datapusherplusapi_error_text",
@@ -44,6 +44,16 @@ def datapusherplusapi_formats() -> list[str]:
     """The formats that may be submitted (what the portal's loader loads and
     the built-in JSON/XML loader's, narrowed by ``formats``), upper-cased."""
     return backends.submittable_formats()
+
+
+def datapusherplusapi_can_cancel(job: Any) -> bool:
+    """Whether Cancel may be offered for ``job`` (a job dict, or a row with
+    ``status`` and ``backend``): an active job whose loader can stop it, or
+    that its loader has not started (the DataPusher service cannot stop a
+    running load)."""
+    def read(key: str) -> Any:
+        return job.get(key) if isinstance(job, dict) else getattr(job, key, None)
+    return backends.can_cancel(read("backend"), read("status"))
 
 
 def datapusherplusapi_resource_format(resource: dict[str, Any]) -> str:

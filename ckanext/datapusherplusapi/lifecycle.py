@@ -30,7 +30,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.datapusherplusapi import signals
-from ckanext.datapusherplusapi.messages import Message, Text, stored
+from ckanext.datapusherplusapi.messages import Message, Text, as_text, stored
 from ckanext.datapusherplusapi.model.job import (
     ACTIVE,
     CANCELLED,
@@ -109,13 +109,16 @@ def clean_logs(raw: Any) -> list[dict[str, Any]]:
 
 
 def error_text(raw: Any) -> Optional[str]:
-    """A loader's error (text, or a dict with ``message``) as bounded text."""
+    """A loader's error (text, or a dict with ``message``) as bounded text
+    (a Python bytes literal as the text it holds: ``messages.as_text``)."""
     if not raw:
         return None
     if isinstance(raw, dict):
         message = raw.get("message") or raw.get("error") or ""
-        return str(message)[:LOG_MESSAGE_LIMIT] or "Unknown error"
-    return str(raw)[:LOG_MESSAGE_LIMIT]
+        return as_text(str(message))[:LOG_MESSAGE_LIMIT] or "Unknown error"
+    if isinstance(raw, bytes):
+        return raw.decode("utf-8", "replace")[:LOG_MESSAGE_LIMIT]
+    return as_text(str(raw))[:LOG_MESSAGE_LIMIT]
 
 
 # ----------------------------------------------------------------- start ---
@@ -280,11 +283,14 @@ def fail(session: Any, job_id: str, error_type: str, message: Text,
     return True
 
 
-def cancel(session: Any, job_id: str, message: Text) -> bool:
-    """Cancelled by someone: a late result from the loader is then ignored."""
+def cancel(session: Any, job_id: str, message: Text,
+           only: tuple[str, ...] = ACTIVE) -> bool:
+    """Cancelled by someone, once its loader's work is stopped (or where the
+    loader cannot stop it, before it started: ``only`` the statuses it may be
+    cancelled from).  A late result from the loader is then ignored."""
     error, params = stored(message)
-    return bool(_move(session, CANCELLED, [Job.id == job_id], error=error, error_params=params,
-                      error_type="cancelled"))
+    return bool(_move(session, CANCELLED, [Job.id == job_id, Job.status.in_(only)], error=error,
+                      error_params=params, error_type="cancelled"))
 
 
 def progress(session: Any, job_id: str, loaded: int, total: Optional[int],

@@ -9,12 +9,16 @@ language. A loader's own text (its error message) has no parameters
 (``error_params`` is NULL) and is shown as the loader wrote it, except that
 a Python traceback is shown as its last line and server paths as file names
 (``readable``): publishers read it; the raw text stays in the job's row.
+A loader's text written as a Python bytes literal (``b'…'``, as
+ckanext-xloader writes its HTTP errors) is recorded as the text it holds
+(``as_text``), and rows recorded before that are read so too.
 
 ``Message("...")`` is a translation keyword of the catalogue builder
 (``bin/i18n/build.py``), as ``_`` is.
 """
 from __future__ import annotations
 
+import ast
 import logging
 import re
 from dataclasses import dataclass, field
@@ -57,6 +61,23 @@ _TRACEBACK = re.compile(r'^(Traceback \(most recent call last\):|File "[^"]*", l
 _DIRECTORIES = re.compile(r'(?<![\w:/.~-])(?:/[^\s/"\'<>()]+)+/(?=[^\s/"\'<>()]+)')
 
 
+# The whole text is one Python bytes literal: b'…' or b"…".
+_BYTES_LITERAL = re.compile(r"""\Ab(['"]).*\1\Z""", re.DOTALL)
+
+
+def as_text(text: str) -> str:
+    """A loader's text written as a Python bytes literal (``str(b'…')``) as
+    the text it holds; any other text as it is."""
+    stripped = text.strip()
+    if not _BYTES_LITERAL.match(stripped):
+        return text
+    try:
+        value = ast.literal_eval(stripped)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return text
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else text
+
+
 def readable(text: str) -> str:
     """A loader's error for publishers: a Python traceback becomes the
     exception it ended with (its last line that is neither a frame nor
@@ -92,7 +113,8 @@ def render(error: Optional[str], params: Optional[dict[str, Any]],
     if error is None:
         return error
     if params is None:
-        return error if raw else readable(error)
+        text = as_text(error)
+        return text if raw else readable(text)
     try:
         template = (gettext or tk._)(error)
     except (RuntimeError, TypeError):  # no request or app context: no language either

@@ -20,7 +20,8 @@ from ckanext.datapusherplusapi.logic import background
 from ckanext.datapusherplusapi.logic.action import admin, chains, resource
 
 # The chained actions, and the plugin each chains an action of.
-_CHAINED_FROM = {"datastore_create": "datastore", "xloader_submit": "xloader",
+_CHAINED_FROM = {"datastore_create": "datastore", "datastore_delete": "datastore",
+                 "xloader_submit": "xloader",
                  "xloader_hook": "xloader", "datapusher_submit": "datapusher_plus",
                  "datapusher_hook": "datapusher_plus"}
 

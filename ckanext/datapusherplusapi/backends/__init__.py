@@ -23,6 +23,7 @@ from ckanext.datapusherplusapi.backends.builtin import BuiltinBackend
 from ckanext.datapusherplusapi.backends.datapusher_plus import DataPusherPlusBackend
 from ckanext.datapusherplusapi.backends.service import ServiceBackend
 from ckanext.datapusherplusapi.backends.xloader import XloaderBackend
+from ckanext.datapusherplusapi.model.job import ACTIVE
 
 _BY_NAME: dict[str, type[Backend]] = {
     cls.name: cls for cls in (ServiceBackend, XloaderBackend, DataPusherPlusBackend,
@@ -60,7 +61,22 @@ def submittable_formats() -> list[str]:
 
 def of_job(job: Any) -> Optional[Backend]:
     """The back end that runs ``job``, if this portal still runs it."""
-    if job.backend == "builtin":
+    return _named(job.backend)
+
+
+def _named(name: Optional[str]) -> Optional[Backend]:
+    if name == "builtin":
         return builtin_backend()
     configured = current()
-    return configured if job.backend == configured.name else None
+    return configured if name == configured.name else None
+
+
+def can_cancel(backend_name: Optional[str], status: Optional[str]) -> bool:
+    """Whether a job of this back end and status may be cancelled: an active
+    job, unless its loader cannot stop it (the DataPusher service, once the
+    load started).  A job of a loader this portal no longer runs may be
+    (only its record changes)."""
+    if status not in ACTIVE:
+        return False
+    backend = _named(backend_name)
+    return backend is None or backend.can_cancel(str(status))

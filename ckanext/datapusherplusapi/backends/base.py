@@ -4,7 +4,9 @@ answer to a submission, and when the loader was last heard of.
 Each back end says what it loads (``formats``), takes a job (``submit``),
 answers what it knows of one (``poll``: a ``lifecycle.News``), tells its health
 for the dashboard (``health``) and whether cancelling stops its work
-(``cancels_work``).  A back end never changes a job's status itself: it
+(``cancels_work``): which of its jobs may be cancelled (``can_cancel``), how
+its work is stopped before the job is recorded cancelled (``stop``) and what a
+stopped load leaves to clear (``after_cancel``).  A back end never changes a job's status itself: it
 returns what the loader said, and ``lifecycle`` records it.
 """
 from __future__ import annotations
@@ -20,9 +22,16 @@ from ckan.lib.redis import connect_to_redis
 
 from ckanext.datapusherplusapi import config
 from ckanext.datapusherplusapi.lifecycle import News
-from ckanext.datapusherplusapi.model.job import Job
+from ckanext.datapusherplusapi.model.job import SUBMITTED, SUBMITTING, Job
 
 log = logging.getLogger(__name__)
+
+
+# What ``Backend.stop`` did.
+NOT_STARTED = "not_started"  # the load had not started (or was taken off the queue)
+STOPPED = "stopped"  # the running load was stopped
+STOPPING = "stopping"  # the load stops by itself once it reads its job cancelled
+ENDED = "ended"  # the load ended before it could be stopped: its result stands
 
 
 class BackendError(Exception):
@@ -51,6 +60,7 @@ class Backend:
     label = ""  # the loader's name, for people (messages, the dashboard)
     creates_views = False  # the loader makes the resource's default views itself
     cancels_work = False  # cancelling a job stops the loader's work (else: it is ignored)
+    submits_itself = False  # the loader pushes its own formats when a resource is saved
 
     def loadable_formats(self) -> list[str]:
         """What the loader reads, upper-cased."""
@@ -75,9 +85,21 @@ class Backend:
         """What the loader knows of the job now (None: nothing new to say)."""
         raise NotImplementedError
 
-    def cancel(self, job: Job) -> bool:
-        """Stop the loader's work on the job if it can; True when it did."""
-        return False
+    def can_cancel(self, status: str) -> bool:
+        """Whether a job of this status may be cancelled.  A loader that
+        cannot stop its work lets only a job it has not started be cancelled
+        (its late result is then ignored); a running one goes on."""
+        return status in (SUBMITTING, SUBMITTED)
+
+    def stop(self, job: Job) -> str:
+        """Stop the loader's work on the job, before it is recorded cancelled:
+        ``NOT_STARTED``, ``STOPPED``, ``STOPPING`` or ``ENDED`` (the load ended
+        first: its result stands, the job is not cancelled)."""
+        return NOT_STARTED
+
+    def after_cancel(self, job: Job) -> None:
+        """Clear what a running load stopped by ``stop`` left behind, once its
+        job is recorded cancelled."""
 
     def health(self) -> dict[str, Any]:
         """``reachable``, ``name``, ``version``, ``job_types``, ``stats``, ``error``."""

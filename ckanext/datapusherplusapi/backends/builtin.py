@@ -15,10 +15,17 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.datapusherplusapi import config
 from ckanext.datapusherplusapi.backends import rq
-from ckanext.datapusherplusapi.backends.base import Accepted, Backend, BackendError, last_success
+from ckanext.datapusherplusapi.backends.base import (
+    NOT_STARTED,
+    STOPPING,
+    Accepted,
+    Backend,
+    BackendError,
+    last_success,
+)
 from ckanext.datapusherplusapi.lifecycle import News
 from ckanext.datapusherplusapi.messages import Message
-from ckanext.datapusherplusapi.model.job import Job
+from ckanext.datapusherplusapi.model.job import ACTIVE, Job
 from ckanext.datapusherplusapi.records.load import load
 
 NAME = "builtin"
@@ -29,6 +36,7 @@ class BuiltinBackend(Backend):
     label = "DataPusher+ JSON/XML"
     creates_views = False  # the job makes CKAN's default views when it ends
     cancels_work = True  # queued: taken off the queue; running: stops at its next chunk
+    # (a cancel is its stop signal: it is recorded first, the load reads it)
 
     def loadable_formats(self) -> list[str]:
         return config.builtin_formats()
@@ -52,11 +60,18 @@ class BuiltinBackend(Backend):
                 {"loader": self.label}))
         return news  # None: queued or running, and the job reports itself
 
-    def cancel(self, job: Job) -> bool:
+    def can_cancel(self, status: str) -> bool:
+        return status in ACTIVE
+
+    def stop(self, job: Job) -> str:
+        """A queued load is taken off the queue; a running one stops by itself
+        at its next chunk once its job reads cancelled (``lifecycle.progress``),
+        and removes the table it was writing (``records/load.py``)."""
         rq_job = rq.job(job.id)
-        if rq_job is not None and rq.state(job.id) == "queued":
+        if rq_job is not None and rq.state(job.id) in rq.WAITING:
             rq_job.cancel()
-        return True
+            return NOT_STARTED
+        return STOPPING
 
     def health(self) -> dict[str, Any]:
         # Its jobs run on CKAN's default queue: the dashboard's background-work

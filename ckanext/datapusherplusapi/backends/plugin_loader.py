@@ -25,10 +25,18 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.datapusherplusapi import lifecycle
 from ckanext.datapusherplusapi.backends import rq
-from ckanext.datapusherplusapi.backends.base import Accepted, Backend, BackendError, last_success
+from ckanext.datapusherplusapi.backends.base import (
+    ENDED,
+    NOT_STARTED,
+    STOPPED,
+    Accepted,
+    Backend,
+    BackendError,
+    last_success,
+)
 from ckanext.datapusherplusapi.lifecycle import News
 from ckanext.datapusherplusapi.messages import Message, Text
-from ckanext.datapusherplusapi.model.job import COMPLETE, ERROR, RUNNING, SUBMITTED, Job
+from ckanext.datapusherplusapi.model.job import ACTIVE, COMPLETE, ERROR, RUNNING, SUBMITTED, Job
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +59,8 @@ class PluginLoader(Backend):
     status_action = ""
     task_type = ""
     creates_views = True  # both make the default views in their hook
-    cancels_work = True  # a job still queued is taken off the queue
+    cancels_work = True  # queued: taken off the queue; running: its worker stops it
+    submits_itself = True  # both push their formats when a resource is created or its file changes
 
     def queue_names(self) -> list[str]:
         return ["default"]
@@ -149,12 +158,29 @@ class PluginLoader(Backend):
         return rq.news(self.label, task_job_id(task), news.logs) or news
 
     # ------------------------------------------------------------ cancel ---
-    def cancel(self, job: Job) -> bool:
-        rq_job = rq.job(job.service_job_id)
-        if rq_job is None or rq.state(job.service_job_id) != "queued":
-            return False
-        rq_job.cancel()
-        return True
+    def can_cancel(self, status: str) -> bool:
+        return status in ACTIVE
+
+    def stop(self, job: Job) -> str:
+        """A queued load is taken off the queue; a running one is stopped by
+        its worker (RQ's stop-job command kills the work-horse), waited for."""
+        if job.status not in ACTIVE:
+            return ENDED
+        was = rq.state(job.service_job_id)
+        final = rq.stop(job.service_job_id)
+        if final == "finished":
+            return ENDED
+        return STOPPED if was == "started" else NOT_STARTED
+
+    def after_cancel(self, job: Job) -> None:
+        """The stopped load may have written part of the table: the table goes
+        (and with it the resource's DataStore views and ``datastore_active``)."""
+        try:
+            tk.get_action("datastore_delete")(
+                {"ignore_auth": True, "user": "", "model": model, "session": model.Session},
+                {"resource_id": job.resource_id, "force": True})
+        except tk.ObjectNotFound:
+            pass  # the load had not created it
 
     # ------------------------------------------------------------ health ---
     def health(self) -> dict[str, Any]:

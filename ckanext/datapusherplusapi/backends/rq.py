@@ -6,10 +6,12 @@ read their loads' RQ jobs here, and the dashboard the workers' health.
 """
 from __future__ import annotations
 
+import time
 from typing import Any, Optional
 
 from rq import Worker
-from rq.exceptions import NoSuchJobError
+from rq.command import send_stop_job_command
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job as RQJob
 
 import ckan.plugins.toolkit as tk
@@ -22,6 +24,8 @@ from ckanext.datapusherplusapi.model.job import ERROR
 
 # RQ job states that mean the job will never report again.
 DEAD = ("failed", "stopped", "canceled")
+WAITING = ("queued", "deferred", "scheduled")  # RQ job states before a worker takes it
+STOP_WAIT = 15.0  # seconds a stopped job's worker has to confirm that it stopped it
 
 
 def queue_figures(names: list[Optional[str]]) -> tuple[int, int]:
@@ -64,7 +68,36 @@ def state(job_id: Optional[str]) -> Optional[str]:
     """An RQ job's state (``queued``, ``started``, ``finished``, ``failed``
     …), None when RQ does not know it."""
     found = job(job_id)
-    return str(getattr(found.get_status(), "value", found.get_status())) if found else None
+    return _status(found) if found else None
+
+
+def stop(job_id: Optional[str]) -> Optional[str]:
+    """Stop an RQ job: taken off its queue while it waits; while it runs, RQ's
+    stop-job command to the worker running it, which kills its work-horse
+    (marked ``stopped``).  Returns the job's state once it no longer runs
+    (``finished``: it ended before it could be stopped), None when RQ does
+    not know it."""
+    found = job(job_id)
+    if found is None:
+        return None
+    status = _status(found)
+    if status in WAITING:
+        found.cancel()
+        return "canceled"
+    if status == "started":
+        try:
+            send_stop_job_command(connect_to_redis(), str(job_id))
+        except (InvalidJobOperation, NoSuchJobError):
+            pass  # it ended meanwhile
+        deadline = time.monotonic() + STOP_WAIT
+        while status == "started" and time.monotonic() < deadline:
+            time.sleep(0.1)
+            status = state(job_id) or "canceled"
+    return status
+
+
+def _status(rq_job: Any) -> str:
+    return str(getattr(rq_job.get_status(), "value", rq_job.get_status()))
 
 
 def news(label: str, job_id: Optional[str],
@@ -77,7 +110,7 @@ def news(label: str, job_id: Optional[str],
         return News("lost", logs=logs, error=Message(
             "{loader}'s background job {job} is gone from the job queue without a result "
             "(was the queue emptied, or the worker restarted?)", {"loader": label, "job": job_id}))
-    status = str(getattr(rq_job.get_status(), "value", rq_job.get_status()))
+    status = _status(rq_job)
     if status in DEAD:
         reason = _reason(rq_job)
         params = {"loader": label, "state": status, "reason": reason}

@@ -170,10 +170,14 @@ def queue_auto_submit(resource: dict[str, Any], expected_url: Any = None,
                       user: Any = None) -> bool:
     """Queue ``auto_submit`` when auto-submit is on and the resource's format
     (as the submit path reads it) is one of ``formats``; True when queued.
+    A format whose loader pushes it by itself when a resource is saved
+    (xloader's, DataPusher+ 2.x's) is left to it: that load is recorded
+    (``logic/action/chains.py``), and pushing it again would load it twice.
     Never raises: a save must not fail for it."""
     if not config.auto_submit():
         return False
-    if resource_format(resource) not in backends.submittable_formats():
+    fmt = resource_format(resource)
+    if fmt not in backends.submittable_formats() or backends.for_format(fmt).submits_itself:
         return False
     resource_id = resource["id"]
     try:

@@ -44,7 +44,7 @@ from ckan.lib import uploader
 
 from ckanext.datapusherplusapi import config, lifecycle
 from ckanext.datapusherplusapi.messages import Message
-from ckanext.datapusherplusapi.model.job import ACTIVE, Job
+from ckanext.datapusherplusapi.model.job import ACTIVE, COMPLETE, Job
 from ckanext.datapusherplusapi.records import reading
 from ckanext.datapusherplusapi.records.columns import Columns
 
@@ -234,12 +234,21 @@ def write(session: Any, job_id: str, resource_id: str, path: str, fmt: str,
     except Stopped:
         # Cancelled while writing: no table half written stays behind; a
         # superseded load leaves the table to the job that replaced it.
-        superseded = session.execute(sa.select(Job.error_type).where(
-            Job.id == job_id)).scalar() == "superseded"
-        if not superseded:
-            tk.get_action("datastore_delete")(dict(context), {"resource_id": resource_id,
-                                                              "force": True})
+        _remove_if_cancelled(session, job_id, resource_id)
         raise
+
+
+def _remove_if_cancelled(session: Any, job_id: str, resource_id: str) -> None:
+    """Delete the table of a stopped load (cancelled), not of a superseded
+    one: the table is the superseding job's."""
+    status, error_type = session.execute(sa.select(Job.status, Job.error_type).where(
+        Job.id == job_id)).one()
+    if status != COMPLETE and error_type != "superseded":
+        try:
+            tk.get_action("datastore_delete")(_context(), {"resource_id": resource_id,
+                                                           "force": True})
+        except tk.ObjectNotFound:
+            pass
 
 
 def _peak_mib() -> float:
@@ -309,4 +318,6 @@ def load(job_id: str) -> None:
             logs=book.add("{}: {}".format(type(e).__name__, e)[:2000], "ERROR"))
     else:
         book.add("{} rows loaded; peak memory {:.0f} MiB".format(total, _peak_mib()))
-        lifecycle.complete(session, job_id, book.lines, views=True)
+        if not lifecycle.complete(session, job_id, book.lines, views=True):
+            # Cancelled after its last chunk: no table of a cancelled load stays.
+            _remove_if_cancelled(session, job_id, resource["id"])

@@ -141,3 +141,46 @@ def test_off_by_default(queued, fake_service):
     helpers.call_action("resource_patch", id=resource["id"], url="http://127.0.0.1:9/v2.csv")
     assert queued == []
     assert fake_service.job_posts() == []
+
+
+@pytest.mark.ckan_config("ckan.plugins",
+                         "datapusherplusapi xloader datastore datapusherplusapi_nosolr")
+@pytest.mark.ckan_config(dpp_config.BACKEND, "xloader")
+@pytest.mark.ckan_config("ckanext.xloader.api_token", "a-token")
+@pytest.mark.ckan_config(dpp_config.AUTO_SUBMIT, True)
+class TestUnderXloader:
+    """xloader pushes its own formats (CSV …) when a resource is saved; our
+    auto-submit pushes the built-in loader's (JSON, XML), and never what
+    xloader already pushes."""
+
+    def test_json_and_xml_are_pushed_when_created_and_when_their_file_changes(self, queued):
+        dataset = factories.Dataset(owner_org=factories.Organization()["id"])
+        for fmt in ("JSON", "XML"):
+            url = "http://127.0.0.1:9/villes.{}".format(fmt.lower())
+            resource = helpers.call_action("resource_create", package_id=dataset["id"],
+                                           url=url, format=fmt)
+            assert [fn for fn, _a, _k in queued] == [background.auto_submit]
+            # pushed, then the load it queued runs (its file is served nowhere: it fails)
+            assert _run(queued)[0] == "submitted"
+            status = _status(resource["id"])
+            assert (status["backend"], status["started_by_loader"], status["attempt"]) == (
+                "builtin", False, 1), status
+            helpers.call_action("resource_patch", id=resource["id"], url=url + "?v=2")
+            assert [fn for fn, _a, _k in queued] == [background.auto_submit]
+            assert _run(queued)[0] == "submitted"
+            status = _status(resource["id"])
+            assert status["resource_url"] == url + "?v=2" and status["backend"] == "builtin"
+            assert status["attempt"] == 2
+            queued.clear()
+
+    def test_what_xloader_pushes_itself_is_not_pushed_twice(self, queued):
+        dataset = factories.Dataset(owner_org=factories.Organization()["id"])
+        resource = helpers.call_action("resource_create", package_id=dataset["id"],
+                                       url="http://127.0.0.1:9/villes.csv", format="CSV")
+        helpers.call_action("resource_patch", id=resource["id"],
+                            url="http://127.0.0.1:9/villes-v2.csv")
+        assert background.auto_submit not in [fn for fn, _a, _k in queued]
+        history = helpers.call_action("datapusher_plus_job_history", resource_id=resource["id"])
+        # xloader's own load, recorded once; its new file's load is queued behind it
+        assert [(job["backend"], job["started_by_loader"]) for job in history] == [
+            ("xloader", True)], history

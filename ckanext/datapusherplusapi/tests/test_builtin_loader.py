@@ -509,6 +509,28 @@ class TestLoads:
         with pytest.raises(tk.ObjectNotFound):
             ckan_helpers.call_action("datastore_search", resource_id=resource["id"])
 
+    def test_a_reload_cancelled_after_its_last_chunk_leaves_no_table_nor_preview(
+            self, site, monkeypatch):
+        """The cancel comes between the last chunk and the end: the load is
+        not complete, so nothing of it stays (no table, no empty preview)."""
+        resource = add_resource(site, "people.json", json.dumps(PEOPLE), "JSON")
+        assert push(site, resource)["status"] == "complete"
+        views = ckan_helpers.call_action("resource_view_list", id=resource["id"])
+        assert [view["view_type"] for view in views] == ["datatables_view"]
+        job_id = submit(site["app"], resource["id"], site["editor"])["job_id"]
+        real_complete = lifecycle.complete
+
+        def cancelled_first(session, job, *args, **kwargs):
+            lifecycle.cancel(session, job, "Cancelled by a test")
+            return real_complete(session, job, *args, **kwargs)
+        monkeypatch.setattr(lifecycle, "complete", cancelled_first)
+        loader.load(job_id)
+        status = ckan_helpers.call_action("datapusher_plus_status", resource_id=resource["id"])
+        assert (status["status"], status["datastore_active"]) == ("cancelled", False), status
+        with pytest.raises(tk.ObjectNotFound):
+            ckan_helpers.call_action("datastore_search", resource_id=resource["id"])
+        assert ckan_helpers.call_action("resource_view_list", id=resource["id"]) == []
+
     def test_awkward_keys_become_columns_the_datastore_takes(self, site):
         record = {"taux %": "12,5", "a:b": 1, "Nom": "x", "nom": "y", "_id": 7, " ": "blank",
                   "é" * 40: "long", 'dit "oui"': True, "%(x)s": "fmt", "a\tb": "tab"}

@@ -135,7 +135,8 @@ class TestTable:
     def test_confirmations_say_what_they_affect(self, app, admin):
         org = factories.Organization()
         seed_jobs([make_resource(org), make_resource(org)], 2, "error", error="x")
-        seed_jobs([make_resource(org, name="Villes actives")], 1, "running")
+        # (pending: the DataPusher service cannot stop a running load, which has no Cancel)
+        seed_jobs([make_resource(org, name="Villes actives")], 1, "submitted")
         page = _soup(app.get(URL, headers=_as(admin)))
 
         def form(mode):

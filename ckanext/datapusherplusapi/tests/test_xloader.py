@@ -8,10 +8,14 @@ a fixed local port, which each test's ``live_ckan`` takes.
 from __future__ import annotations
 
 import contextlib
+import http.server
+import json
+import threading
 from typing import Any, Iterator
 
 import pytest
 import requests
+from rq import Worker
 from rq.job import Job as RQJob
 from rq.job import JobStatus
 
@@ -30,6 +34,7 @@ from ckanext.datapusherplusapi.tests.helpers import (
     free_port,
     login,
     member_of,
+    serve,
     shot,
     start_worker,
     stop_worker,
@@ -41,6 +46,8 @@ from ckanext.datapusherplusapi.tests.helpers import (
 PORT = free_port()
 SITE = "http://127.0.0.1:{}".format(PORT)
 QUEUE = "dpp_xloader_test"
+# the worker also runs our own work (auto-submit, the JSON/XML loader: CKAN's default queue)
+WORKER_QUEUES = (QUEUE, "default")
 PLUGINS = "datapusherplusapi xloader datastore datatables_view datapusherplusapi_nosolr"
 
 pytestmark = [
@@ -75,7 +82,7 @@ def xloader_worker(tmp_path_factory: pytest.TempPathFactory) -> Any:
         ckanext__xloader__api_token="unused-by-the-worker",
         ckanext__xloader__jobs_db__uri=xloader_jobs_db())
     log = folder / "worker.log"
-    worker = {"process": start_worker(ini, log, QUEUE), "ini": ini, "log": log}
+    worker = {"process": start_worker(ini, log, *WORKER_QUEUES), "ini": ini, "log": log}
     yield worker
     stop_worker(worker["process"])
 
@@ -165,8 +172,10 @@ def test_a_missing_file_ends_in_error_with_xloader_reason(site):
     final = final_status(site, resource["id"], timeout=30)  # (within 30 s)
     assert final["status"] == "error", final
     assert final["error_type"] == "service_job_error"
-    assert ("Xloader received a bad HTTP response when trying to download the data file "
-            "status=404") in final["error"], final["error"]
+    # xloader writes it as a Python bytes literal (b'…'): it reads as text
+    assert final["error"].startswith(
+        "Xloader received a bad HTTP response when trying to download the data file "
+        "status=404"), final["error"]
     assert not helpers.call_action("resource_show", id=resource["id"]).get("datastore_active")
 
 
@@ -191,8 +200,9 @@ def worker_paused(site: dict[str, Any]) -> Iterator[None]:
     try:
         yield
     finally:
-        get_queue(QUEUE).empty()
-        worker["process"] = start_worker(worker["ini"], worker["log"], QUEUE)
+        for name in WORKER_QUEUES:
+            get_queue(name).empty()
+        worker["process"] = start_worker(worker["ini"], worker["log"], *WORKER_QUEUES)
 
 
 @contextlib.contextmanager
@@ -245,6 +255,91 @@ def test_cancel_takes_a_queued_job_off_the_queue(site):
         assert job.service_job_id not in queue.job_ids
 
 
+class _SlowCSV(http.server.BaseHTTPRequestHandler):
+    """A CSV whose first rows come at once and the rest when the test says
+    (``release``): a load that stays running while the test acts, and that
+    would end, its rows loaded, if it were not stopped."""
+
+    requested: threading.Event
+    release: threading.Event
+
+    def do_GET(self) -> None:
+        self.send_response(200)  # HTTP/1.0: the file ends when the connection closes
+        self.send_header("Content-Type", "text/csv")
+        self.end_headers()
+        self.wfile.write(b"city,population\nRabat,577827\n")
+        self.wfile.flush()
+        self.requested.set()
+        if self.release.wait(120):
+            self.wfile.write(b"Fes,1112072\nTunis,638845\n")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def slow_csv() -> Iterator[dict[str, Any]]:
+    handler = type("Handler", (_SlowCSV,), {"requested": threading.Event(),
+                                            "release": threading.Event()})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    serve(server)
+    yield {"url": "http://127.0.0.1:{}/villes.csv".format(server.server_address[1]),
+           "requested": handler.requested, "release": handler.release}
+    handler.release.set()
+    server.shutdown()
+    server.server_close()
+
+
+def worker_idle() -> bool:
+    """The module's worker runs nothing and nothing waits in its queues."""
+    queues = [get_queue(name) for name in WORKER_QUEUES]
+    workers = [worker for worker in Worker.all(connection=connect_to_redis())
+               if queues[0].name in worker.queue_names()]
+    return bool(workers) and all(worker.get_state() == "idle" for worker in workers) \
+        and not any(len(queue) for queue in queues)
+
+
+def test_cancel_stops_a_running_load(site, slow_csv):
+    resource = factories.Resource(package_id=site["dataset"]["id"], url=slow_csv["url"],
+                                  format="CSV", name="villes.csv")
+    # xloader's own load of the new resource is downloading the file
+    assert slow_csv["requested"].wait(60), site["worker"]["log"].read_text()[-4000:]
+    running = wait_for(lambda: (lambda s: s if s["status"] == "running" else None)(
+        status(site, resource["id"])), timeout=30, step=0.2)
+    assert running["started_by_loader"] is True
+    job = model.Session.query(Job).filter_by(resource_id=resource["id"]).one()
+    answer = api(site, "POST", "datapusher_plus_job_cancel", id=job.id)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["result"]["status"] == "cancelled"
+    slow_csv["release"].set()  # the rest of the file: a load still running would end now
+    # stopped for real: RQ stopped xloader's job, and the worker is idle again
+    assert RQJob.fetch(running["job_id"], connection=connect_to_redis()).get_status() == "stopped"
+    wait_for(worker_idle, timeout=30, step=0.2)
+    final = status(site, resource["id"])
+    assert (final["status"], final["datastore_active"]) == ("cancelled", False), final
+    history = helpers.call_action("datapusher_plus_job_history", resource_id=resource["id"])
+    assert [(job["status"], job["started_by_loader"]) for job in history] == [
+        ("cancelled", True)], history  # no new job after it
+    with pytest.raises(tk.ObjectNotFound):  # no rows of it in the DataStore
+        helpers.call_action("datastore_search", resource_id=resource["id"])
+    assert helpers.call_action("resource_view_list", id=resource["id"]) == []
+
+
+def test_a_load_that_ended_before_its_cancel_keeps_its_result(site):
+    with loaded_then_queued(site) as (resource, job):
+        # RQ ran it to its end (its report not yet recorded) as the cancel comes
+        rq_job = RQJob.fetch(job.service_job_id, connection=connect_to_redis())
+        get_queue(QUEUE).remove(rq_job)
+        rq_job.set_status(JobStatus.FINISHED)
+        admin = factories.Sysadmin()
+        with pytest.raises(tk.ValidationError) as refused:
+            helpers.call_action("datapusher_plus_job_cancel", {"user": admin["name"]},
+                                id=job.id)
+        assert refused.value.error_dict["id"] == [
+            "The load ended before it could be stopped: its result stands"]
+        assert status(site, resource["id"])["status"] == "submitted"  # not cancelled
+
+
 def test_force_while_a_load_is_queued_adopts_it(site):
     with loaded_then_queued(site) as (resource, job):
         answer = api(site, "POST", "datapusher_plus_submit", resource_id=resource["id"],
@@ -275,6 +370,32 @@ def test_the_ckan_command(site, cli):
     assert final["status"] == "complete" and final["attempt"] == 2, final
     shown = cli.invoke(datapusherplusapi, ["status", resource["id"]])
     assert shown.exit_code == 0 and "complete" in shown.output
+
+
+def test_auto_submit_pushes_json_and_xml_and_leaves_what_xloader_loads_to_it(site, monkeypatch):
+    monkeypatch.setitem(tk.config, dpp_config.AUTO_SUBMIT, True)
+    (site["folder"] / "villes.json").write_text(json.dumps(
+        [{"city": "Rabat", "population": 577827}, {"city": "Fès", "population": 1112072}]),
+        encoding="utf-8")
+    (site["folder"] / "villes.xml").write_text(
+        "<cities><city><city>Rabat</city><population>577827</population></city>"
+        "<city><city>Fès</city><population>1112072</population></city></cities>",
+        encoding="utf-8")
+    tabular_files.write_delimited(site["folder"] / "cities.csv")
+    for name, fmt in (("villes.json", "JSON"), ("villes.xml", "XML")):
+        resource = add_resource(site, name, fmt)
+        final = final_status(site, resource["id"])
+        assert (final["status"], final["backend"], final["started_by_loader"]) == (
+            "complete", "builtin", False), final
+        assert [(r["city"], r["population"]) for r in records(resource["id"])] == [
+            ("Rabat", 577827), ("Fès", 1112072)]
+    resource = add_resource(site, "cities.csv", "CSV")
+    final = final_status(site, resource["id"])
+    assert (final["status"], final["backend"], final["started_by_loader"]) == (
+        "complete", "xloader", True), final
+    wait_for(worker_idle, timeout=30, step=0.2)
+    history = helpers.call_action("datapusher_plus_job_history", resource_id=resource["id"])
+    assert len(history) == 1, history  # xloader's own load, not pushed a second time
 
 
 @pytest.mark.browser

@@ -18,12 +18,13 @@ from ckan.types import Context, DataDict
 
 from ckanext.datapusherplusapi import backends, config, lifecycle, messages, vocabulary, watch
 from ckanext.datapusherplusapi.backends import rq
+from ckanext.datapusherplusapi.backends.base import ENDED, STOPPED
 from ckanext.datapusherplusapi.logic import background, csrf, schema
 from ckanext.datapusherplusapi.logic import status as status_read
 from ckanext.datapusherplusapi.messages import Message
 from ckanext.datapusherplusapi.model import counts as job_counts
 from ckanext.datapusherplusapi.model import job as job_model
-from ckanext.datapusherplusapi.model.job import LIST_LIMIT, Job
+from ckanext.datapusherplusapi.model.job import ACTIVE, LIST_LIMIT, Job
 from ckanext.datapusherplusapi.model.task import TASK_FAILED, TASK_QUEUED, TASK_RUNNING, Task
 
 log = logging.getLogger(__name__)
@@ -328,7 +329,13 @@ def datapusher_plus_job_retry(context: Context, data_dict: DataDict) -> dict[str
 @validate(schema.job_id)
 def datapusher_plus_job_cancel(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """Cancel a pending or running job (sysadmins, and who may push its
-    resource). A late result from the service is then ignored.
+    resource).  The loader's work is stopped first, then the job is recorded
+    cancelled: xloader and DataPusher+ 2.x take a queued load off the queue
+    and have their worker stop a running one (whose table is then removed);
+    the JSON/XML loader stops at its next chunk and removes its table; the
+    DataPusher service cannot stop a load, so only a job it has not started
+    may be cancelled (its late result is then ignored).  A load that ended
+    before it could be stopped keeps its result, and the job is not cancelled.
 
     :param id: the job's id
     :type id: string
@@ -340,13 +347,29 @@ def datapusher_plus_job_cancel(context: Context, data_dict: DataDict) -> dict[st
     csrf.protect(context)
     job = _job_or_404(data_dict["id"])
     session = model.Session
-    if not lifecycle.cancel(session, job.id, Message("Cancelled by {user}",
-                                                     {"user": context.get("user") or "?"})):
-        raise tk.ValidationError({"id": [tk._("Only a pending or running job can be cancelled")]})
-    session.refresh(job)
+    not_active = tk.ValidationError(
+        {"id": [tk._("Only a pending or running job can be cancelled")]})
+    if job.status not in ACTIVE:
+        raise not_active
     backend = backends.of_job(job)
-    if backend is not None:
-        backend.cancel(job)  # takes a job still queued off the queue, where the loader can
+    cannot_stop = tk.ValidationError({"id": [tk._(
+        "{loader} cannot stop a load it has started: this push goes on until it ends, "
+        "and cannot be cancelled").format(loader=backend.label if backend else "")]})
+    if backend is not None and not backend.can_cancel(job.status):
+        raise cannot_stop
+    stopped = backend.stop(job) if backend is not None else None
+    if stopped == ENDED:
+        raise tk.ValidationError({"id": [tk._(
+            "The load ended before it could be stopped: its result stands")]})
+    only = tuple(status for status in ACTIVE if backend is None or backend.can_cancel(status))
+    if not lifecycle.cancel(session, job.id, Message("Cancelled by {user}",
+                                                     {"user": context.get("user") or "?"}),
+                            only=only):
+        session.refresh(job)
+        raise cannot_stop if job.status in ACTIVE else not_active
+    session.refresh(job)
+    if backend is not None and stopped == STOPPED:
+        backend.after_cancel(job)
     return _for_reader(context, job.dictize())
 
 

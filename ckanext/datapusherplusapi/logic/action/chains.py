@@ -3,13 +3,17 @@ in-process loaders do.
 
 - ``datastore_create`` (back end ``service``): the service's first write marks
   its job ``running``.
+- ``datastore_delete`` of a whole table (no filters): the resource's views that
+  need the DataStore go with the data, and the resource is no longer
+  ``datastore_active``.
 - ``xloader_submit`` / ``datapusher_submit``: a load the loader started itself
   (its own auto-submit, its "Upload to DataStore" button, its command) is
   recorded as a job started by the loader, so the history and the dashboard
   show every load.
 - ``xloader_hook`` / ``datapusher_hook``: each change of state the loader's
   background job reports (queued again, running, complete, error) is recorded
-  on the resource's active job.
+  on the resource's active job; a report of a load whose job is already
+  recorded and ended (cancelled, superseded) is ignored.
 
 ``plugin._actions`` offers each chain only while the plugin under it is
 loaded, and each does its work only while that loader is the configured back
@@ -22,8 +26,11 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable, Optional
 
+import sqlalchemy as sa
+
 import ckan.model as model
 import ckan.plugins.toolkit as tk
+from ckan.lib import datapreview
 from ckan.types import Action, Context, DataDict
 
 from ckanext.datapusherplusapi import backends, config, lifecycle
@@ -38,7 +45,7 @@ from ckanext.datapusherplusapi.lifecycle import News
 from ckanext.datapusherplusapi.logic import identity
 from ckanext.datapusherplusapi.logic.formats import resource_format
 from ckanext.datapusherplusapi.messages import Message
-from ckanext.datapusherplusapi.model.job import COMPLETE, ERROR, Job
+from ckanext.datapusherplusapi.model.job import ACTIVE, COMPLETE, ERROR, Job
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +61,42 @@ def datastore_create(next_action: Action, context: Context,
             identity.is_service_user(context.get("user"), cached=True)
             and lifecycle.running_for_resource(model.Session, resource_id, "service")))
     return next_action(context, data_dict)
+
+
+@tk.chained_action
+def datastore_delete(next_action: Action, context: Context,
+                     data_dict: DataDict) -> Any:
+    """Delete as core does; a whole table deleted takes the resource's views
+    that need the DataStore with it (their preview would be empty), and the
+    resource is no longer ``datastore_active``."""
+    whole = data_dict.get("filters") is None
+    result = next_action(context, data_dict)
+    resource_id = data_dict.get("resource_id") or data_dict.get("id")
+    if whole and isinstance(resource_id, str):
+        _ours(config.backend(), "the deletion of the DataStore table", resource_id,
+              model.Session, lambda: _table_deleted(resource_id))
+    return result
+
+
+def _table_deleted(resource_id: str) -> None:
+    """The resource's DataStore table is gone: so are its views that read it,
+    and its ``datastore_active`` flag.  A load that replaces the table (the
+    resource has an active job) keeps them: it makes them again when it ends,
+    and a view configured by hand stays as it was."""
+    resource = model.Session.get(model.Resource, resource_id)
+    if resource is None or resource.state != "active" or model.Session.execute(
+            Job.active_for_resource(resource_id)).first():
+        return
+    context = {"ignore_auth": True, "user": "", "model": model, "session": model.Session}
+    for view in tk.get_action("resource_view_list")(dict(context), {"id": resource_id}):
+        plugin = datapreview.get_view_plugin(view["view_type"])
+        if plugin is not None and plugin.info().get("requires_datastore"):
+            tk.get_action("resource_view_delete")(dict(context), {"id": view["id"]})
+    model.Session.refresh(resource)
+    if tk.asbool((resource.extras or {}).get("datastore_active")):
+        # core clears the flag only when it is the JSON true
+        tk.get_action("resource_patch")(dict(context), {"id": resource_id,
+                                                        "datastore_active": False})
 
 
 def _submit_chain(name: str, action: str) -> Action:
@@ -179,6 +222,11 @@ def _loader_reported(name: str, data_dict: DataDict) -> None:
     job = session.execute(Job.active_for_resource(resource_id)
                           .where(Job.backend == backend.name)).scalars().first()
     status = STATES[state]
+    loader_job_id = task_job_id(backend.task(resource_id, session))
+    if loader_job_id and (job is None or job.service_job_id != loader_job_id) and (
+            session.execute(sa.select(Job.id).where(Job.service_job_id == loader_job_id,
+                                                    Job.status.notin_(ACTIVE))).first()):
+        return  # a late report of a load whose job is recorded and ended (cancelled, superseded)
     if job is None:
         if status in (COMPLETE, ERROR):
             return  # the late result of a job cancelled or superseded here
