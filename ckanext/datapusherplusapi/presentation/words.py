@@ -18,8 +18,8 @@ from ckanext.datapusherplusapi.presentation.numbers import locale
 DELETED = "deleted"
 
 _LABELS = {
-    "not_submitted": lambda: tk._("Not submitted"),
-    "submitting": lambda: tk._("Submitting"),
+    "not_submitted": lambda: tk._("Not pushed yet"),
+    "submitting": lambda: tk._("Starting"),
     "submitted": lambda: tk._("Pending"),
     "running": lambda: tk._("Running"),
     "complete": lambda: tk._("Complete"),

@@ -92,7 +92,7 @@ class TestTabContents:
     def test_never_pushed(self, app, site):
         page = _soup(app.get(_tab_url(site["resource"]), headers=_as(site["editor"])))
         status = page.find(id="dpp-status")
-        assert status.find(attrs={"data-dpp-status": True}).get_text(strip=True) == "Not submitted"
+        assert status.find(attrs={"data-dpp-status": True}).get_text(strip=True) == "Not pushed yet"
         assert "hx-trigger" not in status.attrs  # nothing to poll
         assert page.find(attrs={"hx-trigger": lambda v: v and v.startswith("every")}) is None
         button = status.find("button", type="submit")
@@ -347,7 +347,7 @@ class TestResourcePage:
         page = self._page(app, site["resource"], site["editor"])
         badge = page.find(id="dpp-badge")
         assert "Push to DataStore" in badge.find("button").get_text()
-        assert badge.find(attrs={"data-dpp-status": True}).get_text(strip=True) == "Not submitted"
+        assert badge.find(attrs={"data-dpp-status": True}).get_text(strip=True) == "Not pushed yet"
         assert "hx-trigger" not in badge.attrs
 
     def test_the_badge_links_to_the_tab_and_says_why_a_push_failed(self, app, site):
@@ -382,7 +382,7 @@ class TestResourcePage:
         pdf = make_resource(site["org"], url="http://127.0.0.1:9/report.pdf", format="PDF")
         badge = self._page(app, pdf, site["editor"]).find(id="dpp-badge")
         assert badge.find("button") is None and badge.find("form") is None
-        assert badge.find(attrs={"data-dpp-status": True}).get_text(strip=True) == "Not submitted"
+        assert badge.find(attrs={"data-dpp-status": True}).get_text(strip=True) == "Not pushed yet"
         tab = _soup(app.get(_tab_url(pdf), headers=_as(site["editor"])))
         status = tab.find(id="dpp-status")
         assert status.find("button") is None
