@@ -311,6 +311,20 @@ class TestDeleteFromDataStore:
         assert form["hx-confirm"].startswith("Delete the data of this resource from the DataStore?")
         assert form.find("button").get_text(strip=True) == "Delete from DataStore"
 
+    def test_refused_while_a_push_is_active(self, app, site):
+        self._in_datastore(site["resource"])
+        submit(app, site["resource"]["id"], site["editor"])  # pending: the fake never calls back
+        client, token = _client_and_token(app, site["editor"], site["resource"])
+        page = _soup(client.get(_tab_url(site["resource"]), headers=_as(site["editor"])))
+        form = page.find("form", action=lambda a: a and a.endswith("/delete-data"))
+        assert form.find("button").has_attr("disabled")
+        response = client.post(self._delete_url(site["resource"]),
+                               headers=dict(HX, **_as(site["editor"])),
+                               data={"part": "status", "_csrf_token": token})
+        alert = _soup(response).find(attrs={"role": "alert"})
+        assert "is pending or running" in alert.get_text()
+        assert helpers.call_action("datastore_search", resource_id=site["resource"]["id"])["total"]
+
     def test_deletes_the_table_for_who_may_push(self, app, site):
         self._in_datastore(site["resource"])
         url = self._delete_url(site["resource"])

@@ -179,6 +179,9 @@ def resource_tab_delete_data(id: str, resource_id: str) -> Any:
     if row is not None and row.r_url_type == "datastore":
         error_message = tk._(
             "This resource's data lives in the DataStore only: it is not deleted here.")
+    elif row is not None and tk.h.datapusherplusapi_is_active(row.status or ""):
+        error_message = tk._("A push of this resource is pending or running: wait for its end "
+                             "(or cancel it) before deleting its data.")
     else:
         try:
             tk.get_action("datastore_delete")(action_context(),
