@@ -204,6 +204,9 @@ def test_retry_on_a_job_page_follows_the_new_attempt(page, service_user, fake_se
     page.locator('#dpp-job[data-dpp-status="complete"]').wait_for(timeout=20_000)
     current = page.locator("#dpp-job tbody tr.table-active")
     assert current.get_attribute("data-dpp-status") == "complete"
+    # Dates in the reader's order: "5 décembre 2026…", "5 ديسمبر 2026…", "December 5, 2026…".
+    when = current.locator("td").first.inner_text().strip()
+    assert when[0].isdigit() == (lang != "en") and "(UTC)" not in when, when
     assert page.evaluate(SIDEWAYS) <= 0
     shot(page, "truth-job-retried-{}-{}".format(lang, width))
 
