@@ -121,6 +121,10 @@ def test_the_tab_tells_one_truth(page, service_user, fake_service, live_ckan, mo
     shown = page.locator("#dpp-status [data-dpp-status]")
     page.locator('#dpp-status [data-dpp-status="deleted"]').wait_for(timeout=10_000)
     assert words["deleted"] in shown.inner_text()
+    # The history's newest row says so too: nothing on the tab says "Complete".
+    page.locator('#dpp-details tbody tr[data-dpp-status="deleted"]').wait_for(timeout=10_000)
+    assert page.locator("#dpp-status, #dpp-details").locator(
+        "[data-dpp-status=complete], .badge.bg-success").count() == 0
     assert page.locator("#dpp-status button[type=submit]").first.is_enabled()
     assert delete.count() == 0
     assert page.evaluate(SIDEWAYS) <= 0
