@@ -30,8 +30,10 @@ __all__ = [
     "datapusherplusapi_status_class", "datapusherplusapi_error_text",
     "datapusherplusapi_task_status_label", "datapusherplusapi_queue_text",
     "datapusherplusapi_task_scope", "datapusherplusapi_plain",
+    "datapusherplusapi_next_step", "datapusherplusapi_shown_status",
     # presentation/numbers.py
     "datapusherplusapi_duration", "datapusherplusapi_percent", "datapusherplusapi_progress_text",
+    "datapusherplusapi_datetime",
     # presentation/listing.py
     "datapusherplusapi_jobs_url", "datapusherplusapi_sort_url",
     "datapusherplusapi_job_action_url", "datapusherplusapi_pager", "datapusherplusapi_last_page",
@@ -148,6 +150,9 @@ datapusherplusapi_task_status_label = words.task_status_label
 datapusherplusapi_queue_text = words.queue_text
 datapusherplusapi_task_scope = words.task_scope
 datapusherplusapi_plain = words.plain
+datapusherplusapi_next_step = words.next_step
+datapusherplusapi_shown_status = words.shown_status
+datapusherplusapi_datetime = numbers.datetime_text
 datapusherplusapi_duration = numbers.duration
 datapusherplusapi_percent = numbers.percent
 datapusherplusapi_progress_text = numbers.progress_text
@@ -157,3 +162,27 @@ datapusherplusapi_job_action_url = listing.job_action_url
 datapusherplusapi_pager = listing.pager
 datapusherplusapi_last_page = listing.last_page
 datapusherplusapi_chart = chart.chart
+
+
+# ckanext-xloader's own "DataStore" tab, button and status label, hidden
+# while this extension drives xloader (back end ``xloader``): the resource's
+# pages then show one status and one way to push, ours. Chained over
+# xloader's helpers of the same names (registered only while xloader is
+# loaded: see ``plugin.py``).
+@tk.chained_helper
+def is_resource_supported_by_xloader(next_helper: Any, res_dict: dict[str, Any],
+                                     check_access: bool = True) -> bool:
+    if backends.current().name == "xloader":
+        return False
+    return bool(next_helper(res_dict, check_access))
+
+
+@tk.chained_helper
+def xloader_badge(next_helper: Any, resource: dict[str, Any]) -> Any:
+    if backends.current().name == "xloader":
+        return ""
+    return next_helper(resource)
+
+
+XLOADER_HELPERS = {"is_resource_supported_by_xloader": is_resource_supported_by_xloader,
+                   "xloader_badge": xloader_badge}

@@ -14,7 +14,7 @@ from ckan.common import CKANConfig
 from ckan.exceptions import CkanConfigurationException
 from ckan.lib.plugins import DefaultTranslation
 
-from ckanext.datapusherplusapi import backends, compat, mail, signals, webhook
+from ckanext.datapusherplusapi import backends, compat, helpers, mail, signals, webhook
 from ckanext.datapusherplusapi import config as dpp_config
 from ckanext.datapusherplusapi.logic import background
 from ckanext.datapusherplusapi.logic.action import admin, chains, resource
@@ -40,6 +40,15 @@ def _actions() -> dict[str, Any]:
     return actions
 
 
+def _helpers() -> dict[str, Any]:
+    """The template helpers (``helpers.__all__``), and, while ckanext-xloader
+    is loaded, ours chained over its own tab's and badge's helpers."""
+    found = {name: getattr(helpers, name) for name in helpers.__all__}
+    if p.plugin_loaded("xloader"):
+        found.update(helpers.XLOADER_HELPERS)
+    return found
+
+
 def _declare_options(declaration: Any, key: Any) -> None:
     """Our options (``config_declaration.yaml``), whose validators are ours.
 
@@ -59,7 +68,7 @@ def _declare_options(declaration: Any, key: Any) -> None:
 @tk.blanket.actions(_actions)
 @tk.blanket.auth_functions
 @tk.blanket.validators
-@tk.blanket.helpers
+@tk.blanket.helpers(_helpers)
 @tk.blanket.blueprints
 @tk.blanket.config_declarations(_declare_options)
 @tk.blanket.cli

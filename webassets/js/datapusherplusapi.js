@@ -9,13 +9,23 @@
  * htmx replaces the tab's status part and the resource page's badge on every
  * poll; while a job runs their button is disabled, so the focus it held would
  * fall back to the page's start.  When a part that held the focus is
- * replaced, the focus goes to the new part's enabled button, else to the part
- * itself (tabindex="-1").  No user-visible text here: nothing to translate.
+ * replaced, the focus goes back to the same button (same form, same name) if
+ * it is enabled in the new part, else to the part itself (tabindex="-1"):
+ * never to another button, and never to a destructive one
+ * (data-dpp-destructive, "Delete from DataStore").  No user-visible text
+ * here: nothing to translate.
  */
 (function () {
   "use strict";
   var PARTS = ["dpp-status", "dpp-badge"];
-  var held = {};  // part id -> it held the focus when its swap began
+  var held = {};  // part id -> the focused button's key (or "") when its swap began
+
+  // What identifies a button across a swap: its form's action, its name and value.
+  function key(el) {
+    if (!el || el.tagName !== "BUTTON") { return ""; }
+    var form = el.form;
+    return [form ? form.getAttribute("action") : "", el.name, el.value].join("|");
+  }
 
   document.addEventListener("htmx:configRequest", function (event) {
     var field = document.querySelector('meta[name="csrf_field_name"]');
@@ -28,7 +38,8 @@
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
     if (target && PARTS.indexOf(target.id) !== -1) {
-      held[target.id] = target.contains(document.activeElement);
+      held[target.id] = target.contains(document.activeElement)
+        ? key(document.activeElement) || "part" : null;
     }
   });
 
@@ -37,10 +48,13 @@
   document.addEventListener("htmx:load", function (event) {
     var part = event.target;
     if (!part || !held[part.id]) { return; }
-    held[part.id] = false;
+    var was = held[part.id];
+    held[part.id] = null;
     var focused = document.activeElement;
     if (focused && focused !== document.body && part.contains(focused)) { return; }
-    var button = part.querySelector("button:not([disabled])");
+    var button = null;
+    part.querySelectorAll("button:not([disabled]):not([data-dpp-destructive])").forEach(
+      function (candidate) { if (!button && key(candidate) === was) { button = candidate; } });
     if (button) {
       button.focus();
     } else {

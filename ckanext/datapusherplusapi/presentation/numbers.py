@@ -59,3 +59,14 @@ def progress_text(progress: Optional[dict[str, Any]]) -> str:
         loaded=format_decimal(int(progress["rows_loaded"]), locale=reader),
         total=format_decimal(total, locale=reader),
         percent=percent((progress.get("percent") or 0) / 100))
+
+
+def datetime_text(value: Any) -> str:
+    """A date and time (a loader's log line's, say) as the reader's language
+    writes it, with seconds; the text as it came when it is not one."""
+    if not value:
+        return ""
+    try:
+        return tk.h.render_datetime(value, with_hours=True, with_seconds=True) or str(value)
+    except (ValueError, TypeError):
+        return str(value)

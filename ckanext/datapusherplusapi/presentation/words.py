@@ -3,6 +3,7 @@ what to do, the states and scope of bulk tasks, counts in each language's
 plural forms. Every text goes through the reader's catalogue."""
 from __future__ import annotations
 
+import re
 from typing import Any, Optional
 
 from babel.lists import format_list
@@ -14,14 +15,18 @@ from ckanext.datapusherplusapi.model import job as job_model
 from ckanext.datapusherplusapi.model import task as task_model
 from ckanext.datapusherplusapi.presentation.numbers import locale
 
+DELETED = "deleted"
+
 _LABELS = {
-    "not_submitted": lambda: tk._("Not submitted"),
-    "submitting": lambda: tk._("Submitting"),
+    "not_submitted": lambda: tk._("Not pushed yet"),
+    "submitting": lambda: tk._("Starting"),
     "submitted": lambda: tk._("Pending"),
     "running": lambda: tk._("Running"),
     "complete": lambda: tk._("Complete"),
     "error": lambda: tk._("Error"),
     "cancelled": lambda: tk._("Cancelled"),
+    # Shown, never stored: complete, but the data left the DataStore since.
+    DELETED: lambda: tk._("Deleted from the DataStore"),
 }
 
 
@@ -62,25 +67,24 @@ _ERRORS = {
         "The DataPusher+ service did not answer in time. Try again later; if this goes on, "
         "tell the portal's administrators."),
     "service_job_error": lambda: tk._(
-        "DataPusher+ could not load the file into the DataStore. Check that the file can be "
-        "downloaded and that it is a well-formed table."),
+        "The loader could not load the file into the DataStore."),
     "internal_error": lambda: tk._(
-        "Something went wrong in CKAN while submitting the file. The portal's administrators "
+        "Something went wrong in CKAN while pushing the file. The portal's administrators "
         "will find the details in CKAN's logs."),
-    "superseded": lambda: tk._("This job was replaced by a forced resubmission."),
+    "superseded": lambda: tk._("This job was replaced by a push made again."),
     "service_lost_job": lambda: tk._(
         "The loader lost this job (it may have been restarted, or its job queue emptied). "
-        "Submit the file again."),
+        "Push the file again."),
     "service_silent": lambda: tk._(
         "The DataPusher+ service stopped reporting on this job, most likely because it "
         "failed on the file. Check that the file can be downloaded and that it is a "
-        "well-formed table, then submit it again."),
+        "well-formed table, then push it again."),
     "loader_job_failed": lambda: tk._(
-        "The loader's background job failed (its worker may have been stopped). Submit the "
+        "The loader's background job failed (its worker may have been stopped). Push the "
         "file again; if this goes on, tell the portal's administrators."),
     # The built-in JSON/XML loader's (the DataStore keeps its previous data).
     "invalid_file": lambda: tk._(
-        "The file is not well-formed: correct it where the message says, then submit it "
+        "The file is not well-formed: correct it where the message says, then push it "
         "again. The data already in the DataStore is unchanged."),
     "mixed_structure": lambda: tk._(
         "The file mixes records with other values: every record must be an object (JSON) "
@@ -91,15 +95,15 @@ _ERRORS = {
         "unchanged."),
     "hostile_xml": lambda: tk._(
         "The XML file declares entities, which are refused for the portal's safety. Export it "
-        "without a DTD, then submit it again."),
+        "without a DTD, then push it again."),
     "file_too_large": lambda: tk._(
         "The file is larger than this portal loads. The data already in the DataStore is "
         "unchanged."),
     "download_failed": lambda: tk._(
-        "The file could not be downloaded. Check that its URL works, then submit it again."),
+        "The file could not be downloaded. Check that its URL works, then push it again."),
     "type_mismatch": lambda: tk._(
         "A value does not fit the type a column has in the Data Dictionary. Correct the value "
-        "or the type, then submit it again. The data already in the DataStore is unchanged."),
+        "or the type, then push it again. The data already in the DataStore is unchanged."),
     "datastore_error": lambda: tk._(
         "The DataStore refused the data while it was being written."),
     "load_timeout": lambda: tk._(
@@ -112,6 +116,52 @@ def error_text(error_type: Optional[str]) -> str:
     """What went wrong, in words a publisher understands."""
     text = _ERRORS.get(error_type or "")
     return text() if text else tk._("The push to the DataStore failed.")
+
+
+# What to do next, by error type: the file is at fault (replace it), the
+# loader or the portal is (push again later, then ask a sysadmin).
+_FILE_AT_FAULT = ("service_job_error", "invalid_file", "mixed_structure", "no_records",
+                  "hostile_xml", "type_mismatch", "service_silent", "datastore_error",
+                  "file_too_large", "download_failed")
+_ROW = re.compile(r"\b[Rr]ow (\d+)\b")
+
+
+def next_step(error_type: Optional[str], message: Optional[str] = None) -> str:
+    """What a publisher does about a failed push, in one sentence: which
+    row to correct when the loader names one, how to replace the file, or
+    whom to ask."""
+    if error_type == "download_failed":
+        return tk._("Check the file's link, or upload the file again, through “Edit "
+                    "resource”; then push it again.")
+    if error_type == "file_too_large":
+        return tk._("Publish the data in smaller files through “Edit resource”, or ask a "
+                    "sysadmin to raise the limit.")
+    if error_type in _FILE_AT_FAULT:
+        row = _ROW.search(message or "")
+        if row:
+            return tk._("Correct row {row} of the file (or choose the format the file really "
+                        "has), replace it through “Edit resource”, then push it "
+                        "again.").format(row=row.group(1))
+        return tk._("Correct the file where the message says (or choose the format the file "
+                    "really has), replace it through “Edit resource”, then push it again.")
+    return tk._("Push it again later; if this goes on, ask a sysadmin.")
+
+
+def already_active(status: str) -> str:
+    """Why a push cannot start while another one of the same resource is
+    active, with the active one's status in words."""
+    return tk._("This resource is already being pushed (status: {status}). Wait for the "
+                "push to end, or cancel it first.").format(status=status_label(status))
+
+
+def shown_status(status: dict[str, Any]) -> str:
+    """The status a resource's pages show: its latest job's, except that a
+    complete job whose data has left the DataStore since (deleted) is shown
+    as ``deleted``."""
+    current = status.get("status") or ""
+    if current == job_model.COMPLETE and not status.get("datastore_active"):
+        return DELETED
+    return current
 
 
 _TASK_LABELS = {

@@ -45,6 +45,10 @@ class Callback:
     override: dict[str, Any] = field(default_factory=dict)  # fields to change in the body
     authorization: Optional[str] = None  # another Authorization header than the job's token
     statuses: list[str] = field(default_factory=list)  # one status per POST (out of order)
+    # As the real service does before it reports "complete": the rows go into
+    # the DataStore (one row, with the job's API key), so that the resource's
+    # datastore_active is true.
+    datastore: bool = True
 
 
 class FakeService:
@@ -161,6 +165,22 @@ class FakeService:
             sock.close()
         raise ConnectionAbortedError("scripted drop")
 
+    def _write_datastore(self, job: dict[str, Any]) -> None:
+        """One row into the DataStore for the job's resource, through CKAN's
+        API at the callback's host (what the real service writes, in small)."""
+        result_url, resource_id = job.get("result_url"), job["metadata"].get("resource_id")
+        if not result_url or "/api/" not in result_url or not resource_id:
+            return
+        try:
+            requests.post(result_url.split("/api/")[0] + "/api/3/action/datastore_create",
+                          data=json.dumps({"resource_id": resource_id, "force": True,
+                                           "fields": [{"id": "value", "type": "text"}],
+                                           "records": [{"value": "1"}]}),
+                          headers={"Content-Type": "application/json",
+                                   "Authorization": job["api_key"]}, timeout=30)
+        except requests.RequestException as e:
+            self.callback_errors.append(e)
+
     def _call_back(self, job: dict[str, Any], callback: Callback) -> None:
         time.sleep(callback.delay)
         job["status"] = callback.status
@@ -170,6 +190,8 @@ class FakeService:
              + str(job["metadata"].get("original_url")), "level": "INFO",
              "module": "jobs", "funcName": "push_to_datastore", "lineno": 1}]
         job["finished_timestamp"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+        if callback.status == "complete" and callback.datastore:
+            self._write_datastore(job)
         payload = {k: v for k, v in job.items() if k not in ("api_key", "job_key")}
         payload.update(callback.override)
         for i in range(callback.times):

@@ -178,7 +178,7 @@ def test_no_serious_violation_and_rtl(lang, page, service_user, fake_service, li
         print("axe, CKAN's own markup around ours:", *sorted(set(core)), sep="\n  ")
     if lang == "ar":  # the Arabic catalogue is in use, not English
         page.goto(live_ckan + urls["tab"])
-        assert "DataPusher+" in page.content() and "Submit to DataPusher+" not in page.content()
+        assert "DataPusher+" in page.content() and "Push to DataStore" not in page.content()
 
 
 def test_keyboard_only_and_live_region(page, service_user, fake_service, live_ckan,

@@ -77,8 +77,14 @@ def test_the_page_tells_what_happened(app, admin, failed):
     error = body.find(attrs={"data-dpp-part": "error"})
     assert READABLE in error.get_text()
     assert error.find(attrs={"data-dpp-part": "raw-error"}).get_text() == TRACEBACK
-    assert [li.get_text(" ", strip=True) for li in body.select(".dpp-logs li")] == [
-        "2026-12-01T10:00:00 INFO Fetching the file", "2026-12-01T10:00:01 ERROR Parse error"]
+    # Log lines: the date in the reader's order (CKAN's render_datetime), the
+    # loader's words laid out by their own direction.
+    lines = body.select(".dpp-logs li")
+    texts = [li.get_text(" ", strip=True) for li in lines]
+    assert [t.startswith("December 1, 2026") and "10:00:0" in t for t in texts] == [True, True], \
+        texts
+    assert texts[0].endswith("INFO Fetching the file") and texts[1].endswith("ERROR Parse error")
+    assert all(li["dir"] == "auto" for li in lines)
     timeline = {dt.get_text(strip=True): dt.find_next_sibling("dd").get_text(" ", strip=True)
                 for dt in body.select("dl dt")}
     assert timeline["Back end"] == "DataPusher service"
@@ -90,7 +96,7 @@ def test_the_page_tells_what_happened(app, admin, failed):
     assert rows[0].find(attrs={"aria-current": "page"})
     assert rows[1].find("a")["href"] == _url(failed["complete"])
     assert [r.find(class_="badge").get_text(strip=True) for r in rows] == ["Error", "Complete"]
-    retry = body.find("form", action=_url(failed["error"]) + "/retry").find("button")
+    retry = body.find("form", action=_url(failed["error"]) + "/retry/follow").find("button")
     assert not retry.has_attr("disabled")
     assert not body.find("form", action=_url(failed["error"]) + "/cancel")  # not active
 
@@ -143,20 +149,29 @@ def test_retry_then_cancel_from_the_page(app, admin, failed):
     url = _url(failed["error"])
     token = _soup(client.get(url, headers=auth(admin))).find(
         "input", attrs={"name": "_csrf_token"})["value"]
-    # Without JavaScript: the form posts, the browser comes back to the page.
-    response = client.post(url + "/retry", headers=auth(admin),
+    # Without JavaScript: the form posts, the browser lands on the new attempt's page.
+    form = _soup(client.get(url, headers=auth(admin))).find(
+        "form", action=url + "/retry/follow")
+    response = client.post(form["action"], headers=auth(admin),
                            data={"_csrf_token": token, "job": failed["error"]},
                            follow_redirects=True)
-    assert [r.status_code for r in response.history] == [302] and response.request.path == url
-    page = _soup(response)
-    assert "Submitted again" in page.get_text()
     assert [s for _, s in _job_ids(failed["resource"])] == ["submitted", "error", "complete"]
-    assert len(page.select("#dpp-job table tbody tr")) == 3
-    # The new attempt's page polls while it is pending; htmx cancels it in place.
     new_id = _job_ids(failed["resource"])[0][0]
-    new_page = _soup(client.get(_url(new_id), headers=auth(admin))).find(id="dpp-job")
+    assert [r.status_code for r in response.history] == [302]
+    assert response.request.path == _url(new_id)
+    page = _soup(response)
+    assert "Pushed again: this page follows the new attempt." in page.get_text()
+    assert len(page.select("#dpp-job table tbody tr")) == 3
+    # With htmx: the answer sends the browser to the new attempt's page.
+    again = client.post(form["action"], headers=dict(HX, **auth(admin)),
+                        data={"_csrf_token": token, "job": failed["error"]})
+    assert again.status_code == 200 and "already being pushed (status: Pending)" in \
+        again.get_data(as_text=True)  # the new attempt is still pending: said on the page
+    # The new attempt's page polls while it is pending; htmx cancels it in place.
+    new_page = _soup(response).find(id="dpp-job")
     assert new_page["hx-get"] == _url(new_id) + "?part=live"
-    assert new_page.find("form", action=_url(new_id) + "/retry").find("button").has_attr("disabled")
+    assert new_page.find("form", action=_url(new_id) + "/retry/follow").find(
+        "button").has_attr("disabled")
     live = client.get(new_page["hx-get"], headers=dict(HX, **auth(admin)))
     assert live.status_code == 200  # still pending: polling goes on
     response = client.post(_url(new_id) + "/cancel", headers=dict(HX, **auth(admin)),

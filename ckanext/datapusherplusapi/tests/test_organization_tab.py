@@ -129,9 +129,21 @@ def test_retry_and_cancel_what_they_may_push(app, site):
     response = client.post(url + "/jobs/{}/retry".format(failed), headers=dict(HX, **editor),
                            data={"_csrf_token": token, "query": "status=pending"})
     part = _soup(response)
-    assert response.status_code == 200 and "Submitted again" in part.find(class_="alert").get_text()
+    assert response.status_code == 200 and "Pushed again" in part.find(class_="alert").get_text()
     pending = _rows(part)
     assert [r["data-dpp-status"] for r in pending] == ["submitted"]
+    # Again while that push is pending: a sentence of ours, its status in words.
+    again = client.post(url + "/jobs/{}/retry".format(failed), headers=dict(HX, **editor),
+                        data={"_csrf_token": token, "query": "status=pending"})
+    said = _soup(again).find(class_="alert").get_text(" ", strip=True)
+    assert said == ("This resource is already being pushed (status: Pending). Wait for the "
+                    "push to end, or cancel it first."), said
+    # In Arabic: the whole sentence, its status word too (no English, no raw date).
+    again = client.post("/ar" + url + "/jobs/{}/retry".format(failed), headers=dict(HX, **editor),
+                        data={"_csrf_token": token, "query": "status=pending"})
+    said = _soup(again).find(class_="alert").get_text(" ", strip=True)
+    assert "يجري إرسال هذا المورد بالفعل (الحالة: قيد الانتظار)" in said, said
+    assert not any(word in said for word in ("force", "submitted", "UTC")), said
     response = client.post(url + "/jobs/{}/cancel".format(pending[0]["data-dpp-job"]),
                            headers=dict(HX, **editor), data={"_csrf_token": token})
     assert "Job cancelled" in response.get_data(as_text=True)

@@ -92,11 +92,11 @@ class TestTabContents:
     def test_never_pushed(self, app, site):
         page = _soup(app.get(_tab_url(site["resource"]), headers=_as(site["editor"])))
         status = page.find(id="dpp-status")
-        assert status.find(attrs={"data-dpp-status": True}).get_text(strip=True) == "Not submitted"
+        assert status.find(attrs={"data-dpp-status": True}).get_text(strip=True) == "Not pushed yet"
         assert "hx-trigger" not in status.attrs  # nothing to poll
         assert page.find(attrs={"hx-trigger": lambda v: v and v.startswith("every")}) is None
         button = status.find("button", type="submit")
-        assert button.get_text(strip=True) == "Submit to DataPusher+"
+        assert button.get_text(strip=True) == "Push to DataStore"
         assert not button.has_attr("disabled")
         assert status.find("input", attrs={"name": "_csrf_token"})
         assert "This resource was never pushed." in page.find(id="dpp-details").get_text()
@@ -133,8 +133,15 @@ class TestTabContents:
         assert "<script>alert(1)</script>" not in html
         status = _soup(response).find(id="dpp-status")
         alert = status.find(class_="alert-danger")
-        assert "could not load the file" in alert.p.get_text()
-        assert "<script>alert(1)</script>Resource too large" in alert.find("pre").get_text()
+        # The reason first, whole (the loader's own words, as text), then
+        # what the error type means and what to do.
+        reason = alert.find(attrs={"data-dpp-part": "reason"})
+        assert reason.get_text(strip=True) == "<script>alert(1)</script>Resource too large"
+        assert reason["dir"] == "auto"
+        assert "could not load the file" in alert.get_text()
+        step = alert.find(attrs={"data-dpp-part": "next-step"})
+        assert "replace it through “Edit resource”" in step.get_text()
+        assert step.find("a")["href"].endswith("/edit")
 
     def test_logs_escaped_newest_last(self, app, site):
         site["fake"].callback = Callback(logs=[
@@ -158,7 +165,7 @@ class TestTabContents:
             id="dpp-status")
         assert "Stuck" in status.get_text()
         force = status.find("button", attrs={"name": "force"})
-        assert force["value"] == "true" and "Force resubmit" in force.get_text()
+        assert force["value"] == "true" and "Push again" in force.get_text()
 
 
 class TestFragments:
@@ -180,7 +187,8 @@ class TestFragments:
         response = app.get(_tab_url(site["resource"], part="status"),
                            headers=dict(HX, **_as(site["editor"])))
         assert response.status_code == 286
-        assert response.headers["HX-Trigger"] == "dpp-changed"
+        # The log and history reload; so does the resource page's preview.
+        assert response.headers["HX-Trigger"] == "dpp-changed, dpp-complete"
         status = _soup(response).find(id="dpp-status")
         assert "hx-trigger" not in status.attrs
         assert status.find(attrs={"data-dpp-status": True}).get_text(strip=True) == "Complete"
@@ -283,7 +291,7 @@ class TestSubmitFromThePage:
         response = client.post(_tab_url(site["resource"]), headers=_as(site["editor"]),
                                data={"_csrf_token": token}, follow_redirects=True)
         assert response.status_code == 200
-        assert "File submitted successfully to DataPusher+" in response.get_data(as_text=True)
+        assert "Pushed to the DataStore: follow the push below." in response.get_data(as_text=True)
 
 
 class TestDeleteFromDataStore:
@@ -302,6 +310,20 @@ class TestDeleteFromDataStore:
         form = page.find("form", action=lambda a: a and a.endswith("/delete-data"))
         assert form["hx-confirm"].startswith("Delete the data of this resource from the DataStore?")
         assert form.find("button").get_text(strip=True) == "Delete from DataStore"
+
+    def test_refused_while_a_push_is_active(self, app, site):
+        self._in_datastore(site["resource"])
+        submit(app, site["resource"]["id"], site["editor"])  # pending: the fake never calls back
+        client, token = _client_and_token(app, site["editor"], site["resource"])
+        page = _soup(client.get(_tab_url(site["resource"]), headers=_as(site["editor"])))
+        form = page.find("form", action=lambda a: a and a.endswith("/delete-data"))
+        assert form.find("button").has_attr("disabled")
+        response = client.post(self._delete_url(site["resource"]),
+                               headers=dict(HX, **_as(site["editor"])),
+                               data={"part": "status", "_csrf_token": token})
+        alert = _soup(response).find(attrs={"role": "alert"})
+        assert "is pending or running" in alert.get_text()
+        assert helpers.call_action("datastore_search", resource_id=site["resource"]["id"])["total"]
 
     def test_deletes_the_table_for_who_may_push(self, app, site):
         self._in_datastore(site["resource"])
@@ -339,7 +361,7 @@ class TestResourcePage:
         page = self._page(app, site["resource"], site["editor"])
         badge = page.find(id="dpp-badge")
         assert "Push to DataStore" in badge.find("button").get_text()
-        assert badge.find(attrs={"data-dpp-status": True}).get_text(strip=True) == "Not submitted"
+        assert badge.find(attrs={"data-dpp-status": True}).get_text(strip=True) == "Not pushed yet"
         assert "hx-trigger" not in badge.attrs
 
     def test_the_badge_links_to_the_tab_and_says_why_a_push_failed(self, app, site):
@@ -353,9 +375,14 @@ class TestResourcePage:
         name = helpers.call_action("package_show", id=site["resource"]["package_id"])["name"]
         assert link["href"] == "/dataset/{}/datapusher-plus/{}".format(name, site["resource"]["id"])
         assert link.get_text(strip=True) == "Error"
+        # The reason first and whole (the loader's words, its paths as file
+        # names), then what it means and what to do, with "Edit resource".
         reason = badge.find(class_="dpp-reason")
-        assert reason.get_text(strip=True).startswith("DataPusher+ could not load the file")
-        assert reason["title"].endswith(" — ValueError: bad header in villes.csv")
+        first = reason.find(attrs={"data-dpp-part": "reason"})
+        assert first.get_text(strip=True) == "ValueError: bad header in villes.csv"
+        assert first["dir"] == "auto" and not first.has_attr("title")
+        assert "could not load the file" in reason.get_text()
+        assert reason.find("a", string="Edit resource")["href"].endswith("/edit")
         reason = reason.get_text(strip=True)
         # The same in the part the badge polls, and nothing of it for others.
         part = _soup(app.get(_tab_url(site["resource"], part="badge"),
@@ -369,7 +396,7 @@ class TestResourcePage:
         pdf = make_resource(site["org"], url="http://127.0.0.1:9/report.pdf", format="PDF")
         badge = self._page(app, pdf, site["editor"]).find(id="dpp-badge")
         assert badge.find("button") is None and badge.find("form") is None
-        assert badge.find(attrs={"data-dpp-status": True}).get_text(strip=True) == "Not submitted"
+        assert badge.find(attrs={"data-dpp-status": True}).get_text(strip=True) == "Not pushed yet"
         tab = _soup(app.get(_tab_url(pdf), headers=_as(site["editor"])))
         status = tab.find(id="dpp-status")
         assert status.find("button") is None

@@ -56,16 +56,17 @@ def is_htmx() -> bool:
 
 
 def render_part(part: str, data: dict[str, Any], status_code: int = 200,
-                changed: bool = False) -> Response:
+                changed: bool = False, complete: bool = False) -> Response:
     """A part of the tab or the resource page, for htmx. Its forms carry no
     CSRF field (``htmx_fragment``): htmx sends the page's token as a header
-    (webassets/js/datapusherplusapi.js)."""
+    (webassets/js/datapusherplusapi.js). ``changed``: the log and history
+    part reloads; ``complete``: so does the resource page's preview."""
     response = make_response(tk.render("datapusherplusapi/snippets/{}.html".format(part),
                                        extra_vars=dict(data, htmx_fragment=True)))
     response.status_code = status_code
     if changed:
         # The log and history part (hx-trigger="dpp-changed from:body") reloads once.
-        response.headers["HX-Trigger"] = "dpp-changed"
+        response.headers["HX-Trigger"] = "dpp-changed, dpp-complete" if complete else "dpp-changed"
     return response
 
 

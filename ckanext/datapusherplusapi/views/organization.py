@@ -9,10 +9,13 @@ from typing import Any
 
 from flask import Blueprint
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.common import request
 from ckan.config.middleware.flask_app import csrf
 
+from ckanext.datapusherplusapi.logic.errors import JobAlreadyActive, SubmitError
+from ckanext.datapusherplusapi.model.job import Job
 from ckanext.datapusherplusapi.views.admin import (
     after_post,
     jobs_data,
@@ -22,10 +25,12 @@ from ckanext.datapusherplusapi.views.admin import (
 )
 from ckanext.datapusherplusapi.views.common import (
     action_context,
+    flatten,
     handle_errors_as_pages,
     is_htmx,
     page_csrf,
 )
+from ckanext.datapusherplusapi.views.job import already_active
 
 organization = Blueprint("datapusherplusapi_org", __name__,
                          url_prefix="/organization/datapusher-plus")
@@ -68,8 +73,25 @@ def _job_action(id: str, action: str, job_id: str, done: str) -> Any:
 
 @organization.route("/<id>/jobs/<job_id>/retry", methods=["POST"])
 def retry(id: str, job_id: str) -> Any:
-    """Submit a job's resource again (who may push it)."""
-    return _job_action(id, "datapusher_plus_job_retry", job_id, tk._("Submitted again"))
+    """Push a job's resource again (who may push it). While another push of
+    the resource is active, a sentence of ours says so, its status in words."""
+    group = _organization(id)
+    after = functools.partial(after_post, organization=group)
+    try:
+        tk.get_action("datapusher_plus_job_retry")(action_context(), {"id": job_id})
+    except JobAlreadyActive:
+        job = model.Session.get(Job, job_id)
+        return after(already_active(job.resource_id) if job is not None
+                     else tk._("A push of this resource is already active."), error=True)
+    except SubmitError as e:
+        return after(e.message, error=True)
+    except tk.ValidationError as e:
+        return after(flatten(e.error_dict), error=True)
+    except tk.ObjectNotFound as e:
+        return after(str(e) or tk._("Unknown DataPusher+ job"), error=True)
+    except tk.NotAuthorized as e:  # not theirs to push
+        return after(str(e) or tk._("You may not push this job's resource"), error=True)
+    return after(tk._("Pushed again"))
 
 
 @organization.route("/<id>/jobs/<job_id>/cancel", methods=["POST"])

@@ -108,6 +108,15 @@ def _announce(data: dict[str, Any]) -> None:
             status=tk.h.datapusherplusapi_status_label(current))
 
 
+def _changed(state: dict[str, Any]) -> bool:
+    """Whether the job changed since the browser's copy of the part: its
+    status (``seen``) or its number of log lines (``lines``, the tab's)."""
+    if request.values.get("seen") not in (None, "", state["status"]):
+        return True
+    lines = request.values.get("lines")
+    return lines not in (None, "") and lines != str(len(state.get("logs") or []))
+
+
 @ui.route("/dataset/<id>/datapusher-plus/<resource_id>", methods=["GET"])
 def resource_tab(id: str, resource_id: str) -> Any:
     """The resource's DataPusher+ tab; its parts for htmx (``?part=``)."""
@@ -121,9 +130,14 @@ def resource_tab(id: str, resource_id: str) -> Any:
     _announce(data)
     if not fragment:
         return tk.render("datapusherplusapi/resource_tab.html", extra_vars=data)
-    if part == "details" or tk.h.datapusherplusapi_is_active(data["status"]["status"]):
+    if part == "details":
         return render_part(part, data)
-    return render_part(part, data, HTMX_STOP_POLLING, changed=True)
+    if tk.h.datapusherplusapi_is_active(data["status"]["status"]):
+        # The log and history part reloads when what the page shows changed
+        # (the status, or the number of log lines): they agree at every poll.
+        return render_part(part, data, changed=_changed(data["status"]))
+    return render_part(part, data, HTMX_STOP_POLLING, changed=True,
+                       complete=data["status"]["status"] == "complete")
 
 
 @ui.route("/dataset/<id>/datapusher-plus/<resource_id>", methods=["POST"])
@@ -141,7 +155,7 @@ def resource_tab_submit(id: str, resource_id: str) -> Any:
         if error_message:
             tk.h.flash_error(error_message)
         else:
-            tk.h.flash_success(tk._("File submitted successfully to DataPusher+"))
+            tk.h.flash_success(tk._("Pushed to the DataStore: follow the push below."))
         return tk.redirect_to("datapusherplusapi.resource_tab", id=id, resource_id=resource_id)
     part = part or "status"
     data = (_live_data(id, resource_id) if part in LIVE_PARTS
@@ -165,6 +179,9 @@ def resource_tab_delete_data(id: str, resource_id: str) -> Any:
     if row is not None and row.r_url_type == "datastore":
         error_message = tk._(
             "This resource's data lives in the DataStore only: it is not deleted here.")
+    elif row is not None and tk.h.datapusherplusapi_is_active(row.status or ""):
+        error_message = tk._("A push of this resource is pending or running: wait for its end "
+                             "(or cancel it) before deleting its data.")
     else:
         try:
             tk.get_action("datastore_delete")(action_context(),
