@@ -149,7 +149,7 @@ def test_retry_then_cancel_from_the_page(app, admin, failed):
                            follow_redirects=True)
     assert [r.status_code for r in response.history] == [302] and response.request.path == url
     page = _soup(response)
-    assert "Submitted again" in page.get_text()
+    assert "Retried: a new push of this resource has started" in page.get_text()
     assert [s for _, s in _job_ids(failed["resource"])] == ["submitted", "error", "complete"]
     assert len(page.select("#dpp-job table tbody tr")) == 3
     # The new attempt's page polls while it is pending; htmx cancels it in place.
@@ -166,7 +166,7 @@ def test_retry_then_cancel_from_the_page(app, admin, failed):
     assert part["data-dpp-status"] == "cancelled" and not part.has_attr("hx-get")
     # Said as what it is, not as an error.
     assert part.find(attrs={"data-dpp-part": "cancelled"}).get_text(strip=True) == \
-        "Cancelled by " + admin["name"]
+        "Cancelled by " + model.User.get(admin["name"]).display_name
     assert not part.find(attrs={"data-dpp-part": "error"})
     live = client.get(_url(new_id) + "?part=live", headers=dict(HX, **auth(admin)))
     assert live.status_code == 286  # ended: htmx stops polling
