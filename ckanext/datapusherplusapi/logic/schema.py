@@ -64,7 +64,7 @@ def _status_words() -> dict[str, str]:
         vocabulary.PENDING: tk._("Pending"), vocabulary.RUNNING: tk._("Running"),
         vocabulary.COMPLETE: tk._("Complete"), vocabulary.ERROR: tk._("Error"),
         vocabulary.STUCK: tk._("Stuck"), vocabulary.CANCELLED: tk._("Cancelled"),
-        vocabulary.SUBMITTING: tk._("Submitting"),
+        vocabulary.SUBMITTING: tk._("Starting"),
         vocabulary.SUBMITTED: tk._("Handed to the loader"),
     }
 

@@ -97,6 +97,11 @@ def test_the_dashboard_shows_what_matters(page, service_user, fake_service, live
     assert page.locator('[data-dpp-count="stuck"]').evaluate(colour) != "rgb(248, 215, 218)"
     shot(page, "dashboard-overview-{}-{}".format(lang, width))
 
+    # 7. The settings are readable on a phone too (their values were squeezed to ~45 px).
+    values = page.locator("[data-dpp-part=settings] tbody td")
+    assert min(values.evaluate_all("cells => cells.map(c => c.getBoundingClientRect().width)")) \
+        >= 250
+
     # 4. An error the reader opened survives three polls.
     row.locator(".dpp-cell-error summary").click()
     page.wait_for_function("window.dppSwaps >= 3", timeout=30_000)

@@ -126,7 +126,8 @@ def collation_key(text: str) -> tuple[str, str]:
 def organization_choices() -> list[dict[str, str]]:
     """The organizations to filter by: ``name`` and ``title`` (in the
     reader's language where the portal translates it), sorted by title."""
-    found = tk.get_action("organization_list")(action_context(), {"all_fields": True})
+    found = tk.get_action("organization_list")(action_context(), {
+        "all_fields": True, "include_dataset_count": False})
     choices = [{"name": org["name"], "title": org.get("display_name") or org.get("title")
                 or org["name"]} for org in found]
     return sorted(choices, key=lambda org: collation_key(org["title"]))
