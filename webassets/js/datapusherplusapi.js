@@ -53,14 +53,15 @@
 /* ---- The dashboard's live part (#dpp-live; an organization's tab too).
  *
  * 1. A row's question (hx-confirm) opens beside the row, in the page's words
- *    (the "dpp-confirm" template), its first button focused; "No" or Escape
- *    closes it and gives the focus back to the button that asked.
+ *    (its part's data-dpp-yes and data-dpp-no), its first button focused;
+ *    "No" or Escape closes it and gives the focus back to the button that
+ *    asked.
  * 2. What the reader opened, focused or scrolled survives a poll: the open
  *    <details> (by id), the focused control, the table's sideways scroll and
  *    a row action's message; a poll's answer waits while a question is open.
  * 3. After a row action, the focus goes to the row's status (its badge),
  *    else to the message: never to the page's body.
- * No user-visible text here: the words are the template's.
+ * No user-visible text here: the words are the templates'.
  */
 (function () {
   "use strict";
@@ -70,6 +71,34 @@
 
   function liveOf(element) {
     return element && element.closest ? element.closest("[data-dpp-inline-confirm]") : null;
+  }
+
+  function button(css, words, mark) {
+    var element = document.createElement("button");
+    element.type = "button";
+    element.className = css;
+    element.textContent = words;
+    element.setAttribute(mark, "");
+    return element;
+  }
+
+  // The question and its buttons, in the words of the part (data-dpp-yes, -no).
+  function questionPanel(part, question) {
+    var panel = document.createElement("div");
+    panel.className = "dpp-confirm alert alert-warning small mb-0 mt-1";
+    panel.setAttribute("role", "alertdialog");
+    panel.setAttribute("aria-labelledby", "dpp-confirm-question");
+    var text = document.createElement("p");
+    text.className = "mb-2";
+    text.id = "dpp-confirm-question";
+    text.setAttribute("data-dpp-question", "");
+    text.textContent = question;
+    panel.appendChild(text);
+    panel.appendChild(button("btn btn-danger btn-sm", part.getAttribute("data-dpp-yes"),
+                             "data-dpp-yes"));
+    panel.appendChild(button("btn btn-sm " + (part.getAttribute("data-dpp-secondary") || ""),
+                             part.getAttribute("data-dpp-no"), "data-dpp-no"));
+    return panel;
   }
 
   function closeQuestion(panel, refocus) {
@@ -83,15 +112,13 @@
     var form = event.target;
     var question = event.detail.question;
     var part = liveOf(form);
-    var template = document.getElementById("dpp-confirm");
-    if (!question || !part || !template || !template.content) { return; }
+    if (!question || !part) { return; }
     // Ours, not the browser's nor CKAN's own dialog (2.12): this listener
     // runs first (capture) and the event goes no further.
     event.preventDefault();
     event.stopPropagation();
     closeQuestion(document.querySelector(".dpp-confirm"), false);
-    var panel = template.content.firstElementChild.cloneNode(true);
-    panel.querySelector("[data-dpp-question]").textContent = question;
+    var panel = questionPanel(part, question);
     panel.dppAsker = form.querySelector("button[type=submit]");
     form.insertAdjacentElement("afterend", panel);
     panel.querySelector("[data-dpp-yes]").addEventListener("click", function () {
