@@ -197,7 +197,8 @@
       scroll: box ? box.scrollLeft : 0,
       messages: verb === "get" ? Array.prototype.map.call(
         target.querySelectorAll("tr[data-dpp-message-for]"),
-        function (tr) { return tr; }) : []
+        function (tr) { return tr; }) : [],
+      message: verb === "get" ? document.getElementById("dpp-message") : null
     };
   });
 
@@ -210,8 +211,8 @@
       var details = document.getElementById(id);
       if (details && part.contains(details)) { details.open = true; }
     });
-    var box = part.querySelector(".dpp-jobs-box");
-    if (box) { box.scrollLeft = was.scroll; }
+    var scroller = part.querySelector(".dpp-jobs-box");
+    if (scroller) { scroller.scrollLeft = was.scroll; }
     was.messages.forEach(function (tr) {
       var job = tr.getAttribute("data-dpp-message-for");
       var row = part.querySelector('tr[data-dpp-job="' + job + '"]');
@@ -219,6 +220,10 @@
         row.insertAdjacentElement("afterend", tr);
       }
     });
+    var box = part.querySelector(".dpp-jobs-box");
+    if (was.message && box && !document.getElementById("dpp-message")) {
+      box.insertAdjacentElement("beforebegin", was.message);  // an action's answer stays
+    }
     if (was.poll) {
       var again = findFocus(part, was.focus);
       if (again) { again.focus({ preventScroll: true }); }

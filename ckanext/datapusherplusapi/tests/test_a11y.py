@@ -248,4 +248,7 @@ def test_keyboard_only_resource_page_and_dashboard(page, service_user, fake_serv
     _tab_to(page, retry, presses=150)
     page.keyboard.press("Enter")
     page.locator('#dpp-jobs tbody tr[data-dpp-status="complete"]').wait_for(timeout=20_000)
+    # The answer took the focus (the old row left the list: its message), and the
+    # polls since kept it there, never on the page's body.
+    assert page.evaluate("document.activeElement.id") == "dpp-message"
     shot(page, "a11y-keyboard-dashboard")
