@@ -423,11 +423,11 @@ class TestActions:
         failed = model.Session.execute(sa.select(Job.id)).scalar()
         client, token = self._token(app, admin)
         response = client.post(URL + "jobs/{}/retry".format(failed), headers=dict(HX, **_as(admin)),
-                               data={"_csrf_token": token, "query": "status=pending"})
+                               data={"_csrf_token": token, "query": "status=pending",
+                                     "resource": resource["id"]})
         assert response.status_code == 200
         live = _soup(response)
         done = "Retried: a new push of this resource has started"
-        # The message shows beside the row acted on (still listed: the filter is not reread).
         assert done in live.find(class_="alert").get_text()
         # ... and, for screen readers, in the page's live region (out-of-band content).
         announce = live.find(id="dpp-announce")
@@ -435,6 +435,10 @@ class TestActions:
         rows = live.select("#dpp-jobs tbody tr[data-dpp-job]")
         assert [r["data-dpp-status"] for r in rows] == ["submitted"]
         new_job = rows[0]["data-dpp-job"]
+        # The failed job is not listed under this filter: the answer is beside its
+        # resource's new job, whose row is marked for the focus.
+        assert rows[0].has_attr("data-dpp-acted")
+        assert done in live.select_one('tr[data-dpp-message-for="{}"]'.format(new_job)).get_text()
         response = client.post(URL + "jobs/{}/cancel".format(new_job),
                                headers=dict(HX, **_as(admin)), data={"_csrf_token": token})
         assert "Job cancelled" in response.get_data(as_text=True)

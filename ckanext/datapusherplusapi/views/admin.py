@@ -104,7 +104,7 @@ def jobs_data(filters: dict[str, Any], bad_filter: Optional[str] = None,
         # The figures count what the filters select (an organization's tab: within it).
         "narrowed": any(filters.get(key) for key in schema.STATS_FILTERS),
         "health": None, "organizations": [], "retry_count": 0, "message": None,
-        "acted": None, "message_is_error": False,
+        "acted": None, "acted_resource": None, "message_is_error": False,
         "reason": reason_text(filters["reason"]) if filters.get("reason") else None,
     }
     if not organization:
@@ -156,8 +156,10 @@ def dashboard() -> Any:
 def render_live(data: dict[str, Any], message: Optional[str] = None,
                 acted: Optional[str] = None, error: bool = False) -> Response:
     """The live part; ``acted``: the job a row action was about, whose row
-    then shows ``message`` (else it shows above the table)."""
-    data.update(message=message, acted=acted, message_is_error=error)
+    then shows ``message`` (else the row of its resource's latest job listed,
+    its form's ``resource``: a retry's new job; else above the table)."""
+    data.update(message=message, acted=acted, message_is_error=error,
+                acted_resource=request.form.get("resource") if acted else None)
     # Screen readers hear the message, or the counts when they changed since
     # the browser's copy (``seen``), once, in the page's live region.
     if message:
