@@ -4,7 +4,8 @@
     bin/dpp.sh bench dashboard       (make bench runs every benchmark)
 
 Job rows are written straight through the model (200 resources, 5
-organizations, 30 days); the pages are requested through CKAN's WSGI app as a
+organizations, 30 days, failed ones with one of ten reasons, which the
+summary's top failure reasons group); the pages are requested through CKAN's WSGI app as a
 sysadmin: median time and SQL statement count. Uses the test databases, which
 it RESETS.
 """
@@ -29,6 +30,9 @@ SIZES = sized((1_000, 10_000, 100_000), (100, 300))
 REPEAT = sized(15, 3)  # requests per page and size (their median), after one more
 STATUSES = ["complete"] * 8 + ["error"] * 2
 FORMATS = ["CSV", "XLSX", "JSON", "TSV"]
+# What failed jobs say (the summary groups them into its top failure reasons).
+ERRORS = [("service_job_error", "bad header in line {}".format(i)) for i in range(8)] + [
+    ("service_error", "Connection refused"), ("validation", "Unknown encoding")]
 FILTERED = {"status": "error", "organization": "bench-org-2", "format": "CSV",
             "latest_only": "true", "sort": "duration"}
 
@@ -58,6 +62,7 @@ def run(bench: Bench, repeat: int = REPEAT) -> Section:
             for _ in range(min(10_000, jobs - start)):
                 resource, dataset = rnd.choice(resources)
                 status = rnd.choice(STATUSES)
+                error_type, error = rnd.choice(ERRORS) if status == "error" else (None, None)
                 submitted = now - datetime.timedelta(seconds=rnd.randint(0, 30 * 86400))
                 rows.append(dict(
                     id=str(uuid.uuid4()), resource_id=resource["id"], package_id=dataset["id"],
@@ -65,7 +70,7 @@ def run(bench: Bench, repeat: int = REPEAT) -> Section:
                     service_job_id=str(uuid.uuid4()), force=False, attempt=1,
                     resource_format=resource["format"], submitted_at=submitted,
                     updated_at=submitted, finished_at=submitted + datetime.timedelta(seconds=3),
-                    error="e" if status == "error" else None))
+                    error=error, error_type=error_type))
             model.Session.execute(sa.insert(Job), rows)
             model.Session.commit()
         model.Session.execute(Job.flag_latest())

@@ -58,21 +58,47 @@ def job_history(not_empty: Validator, default: Validator, datapusherplusapi_id: 
     }
 
 
+def _status_words() -> dict[str, str]:
+    """The job list's status filters in words (as the dashboard's menu says them)."""
+    return {
+        vocabulary.PENDING: tk._("Pending"), vocabulary.RUNNING: tk._("Running"),
+        vocabulary.COMPLETE: tk._("Complete"), vocabulary.ERROR: tk._("Error"),
+        vocabulary.STUCK: tk._("Stuck"), vocabulary.CANCELLED: tk._("Cancelled"),
+        vocabulary.SUBMITTING: tk._("Starting"),
+        vocabulary.SUBMITTED: tk._("Handed to the loader"),
+    }
+
+
+def _sort_words() -> dict[str, str]:
+    """The job list's sorts in words (its columns)."""
+    return {
+        "submitted": tk._("When"), "status": tk._("Status"), "duration": tk._("Duration"),
+        "format": tk._("Format"), "resource": tk._("Resource"), "dataset": tk._("Dataset"),
+        "organization": tk._("Organization"),
+    }
+
+
+def _order_words() -> dict[str, str]:
+    return {"desc": tk._("newest or largest first"), "asc": tk._("oldest or smallest first")}
+
+
 @validator_args
-def job_list(ignore_missing: Validator, one_of: Validator, default: Validator,
+def job_list(ignore_missing: Validator, default: Validator,
              datapusherplusapi_text: Validator, datapusherplusapi_boolean: Validator,
-             datapusherplusapi_date: Validator, datapusherplusapi_int_between: Validator
+             datapusherplusapi_date: Validator, datapusherplusapi_int_between: Validator,
+             datapusherplusapi_choice: Validator, datapusherplusapi_reason: Validator
              ) -> Schema:
     return {
-        "status": [ignore_missing, one_of(list(vocabulary.STATUS_FILTERS) + [""])],
+        "status": [ignore_missing, datapusherplusapi_choice(_status_words)],
         "organization": [ignore_missing, datapusherplusapi_text],
         "format": [ignore_missing, datapusherplusapi_text],
         "date_from": [ignore_missing, datapusherplusapi_date],
         "date_to": [ignore_missing, datapusherplusapi_date],
         "q": [ignore_missing, datapusherplusapi_text],
         "latest_only": [default(False), datapusherplusapi_boolean],
-        "sort": [ignore_missing, one_of(list(vocabulary.SORTS) + [""])],
-        "order": [ignore_missing, one_of(list(vocabulary.ORDERS) + [""])],
+        "reason": [ignore_missing, datapusherplusapi_reason],
+        "sort": [ignore_missing, datapusherplusapi_choice(_sort_words)],
+        "order": [ignore_missing, datapusherplusapi_choice(_order_words)],
         "page": [default(1), datapusherplusapi_int_between(1, MAX_PAGE)],
         "limit": [default(25), datapusherplusapi_int_between(1, LIST_LIMIT)],
     }

@@ -148,6 +148,33 @@ def datapusherplusapi_date(value: Any) -> Any:
     return day
 
 
+def datapusherplusapi_choice(words: Callable[[], dict[str, str]]) -> Callable[[Any], Any]:
+    """One of the keys of ``words()`` (value: the key in the reader's
+    language); refused with a sentence naming them in words."""
+    def validator(value: Any) -> Any:
+        if value is tk.missing or value is None or value == "":
+            return value
+        choices = words()
+        if not isinstance(value, str) or value not in choices:
+            raise tk.Invalid(tk._("Must be one of: {choices}").format(
+                choices=", ".join("{} ({})".format(label, key)
+                                  for key, label in choices.items())))
+        return value
+    return validator
+
+
+_REASON = re.compile(r"[0-9a-f]{32}")
+
+
+def datapusherplusapi_reason(value: Any) -> Any:
+    """A failure reason's key (as the dashboard's top failure reasons link to it)."""
+    if value is tk.missing or value is None or value == "":
+        return value
+    if not isinstance(value, str) or not _REASON.fullmatch(value):
+        raise tk.Invalid(tk._("Must be one of the failure reasons the dashboard lists"))
+    return value
+
+
 def datapusherplusapi_json_object(value: Any) -> Any:
     """A JSON object (a dict)."""
     if value is tk.missing or value is None:

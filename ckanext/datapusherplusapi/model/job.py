@@ -30,6 +30,7 @@ from ckanext.datapusherplusapi.vocabulary import (  # noqa: F401 (the model's wo
 
 LOG_LIMIT = 200  # log lines kept per job, newest last
 LIST_LIMIT = 1000  # jobs one call lists at most (a page of the dashboard, a history)
+REASONS_LIMIT = 5  # failure reasons the dashboard shows
 
 
 def _now() -> datetime.datetime:
@@ -240,6 +241,8 @@ def _scope(filters: dict[str, Any], stuck_before: datetime.datetime
                                                    model.Group.name == value)).scalar_subquery()))
     if filters.get("format"):
         conditions.append(Job.resource_format == filters["format"].upper())
+    if filters.get("reason"):
+        conditions.append(reason_key() == filters["reason"])
     if filters.get("date_from"):
         conditions.append(Job.submitted_at >= filters["date_from"])
     if filters.get("date_to"):
@@ -261,6 +264,43 @@ def _scope(filters: dict[str, Any], stuck_before: datetime.datetime
     return joined, org
 
 
+def reason_key() -> Any:
+    """A failure reason's key, in SQL: the md5 of the job's error type, its
+    error (message or the loader's words) and that message's parameters. The
+    dashboard's top failure reasons group on it; its ``reason`` filter
+    selects the jobs of one."""
+    def text(column: Any) -> Any:
+        return sa.func.coalesce(sa.cast(column, sa.UnicodeText), "")
+
+    return sa.func.md5(sa.func.concat(text(Job.error_type), "\x1f", text(Job.error), "\x1f",
+                                      text(Job.error_params)))
+
+
+def failure_reasons(filters: dict[str, Any], since: datetime.datetime,
+                    limit: int = REASONS_LIMIT) -> sa.sql.Select:
+    """The most frequent reasons of the failed jobs submitted from ``since``
+    on, among those ``filters`` select (their ``status`` and ``reason``
+    aside): one grouped query over the failed jobs of the period, which the
+    index on (status, submitted_at) finds. Rows are ``(key, error type,
+    error, its parameters as JSON text, jobs)``, most frequent first."""
+    joined = _scope({key: value for key, value in filters.items()
+                     if key not in ("status", "reason")}, _now())[0]
+    key = reason_key()
+    params = sa.cast(Job.error_params, sa.UnicodeText)
+    jobs = sa.func.count(Job.id)
+    return (joined(sa.select(key, Job.error_type, Job.error, params, jobs))
+            .where(Job.status == ERROR, Job.submitted_at >= since)
+            .group_by(key, Job.error_type, Job.error, params)
+            .order_by(jobs.desc(), Job.error_type, Job.error).limit(limit))
+
+
+def reason_of(key: str) -> sa.sql.Select:
+    """One job with the failure reason ``key`` (its error type, error and
+    parameters), for the words of a ``reason`` filter."""
+    return (sa.select(Job.error_type, Job.error, Job.error_params)
+            .where(reason_key() == key).limit(1))
+
+
 def scope(filters: dict[str, Any]) -> Callable[[sa.sql.Select], sa.sql.Select]:
     """What the dashboard's filters select, for any statement over the jobs
     (its summary): ``scope(filters)(sa.select(...))`` reads the jobs the
@@ -275,9 +315,10 @@ def listing(filters: dict[str, Any], stuck_before: datetime.datetime
     ``filters``: ``status`` (a status, ``pending`` or ``stuck``),
     ``organization`` (id or name), ``format``, ``date_from``/``date_to``
     (dates, on submission), ``q`` (resource or dataset name/title),
-    ``latest_only`` (the latest job of each resource), ``sort`` and ``order``.
+    ``latest_only`` (the latest job of each resource), ``reason`` (a failure
+    reason's key, see ``reason_key``), ``sort`` and ``order``.
     Rows are ``(Job, resource name, dataset name, dataset title,
-    organization name, organization title, user name)``.
+    organization name, organization title, user name, user full name)``.
     """
     joined, org = _scope(filters, stuck_before)
     duration = sa.func.coalesce(Job.finished_at, sa.func.now()) - Job.submitted_at
@@ -289,6 +330,7 @@ def listing(filters: dict[str, Any], stuck_before: datetime.datetime
     column = columns.get(filters.get("sort") or "submitted", Job.submitted_at)
     ordered = column.asc() if filters.get("order") == "asc" else column.desc()
     rows = joined(sa.select(Job, model.Resource.name, model.Package.name, model.Package.title,
-                            org.name, org.title, model.User.name)).order_by(ordered, Job.id)
+                            org.name, org.title, model.User.name, model.User.fullname)
+                   ).order_by(ordered, Job.id)
     count = joined(sa.select(sa.func.count(Job.id)))
     return rows, count

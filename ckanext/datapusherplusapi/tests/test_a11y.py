@@ -248,4 +248,11 @@ def test_keyboard_only_resource_page_and_dashboard(page, service_user, fake_serv
     _tab_to(page, retry, presses=150)
     page.keyboard.press("Enter")
     page.locator('#dpp-jobs tbody tr[data-dpp-status="complete"]').wait_for(timeout=20_000)
+    # The answer is beside the resource's row (the new job's: the old one left the
+    # list), the focus on its status; the polls since kept it there, never on the body.
+    new_row = page.locator('#dpp-jobs tbody tr[data-dpp-status="complete"]')
+    assert page.locator('tr[data-dpp-message-for="{}"]'.format(
+        new_row.get_attribute("data-dpp-job"))).count() == 1
+    assert page.evaluate("document.activeElement.closest('tr[data-dpp-job]')"
+                         " .getAttribute('data-dpp-status')") == "complete"
     shot(page, "a11y-keyboard-dashboard")

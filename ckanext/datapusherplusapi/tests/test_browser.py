@@ -211,15 +211,12 @@ def test_an_editor_on_the_organizations_tab(page, service_user, fake_service, li
     assert page.evaluate(SIDEWAYS) <= 0  # no sideways scroll (beyond CKAN's own frame)
     row.locator("button", has_text="Retry").click()
     page.locator('#dpp-jobs tbody tr[data-dpp-status="submitted"]').wait_for(timeout=10_000)
-    asked = []
-    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.locator('#dpp-jobs tbody tr[data-dpp-status="submitted"] button',
                  has_text="Cancel").click()
-    if tk.check_ckan_version("2.12"):  # CKAN's own dialog (htmx-ckan.js), not the browser's
-        dialog = page.locator(".modal.show")
-        dialog.wait_for(timeout=10_000)
-        asked.append(dialog.locator(".modal-body").inner_text())
-        dialog.locator(".modal-footer button:not(.btn-cancel)").click()
+    # The question opens beside the row (neither the browser's dialog nor CKAN's).
+    question = page.locator("#dpp-jobs .dpp-confirm")
+    asked = [question.locator("[data-dpp-question]").inner_text()]
+    question.locator("[data-dpp-yes]").click()
     page.locator('#dpp-jobs tbody tr[data-dpp-status="cancelled"]').wait_for(timeout=10_000)
     assert asked == ["Cancel the push of Villes (CSV)?"]
     shot(page, "organization-tab-{}".format(width))

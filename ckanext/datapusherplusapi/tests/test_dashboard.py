@@ -24,6 +24,7 @@ from ckanext.datapusherplusapi.tests.helpers import (
     make_resource,
     member_of,
     seed_jobs,
+    sql_statements,
     sysadmin_with_token,
     user_with_token,
 )
@@ -142,8 +143,9 @@ class TestTable:
         def form(mode):
             return page.find("input", attrs={"name": "mode", "value": mode}).find_parent("form")
 
-        assert form("retry_failed")["hx-confirm"] == "Retry 2 failed jobs matching the filter?"
-        assert "not in the DataStore" in form("not_in_datastore")["hx-confirm"]
+        assert form("retry_failed")["hx-confirm"] == (
+            "Retry the 2 resources whose latest push failed, among those the filter selects?")
+        assert "whose data is not there yet" in form("not_in_datastore")["hx-confirm"]
         cancel = [f for f in page.find_all("form") if f["action"].endswith("/cancel")]
         assert [f["hx-confirm"] for f in cancel] == ["Cancel the push of Villes actives?"]
         retry = cancel[0].find_parent("td").find("form").find("button")  # its row's Retry
@@ -152,7 +154,8 @@ class TestTable:
         # Nothing to retry under this filter: the button says so and cannot be pressed.
         page = _soup(app.get(URL, query_string={"q": "no-such-resource"}, headers=_as(admin)))
         button = form("retry_failed").find("button")
-        assert button.has_attr("disabled") and button["title"] == "No failed job matches the filter"
+        assert button.has_attr("disabled") and button["title"] == (
+            "No resource chosen by the filter has a failed latest push")
 
     def test_summary_follows_the_filters(self, app, admin):
         one, other = factories.Organization(), factories.Organization()
@@ -236,12 +239,156 @@ class TestCsv:
                            headers=_as(admin))
         assert response.status_code == 200
         assert response.headers["Content-Type"].startswith("text/csv")
-        rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+        rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
         assert len(rows) == 3
         assert rows[0]["resource_name"] == "'=HYPERLINK(\"http://evil\")"
         assert rows[0]["error"].startswith("'+cmd")
         assert rows[0]["status"] == "error"
         assert "job_key" not in response.get_data(as_text=True)
+
+    def test_excel_reads_it_and_its_name_says_what_it_holds(self, app, admin):
+        org = factories.Organization(name="ministere-culture", title="Ministère de la Culture")
+        user = factories.User(fullname="Aïcha Benali")
+        jobs = seed_jobs([make_resource(org, name="Théâtres")], 2, "error", error="x",
+                         user_id=user["id"])
+        seed_jobs([make_resource(org)], 1, "complete", origin="loader")
+        response = app.get(URL + "export.csv", headers=_as(admin),
+                           query_string={"status": "error", "organization": org["name"]})
+        body = response.get_data()
+        # A UTF-8 byte order mark first: Excel then reads "Ministère", not "MinistÃ¨re".
+        assert body.startswith(b"\xef\xbb\xbf")
+        today = datetime.date.today().isoformat()
+        assert response.headers["Content-Disposition"] == (
+            'attachment; filename="datapusher-plus-jobs_status-error_organization-'
+            'ministere-culture_{}.csv"'.format(today))
+        assert body.decode("utf-8").startswith('\ufeff"id",')
+        rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+        assert list(rows[0]) == [
+            "id", "loader_job_id", "resource_id", "resource_name", "dataset_name",
+            "organization_name", "resource_format", "status", "submitted", "finished",
+            "duration", "started_by_loader", "user_name", "user_display_name", "attempt",
+            "error_type", "error"]
+        # ``id``: the job's page's own (this extension's id, not the loader's).
+        assert sorted(row["id"] for row in rows) == sorted(jobs)
+        assert app.get(URL + "jobs/" + rows[0]["id"], headers=_as(admin)).status_code == 200
+        assert {row["resource_name"] for row in rows} == {"Théâtres"}
+        assert {row["user_display_name"] for row in rows} == {"Aïcha Benali"}
+        assert {row["started_by_loader"] for row in rows} == {"false"}
+        every = list(csv.DictReader(io.StringIO(app.get(
+            URL + "export.csv", headers=_as(admin)).get_data().decode("utf-8-sig"))))
+        assert sorted(row["started_by_loader"] for row in every) == ["false", "false", "true"]
+
+
+class TestFiltersAndCounts:
+    def test_organizations_by_title_in_the_readers_order(self, app, admin):
+        for name, title in (("a-zebre", "Zèbre"), ("b-economie", "Économie"),
+                            ("c-agriculture", "agriculture"), ("d-eau", "Eau")):
+            factories.Organization(name=name, title=title)
+        page = _soup(app.get(URL, headers=_as(admin)))
+        for select in ("#dpp-org", "#dpp-bulk-org"):
+            options = page.select(select + " option")[1:]
+            assert [o.get_text() for o in options] == ["agriculture", "Eau", "Économie", "Zèbre"]
+            assert [o["value"] for o in options] == [
+                "c-agriculture", "d-eau", "b-economie", "a-zebre"]
+
+    def test_the_bulk_retry_says_what_it_counts(self, app, admin):
+        org = factories.Organization()
+        resources = [make_resource(org) for _ in range(5)]
+        seed_jobs(resources, 9, "error", error="x")  # 9 failed attempts of 5 resources
+        seed_jobs([make_resource(org)], 1, "complete")
+        page = _soup(app.get(URL, query_string={"status": "error"}, headers=_as(admin)))
+        assert len(page.select("#dpp-jobs tbody tr[data-dpp-job]")) == 9
+        assert page.select_one("[data-dpp-part=count]").get_text(strip=True) == "9 jobs"
+        form = page.find("input", attrs={"name": "mode", "value": "retry_failed"}).find_parent(
+            "form")
+        # The dialog and its button count resources (whose latest push failed), and say so.
+        assert form["hx-confirm"] == (
+            "Retry the 5 resources whose latest push failed, among those the filter selects?")
+        assert form.find("button").get_text(strip=True) == (
+            "Retry 5 resources whose latest push failed")
+        # ... which is what the list shows of the latest jobs, and what a retry pushes.
+        latest = _soup(app.get(URL, query_string={"status": "error", "latest_only": "true"},
+                               headers=_as(admin)))
+        assert len(latest.select("#dpp-jobs tbody tr[data-dpp-job]")) == 5
+        assert background.count_to_retry({"organization": org["name"]}) == 5
+
+    @pytest.mark.parametrize("locale, said", [
+        ("en", "Must be one of: Pending (pending), Running (running), Complete (complete)"),
+        ("fr", "Doit être l’une de ces valeurs : En attente (pending), En cours (running)"),
+    ])
+    def test_an_invalid_filter_is_said_in_words(self, app, admin, locale, said):
+        prefix = "" if locale == "en" else "/" + locale
+        page = _soup(app.get(prefix + URL, query_string={"status": "bogus", "order": "up"},
+                             headers=_as(admin)))
+        alert = page.find(id="dpp-live").find(role="alert").get_text(" ", strip=True)
+        assert said in alert, alert
+        assert "[" not in alert and "'" not in alert
+        # An export is refused, with the same words.
+        refused = app.get(prefix + URL + "export.csv", query_string={"status": "bogus"},
+                          headers=_as(admin))
+        assert refused.status_code == 400 and said in refused.get_data(as_text=True)
+
+    def test_the_top_failure_reasons_lead_to_their_jobs(self, app, admin, monkeypatch):
+        org = factories.Organization()
+        first, second = make_resource(org), make_resource(org)
+        long_url = "http://example.org/" + "donnees/" * 12 + "fichier.csv"
+        seed_jobs([first, second], 3, "error", error="Could not fetch " + long_url)
+        seed_jobs([second], 1, "error", error="bad header", error_type="validation")
+        seed_jobs([first], 4, "error", error="old failure", days_ago=10)  # before the period
+        seed_jobs([first], 2, "complete")
+        with sql_statements(monkeypatch) as statements:
+            stats = helpers.call_action("datapusher_plus_stats", {"user": admin["name"]})
+        # One grouped query over the period's failed jobs.
+        assert len([sql for sql in statements if "md5(" in sql and "GROUP BY" in sql]) == 1
+        reasons = stats["failure_reasons"]
+        assert [(r["error"], r["count"]) for r in reasons] == [
+            ("Could not fetch " + long_url, 3), ("bad header", 1)]
+        page = _soup(app.get(URL, headers=_as(admin)))
+        links = page.select("[data-dpp-part=reasons] a[data-dpp-reason]")
+        assert [a.get_text(strip=True) for a in links][1] == "bad header"
+        assert "3 jobs" in links[0].find_parent("li").get_text()
+        listed = _soup(app.get(links[0]["href"], headers=_as(admin)))
+        rows = listed.select("#dpp-jobs tbody tr[data-dpp-job]")
+        assert len(rows) == 3 and {r["data-dpp-status"] for r in rows} == {"error"}
+        assert long_url in listed.select_one("[data-dpp-part=reason-filter]").get_text()
+        # The Error card is coloured (not zero) and the active filter marked.
+        card = listed.select_one('[data-dpp-count="error"]')
+        assert "dpp-card-alert" in card["class"] and card["aria-current"] == "true"
+        assert not listed.select_one('[data-dpp-count="stuck"]').has_attr("aria-current")
+        assert "dpp-card-alert" not in listed.select_one('[data-dpp-count="stuck"]')["class"]
+        # A reason no dashboard gave is refused in words, the list unfiltered by it.
+        bad = _soup(app.get(URL, query_string={"reason": "x' OR 1=1"}, headers=_as(admin)))
+        assert "Must be one of the failure reasons the dashboard lists" in bad.find(
+            role="alert").get_text()
+
+    def test_people_by_their_display_name(self, app, admin):
+        user = factories.User(fullname="Fatima Zahra El Idrissi")
+        seed_jobs([make_resource()], 1, "error", error="x", user_id=user["id"])
+        row = _soup(app.get(URL, headers=_as(admin))).select_one("#dpp-jobs tbody tr[data-dpp-job]")
+        assert "Fatima Zahra El Idrissi" in row.get_text()
+        assert user["name"] not in row.get_text()
+
+
+class TestSettings:
+    @pytest.mark.ckan_config("ckan.plugins",
+                             "datapusherplusapi xloader datastore datapusherplusapi_nosolr")
+    @pytest.mark.ckan_config(dpp_config.BACKEND, "xloader")
+    @pytest.mark.ckan_config("ckanext.xloader.api_token", "a-token")
+    def test_the_options_of_the_loader_in_use(self, app):
+        admin = sysadmin_with_token()
+        page = _soup(app.get(URL, headers=_as(admin)))
+        rows = {row.find("code").get_text(): row.find("td")
+                for row in page.select("[data-dpp-part=settings] tbody tr")}
+        for service_only in ("url", "timeout", "max_retries", "backoff_factor",
+                             "callback_url_base", "api_token"):
+            assert "ckanext.datapusher_plus." + service_only not in rows
+        assert rows["ckanext.datapusher_plus.backend"].get_text(strip=True) == "xloader"
+        # Unset: "not set", never an empty cell.
+        assert rows["ckanext.datapusher_plus.webhook_url"].get_text(strip=True) == "not set"
+        assert all(cell.get_text(strip=True) for cell in rows.values())
+        # The formats line: the loader's and the JSON/XML loader's.
+        formats = page.select_one("[data-dpp-part=formats]").get_text(" ", strip=True)
+        assert "CSV" in formats and "JSON" in formats and "XML" in formats
 
 
 class TestLive:
@@ -277,21 +424,30 @@ class TestActions:
         failed = model.Session.execute(sa.select(Job.id)).scalar()
         client, token = self._token(app, admin)
         response = client.post(URL + "jobs/{}/retry".format(failed), headers=dict(HX, **_as(admin)),
-                               data={"_csrf_token": token, "query": "status=pending"})
+                               data={"_csrf_token": token, "query": "status=pending",
+                                     "resource": resource["id"]})
         assert response.status_code == 200
         live = _soup(response)
-        assert "Submitted again" in live.find(class_="alert").get_text()
+        done = "Retried: a new push of this resource has started"
+        assert done in live.find(class_="alert").get_text()
         # ... and, for screen readers, in the page's live region (out-of-band content).
         announce = live.find(id="dpp-announce")
-        assert announce["hx-swap-oob"] == "innerHTML" and "Submitted again" in announce.get_text()
+        assert announce["hx-swap-oob"] == "innerHTML" and done in announce.get_text()
         rows = live.select("#dpp-jobs tbody tr[data-dpp-job]")
         assert [r["data-dpp-status"] for r in rows] == ["submitted"]
         new_job = rows[0]["data-dpp-job"]
+        # The failed job is not listed under this filter: the answer is beside its
+        # resource's new job, whose row is marked for the focus.
+        assert rows[0].has_attr("data-dpp-acted")
+        assert done in live.select_one('tr[data-dpp-message-for="{}"]'.format(new_job)).get_text()
         response = client.post(URL + "jobs/{}/cancel".format(new_job),
                                headers=dict(HX, **_as(admin)), data={"_csrf_token": token})
         assert "Job cancelled" in response.get_data(as_text=True)
         status = helpers.call_action("datapusher_plus_status", resource_id=resource["id"])
-        assert status["status"] == "cancelled" and admin["name"] in status["error"]
+        # The person is named by their display name, as everywhere on the pages.
+        shown = model.User.get(admin["name"]).display_name
+        assert shown != admin["name"]
+        assert status["status"] == "cancelled" and status["error"] == "Cancelled by " + shown
 
     def test_cancel_only_active(self, admin):
         seed_jobs([make_resource()], 1, "complete")

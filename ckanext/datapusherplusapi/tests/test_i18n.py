@@ -97,18 +97,19 @@ def test_a_jobs_error_is_in_each_readers_language(app, pending_job):
     who cancelled in English, the publisher who reads in French or Arabic,
     each reads it in their own language."""
 
-    admin = factories.Sysadmin(name="amina")
+    admin = factories.Sysadmin(name="amina", fullname="Amina Tazi")  # named by her display name
     helpers.call_action("datapusher_plus_job_cancel", {"user": admin["name"]},
                         id=pending_job["job_id"])
     row = model.Session.get(Job, pending_job["job_id"])
-    assert (row.error, row.error_params) == ("Cancelled by {user}", {"user": "amina"})
+    assert (row.error, row.error_params) == ("Cancelled by {user}", {"user": "Amina Tazi"})
 
     rid = pending_job["resource"]["id"]
     headers = {"Authorization": pending_job["editor"]["token"]}
     read = {lang: app.get("{}/api/3/action/datapusher_plus_status/{}".format(prefix, rid),
                           headers=headers).json["error"]
             for lang, prefix in (("en", ""), ("fr", "/fr"), ("ar", "/ar"))}
-    assert read == {"en": "Cancelled by amina", "fr": "Annulée par amina", "ar": "ألغاها amina"}
+    assert read == {"en": "Cancelled by Amina Tazi", "fr": "Annulée par Amina Tazi",
+                    "ar": "ألغاها Amina Tazi"}
     page = app.get("/fr/dataset/{}/datapusher-plus/{}".format(
         pending_job["resource"]["package_id"], rid), headers=headers)
-    assert "Annulée par amina" in page.get_data(as_text=True)
+    assert "Annulée par Amina Tazi" in page.get_data(as_text=True)

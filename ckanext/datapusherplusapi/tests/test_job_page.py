@@ -181,7 +181,7 @@ def test_retry_then_cancel_from_the_page(app, admin, failed):
     assert part["data-dpp-status"] == "cancelled" and not part.has_attr("hx-get")
     # Said as what it is, not as an error.
     assert part.find(attrs={"data-dpp-part": "cancelled"}).get_text(strip=True) == \
-        "Cancelled by " + admin["name"]
+        "Cancelled by " + model.User.get(admin["name"]).display_name
     assert not part.find(attrs={"data-dpp-part": "error"})
     live = client.get(_url(new_id) + "?part=live", headers=dict(HX, **auth(admin)))
     assert live.status_code == 286  # ended: htmx stops polling

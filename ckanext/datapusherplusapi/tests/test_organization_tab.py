@@ -148,7 +148,8 @@ def test_retry_and_cancel_what_they_may_push(app, site):
                            headers=dict(HX, **editor), data={"_csrf_token": token})
     assert "Job cancelled" in response.get_data(as_text=True)
     status = helpers.call_action("datapusher_plus_status", resource_id=site["ours"][0]["id"])
-    assert status["status"] == "cancelled" and site["editor"]["name"] in status["error"]
+    shown = model.User.get(site["editor"]["name"]).display_name  # named as the pages name people
+    assert status["status"] == "cancelled" and status["error"] == "Cancelled by " + shown
     # Another organization's job, through this tab: refused in place, and not pushed.
     theirs = _job_of(site["theirs"])
     response = client.post(url + "/jobs/{}/retry".format(theirs), headers=dict(HX, **editor),

@@ -3,8 +3,10 @@ cancel, bulk work; the jobs as CSV."""
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import re
+import unicodedata
 from typing import Any, Callable, Optional
 from urllib.parse import parse_qsl
 
@@ -16,8 +18,9 @@ from ckan.common import request
 from ckan.config.middleware.flask_app import csrf
 from ckan.types import Response
 
-from ckanext.datapusherplusapi import vocabulary
+from ckanext.datapusherplusapi import backends, config, vocabulary
 from ckanext.datapusherplusapi.logic import background, schema
+from ckanext.datapusherplusapi.logic.action.admin import reason_text
 from ckanext.datapusherplusapi.logic.errors import SubmitError
 from ckanext.datapusherplusapi.views.common import (
     HTMX_STOP_POLLING,
@@ -33,10 +36,23 @@ admin = Blueprint("datapusherplusapi_admin", __name__, url_prefix="/ckan-admin/d
 csrf.exempt(admin)
 
 FILTER_KEYS = ("status", "organization", "format", "date_from", "date_to", "q", "latest_only",
-               "sort", "order", "page")
-CSV_FIELDS = ("job_id", "resource_id", "resource_name", "dataset_name", "organization_name",
-              "resource_format", "status", "submitted", "finished", "duration", "user_name",
-              "attempt", "error_type", "error")
+               "reason", "sort", "order", "page")
+# The export's columns: (header, field of the job list). ``id`` is the id of
+# the job's page; ``loader_job_id`` the loader's own, when it has one.
+CSV_COLUMNS = (("id", "id"), ("loader_job_id", "job_id"), ("resource_id", "resource_id"),
+               ("resource_name", "resource_name"), ("dataset_name", "dataset_name"),
+               ("organization_name", "organization_name"),
+               ("resource_format", "resource_format"), ("status", "status"),
+               ("submitted", "submitted"), ("finished", "finished"), ("duration", "duration"),
+               ("started_by_loader", "started_by_loader"), ("user_name", "user_name"),
+               ("user_display_name", "user_display_name"), ("attempt", "attempt"),
+               ("error_type", "error_type"), ("error", "error"))
+# The options each back end reads (the others: every back end).
+BACKEND_OPTIONS = {
+    config.URL: ("service",), config.TIMEOUT: ("service",), config.MAX_RETRIES: ("service",),
+    config.BACKOFF_FACTOR: ("service",), config.CALLBACK_URL_BASE: ("service",),
+    config.API_TOKEN: ("service", "datapusher_plus"),
+}
 
 
 handle_errors_as_pages(admin)
@@ -88,13 +104,42 @@ def jobs_data(filters: dict[str, Any], bad_filter: Optional[str] = None,
         # The figures count what the filters select (an organization's tab: within it).
         "narrowed": any(filters.get(key) for key in schema.STATS_FILTERS),
         "health": None, "organizations": [], "retry_count": 0, "message": None,
+        "acted": None, "acted_resource": None, "message_is_error": False,
+        "reason": reason_text(filters["reason"]) if filters.get("reason") else None,
     }
     if not organization:
         data.update(
             health=tk.get_action("datapusher_plus_service_status")(dict(context), {}),
-            organizations=tk.get_action("organization_list")(dict(context), {}),
+            organizations=organization_choices(),
             retry_count=background.count_to_retry(filters))
     return data
+
+
+def collation_key(text: str) -> tuple[str, str]:
+    """How a list of names is sorted for its readers: letters without their
+    accents first (``Économie`` beside ``Eau``), case ignored, then as written."""
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c))
+    return bare.casefold(), text
+
+
+def organization_choices() -> list[dict[str, str]]:
+    """The organizations to filter by: ``name`` and ``title`` (in the
+    reader's language where the portal translates it), sorted by title."""
+    found = tk.get_action("organization_list")(action_context(), {
+        "all_fields": True, "include_dataset_count": False})
+    choices = [{"name": org["name"], "title": org.get("display_name") or org.get("title")
+                or org["name"]} for org in found]
+    return sorted(choices, key=lambda org: collation_key(org["title"]))
+
+
+def settings_rows() -> list[tuple[str, Optional[str]]]:
+    """The options in effect that the portal's back end reads (see
+    ``config.effective``), an unset one as None (the page says "not set")."""
+    backend = backends.current().name
+    return [(option, value if value not in (None, "") else None)
+            for option, value in config.effective()
+            if backend in BACKEND_OPTIONS.get(option, (backend,))]
 
 
 @admin.route("/", methods=["GET"])
@@ -105,11 +150,16 @@ def dashboard() -> Any:
         return render_live(jobs_data(filters, bad_filter))
     tk.get_action("datapusher_plus_job_refresh")(action_context(), {})
     return tk.render("datapusherplusapi/dashboard.html",
-                     extra_vars=jobs_data(filters, bad_filter))
+                     extra_vars=dict(jobs_data(filters, bad_filter), settings=settings_rows()))
 
 
-def render_live(data: dict[str, Any], message: Optional[str] = None) -> Response:
-    data["message"] = message
+def render_live(data: dict[str, Any], message: Optional[str] = None,
+                acted: Optional[str] = None, error: bool = False) -> Response:
+    """The live part; ``acted``: the job a row action was about, whose row
+    then shows ``message`` (else the row of its resource's latest job listed,
+    its form's ``resource``: a retry's new job; else above the table)."""
+    data.update(message=message, acted=acted, message_is_error=error,
+                acted_resource=request.form.get("resource") if acted else None)
     # Screen readers hear the message, or the counts when they changed since
     # the browser's copy (``seen``), once, in the page's live region.
     if message:
@@ -138,7 +188,8 @@ def scoped_filters(source: Any, organization: Optional[dict[str, Any]] = None
 def after_post(message: str, error: bool = False,
                organization: Optional[dict[str, Any]] = None) -> Any:
     """The answer to a job action's form: htmx gets the live part again,
-    with the message; a browser without it goes back to the page (the job's
+    with the message (beside the row of the job acted on: the URL's
+    ``job_id``); a browser without it goes back to the page (the job's
     page when the form was on it: its ``job`` field), the message flashed.
     ``organization``: the form was on that organization's tab."""
     job_id = request.form.get("job")
@@ -147,7 +198,8 @@ def after_post(message: str, error: bool = False,
     filters, bad_filter = scoped_filters(dict(parse_qsl(request.form.get("query", ""))),
                                          organization)
     if is_htmx():
-        return render_live(jobs_data(filters, bad_filter, organization), message)
+        acted = (request.view_args or {}).get("job_id")
+        return render_live(jobs_data(filters, bad_filter, organization), message, acted, error)
     (tk.h.flash_error if error else tk.h.flash_success)(message)
     if job_id:
         return tk.redirect_to("datapusherplusapi_admin.job", job_id=job_id)
@@ -197,7 +249,8 @@ def _render_job(job_id: str, message: Optional[str] = None, error: bool = False)
 @admin.route("/jobs/<job_id>/retry", methods=["POST"])
 def retry(job_id: str) -> Any:
     """Submit a job's resource again."""
-    return run("datapusher_plus_job_retry", {"id": job_id}, tk._("Submitted again"))
+    return run("datapusher_plus_job_retry", {"id": job_id},
+               tk._("Retried: a new push of this resource has started"))
 
 
 @admin.route("/jobs/<job_id>/cancel", methods=["POST"])
@@ -208,7 +261,7 @@ def cancel(job_id: str) -> Any:
 
 @admin.route("/bulk", methods=["POST"])
 def bulk() -> Any:
-    """Queue a bulk task (retry failed jobs, or submit what is not in the DataStore)."""
+    """Queue a bulk task (retry failed jobs, or push what is not in the DataStore)."""
     data = {key: request.form.get(key) for key in
             ("mode", "organization", "format", "q", "date_from", "date_to", "resume")
             if request.form.get(key)}
@@ -241,14 +294,15 @@ def export() -> Response:
 
     def rows() -> Any:
         buffer = io.StringIO()
+        buffer.write("\ufeff")  # the BOM: Excel then reads UTF-8 ("Ministère")
         writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
-        writer.writerow(CSV_FIELDS)
+        writer.writerow([header for header, _field in CSV_COLUMNS])
         page = 1
         while True:
             chunk = tk.get_action("datapusher_plus_job_list")(
                 dict(context), dict(filters, page=page, limit=1000))
             for job in chunk["results"]:
-                writer.writerow([_csv_safe(job.get(field)) for field in CSV_FIELDS])
+                writer.writerow([_csv_cell(job.get(field)) for _header, field in CSV_COLUMNS])
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
@@ -256,6 +310,36 @@ def export() -> Response:
                 break
             page += 1
 
-    response = FlaskResponse(stream_with_context(rows()), mimetype="text/csv")
-    response.headers["Content-Disposition"] = 'attachment; filename="datapusher-plus-jobs.csv"'
+    response = FlaskResponse(stream_with_context(rows()), mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = 'attachment; filename="{}"'.format(
+        export_name(filters, datetime.date.today()))
     return response
+
+
+def _csv_cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return _csv_safe(value)
+
+
+_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
+
+
+def export_name(filters: dict[str, Any], today: datetime.date) -> str:
+    """The export's file name: what the filters chose, then the day, e.g.
+    ``datapusher-plus-jobs_status-error_organization-ministere_2026-12-05.csv``
+    (ASCII letters and digits of each value, accents dropped)."""
+    parts = ["datapusher-plus-jobs"]
+    for key in FILTER_KEYS:
+        value = filters.get(key)
+        if key in ("page", "sort", "order") or value in (None, "", False):
+            continue
+        if isinstance(value, datetime.datetime):
+            value = value.date().isoformat()
+        text = "".join(c for c in unicodedata.normalize("NFKD", str(value))
+                       if not unicodedata.combining(c))
+        text = _NAME_UNSAFE.sub("-", text).strip("-").lower()[:40]
+        parts.append("{}-{}".format(key.replace("_", "-"), text) if value is not True
+                     else key.replace("_", "-"))
+    parts.append(today.isoformat())
+    return "_".join(parts) + ".csv"

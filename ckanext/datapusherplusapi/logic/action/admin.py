@@ -3,6 +3,7 @@ whole portal, their figures, retry, cancel, bulk work, the loader's health."""
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 import time
 import uuid
@@ -43,7 +44,7 @@ def _stuck_before() -> datetime.datetime:
 
 def _dashboard_filters(data_dict: DataDict) -> dict[str, Any]:
     keys = ("status", "organization", "format", "date_from", "date_to", "q", "latest_only",
-            "sort", "order")
+            "reason", "sort", "order")
     return {key: data_dict.get(key) for key in keys
             if data_dict.get(key) not in (None, "", False)}
 
@@ -68,6 +69,9 @@ def datapusher_plus_job_list(context: Context, data_dict: DataDict) -> dict[str,
     :type q: string
     :param latest_only: only the latest job of each resource (default false)
     :type latest_only: bool
+    :param reason: a failure reason's ``key`` (``datapusher_plus_stats``'s
+        ``failure_reasons``): only the jobs that failed so
+    :type reason: string
     :param sort: ``submitted`` (default), ``status``, ``duration``, ``format``,
         ``resource``, ``dataset`` or ``organization``
     :type sort: string
@@ -80,7 +84,8 @@ def datapusher_plus_job_list(context: Context, data_dict: DataDict) -> dict[str,
 
     :returns: ``count``, ``page``, ``limit`` and ``results`` (jobs with
         ``resource_name``, ``dataset_name``, ``dataset_title``,
-        ``organization_name``, ``organization_title``, ``user_name``, ``stuck``)
+        ``organization_name``, ``organization_title``, ``user_name`` (the
+        login), ``user_display_name``, ``stuck``)
     :rtype: dictionary
     """
     tk.check_access("datapusher_plus_job_list", context, data_dict)
@@ -111,10 +116,11 @@ def _for_reader(context: Context, item: dict[str, Any]) -> dict[str, Any]:
 
 def _listed(row: Any, stuck_before: datetime.datetime) -> dict[str, Any]:
     """A job as the dashboard lists it, from a row of ``job_model.listing``."""
-    job, res_name, pkg_name, pkg_title, org_name, org_title, user_name = row
+    job, res_name, pkg_name, pkg_title, org_name, org_title, user_name, user_fullname = row
     item = job.dictize()
     item.update(resource_name=res_name, dataset_name=pkg_name, dataset_title=pkg_title,
                 organization_name=org_name, organization_title=org_title, user_name=user_name,
+                user_display_name=user_fullname or user_name,
                 stuck=vocabulary.is_stuck(job.status, job.submitted_at, stuck_before))
     return item
 
@@ -177,13 +183,17 @@ def datapusher_plus_stats(context: Context, data_dict: DataDict) -> dict[str, An
         days, to the hour, or null), ``median_duration`` and ``p95_duration``
         (seconds, the latest 1,000 jobs completed in the last 7 days),
         ``per_day`` (30 days of ``{day, status: count}``, by day of
-        submission) and ``total``
+        submission), ``total``, and ``failure_reasons``: the most frequent
+        reasons of the failed jobs of the period (``date_from`` to
+        ``date_to``, else the last 7 days: ``reasons_since``), each with its
+        ``key`` (the job list's ``reason`` filter), ``error_type``, ``error``
+        (in the reader's language) and ``count``
     :rtype: dictionary
     """
     tk.check_access("datapusher_plus_stats", context, data_dict)
     filters = {key: data_dict[key] for key in schema.STATS_FILTERS if data_dict.get(key)}
     if filters:
-        return _filtered_stats(filters)
+        return dict(_filtered_stats(filters), **_failure_reasons(filters))
     session = model.Session
     now = _now()
     # The counts come from the trigger-kept table (model/counts.py): a few
@@ -207,7 +217,29 @@ def datapusher_plus_stats(context: Context, data_dict: DataDict) -> dict[str, An
         figures = job_counts.since(session, since)
         complete, failed = figures.get(job_model.COMPLETE, 0), figures.get(job_model.ERROR, 0)
         rates[key] = round(complete / (complete + failed), 4) if complete + failed else None
-    return _figures(lambda stmt: stmt, now, by_status, rates, per_day, filtered=False)
+    return dict(_figures(lambda stmt: stmt, now, by_status, rates, per_day, filtered=False),
+                **_failure_reasons(filters))
+
+
+REASONS_DAYS = 7  # the top failure reasons' period when no date is chosen
+
+
+def _failure_reasons(filters: dict[str, Any]) -> dict[str, Any]:
+    """``failure_reasons`` and ``reasons_since`` (the period's first day) of
+    ``datapusher_plus_stats``: one grouped query (``job_model.failure_reasons``)."""
+    since = filters.get("date_from") or datetime.datetime.combine(
+        _now().date() - datetime.timedelta(days=REASONS_DAYS - 1), datetime.time())
+    rows = model.Session.execute(job_model.failure_reasons(filters, since))
+    reasons = [{"key": key, "error_type": error_type, "count": count,
+                "error": messages.render(error, json.loads(params) if params else None)}
+               for key, error_type, error, params, count in rows]
+    return {"failure_reasons": reasons, "reasons_since": since.date().isoformat()}
+
+
+def reason_text(key: str) -> Optional[str]:
+    """A failure reason's words (the ``reason`` filter's), None if no job has it."""
+    row = model.Session.execute(job_model.reason_of(key)).first()
+    return messages.render(row.error, row.error_params) if row else None
 
 
 Scope = Callable[[sa.sql.Select], sa.sql.Select]
@@ -362,8 +394,10 @@ def datapusher_plus_job_cancel(context: Context, data_dict: DataDict) -> dict[st
         raise tk.ValidationError({"id": [tk._(
             "The load ended before it could be stopped: its result stands")]})
     only = tuple(status for status in ACTIVE if backend is None or backend.can_cancel(status))
-    if not lifecycle.cancel(session, job.id, Message("Cancelled by {user}",
-                                                     {"user": context.get("user") or "?"}),
+    # The message names the person as the pages do: their display name.
+    user = model.User.get(context.get("user") or "")
+    who = user.display_name if user else (context.get("user") or "?")
+    if not lifecycle.cancel(session, job.id, Message("Cancelled by {user}", {"user": who}),
                             only=only):
         session.refresh(job)
         raise cannot_stop if job.status in ACTIVE else not_active
