@@ -70,7 +70,8 @@ def test_the_dashboard_shows_what_matters(page, service_user, fake_service, live
     other = make_resource(org, name="communes.csv")
     failed = seed_jobs([census], 3, "error", error="Could not fetch " + LONG_URL)
     seed_jobs([other], 1, "error", error="bad header", error_type="validation", days_ago=0.001)
-    running = seed_jobs([make_resource(org, name="villes.csv")], 1, "running")[0]
+    # pending: a job the service has not started (a running one offers no Cancel)
+    pending = seed_jobs([make_resource(org, name="villes.csv")], 1, "submitted")[0]
     seed_jobs([other], 2, "complete", days_ago=0.002)
 
     page.set_viewport_size({"width": width, "height": 900})
@@ -109,7 +110,7 @@ def test_the_dashboard_shows_what_matters(page, service_user, fake_service, live
 
     # 3. A row's action: the question beside the row, the focus on its buttons; then
     #    the answer beside the row, the focus on the row's status, never the body.
-    active = page.locator('#dpp-jobs tr[data-dpp-job="{}"]'.format(running))
+    active = page.locator('#dpp-jobs tr[data-dpp-job="{}"]'.format(pending))
     active.locator(".dpp-cell-actions form[action$='/cancel'] button").click()
     question = active.locator(".dpp-confirm")
     question.wait_for()
@@ -120,12 +121,12 @@ def test_the_dashboard_shows_what_matters(page, service_user, fake_service, live
     shot(page, "dashboard-question-{}-{}".format(lang, width))
     yes.click()
     page.locator('#dpp-jobs tr[data-dpp-job="{}"][data-dpp-status="cancelled"]'.format(
-        running)).wait_for(timeout=10_000)
-    answer = page.locator('tr[data-dpp-message-for="{}"]'.format(running))
+        pending)).wait_for(timeout=10_000)
+    answer = page.locator('tr[data-dpp-message-for="{}"]'.format(pending))
     assert _inside(answer.evaluate(BOX), vertical=True)
     assert page.evaluate("document.activeElement !== document.body")
     assert page.evaluate("document.activeElement.closest('tr[data-dpp-job]')"
-                         " .getAttribute('data-dpp-job')") == running
+                         " .getAttribute('data-dpp-job')") == pending
     shot(page, "dashboard-answer-{}-{}".format(lang, width))
 
     # 2. The top failure reasons lead to their jobs; the list then marks its filter.

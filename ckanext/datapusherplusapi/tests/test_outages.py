@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import gc
 import os
 import signal
 import subprocess
@@ -31,9 +32,17 @@ pytestmark = [pytest.mark.soak, pytest.mark.once,
               pytest.mark.usefixtures("with_plugins", "clean_db")]
 
 
+def _forget_pooled_connections() -> None:
+    """A restart ends every pooled connection of this process; an engine that
+    does not test a connection before using it (xloader's job database's)
+    would hand a dead one to the next test: every engine starts afresh."""
+    for engine in [o for o in gc.get_objects() if isinstance(o, sa.engine.Engine)]:
+        engine.dispose()
+
+
 @pytest.mark.exclusive  # every connection to the server ends, other suites' too
 def test_postgres_restarted_between_submit_and_callback(app, service_user, fake_service,
-                                                        live_ckan):
+                                                        live_ckan, request):
     fake_service.callback = Callback(delay=4)  # the callback comes after the restart
     org = factories.Organization()
     editor = member_of(org["id"], "editor")
@@ -44,6 +53,7 @@ def test_postgres_restarted_between_submit_and_callback(app, service_user, fake_
     assert submitted.status_code == 200
     restart = subprocess.run(["bash", str(REPO / "bin" / "dpp.sh"), "pg-restart"],
                              capture_output=True, text=True, timeout=120)
+    request.addfinalizer(_forget_pooled_connections)
     assert restart.returncode == 0, restart.stderr
     fake_service.wait_callbacks(timeout=30)
     assert [r.status_code for r in fake_service.callbacks_sent] == [200]
