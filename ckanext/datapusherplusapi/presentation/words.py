@@ -124,13 +124,21 @@ _FILE_AT_FAULT = ("service_job_error", "invalid_file", "mixed_structure", "no_re
                   "hostile_xml", "type_mismatch", "service_silent", "datastore_error",
                   "file_too_large", "download_failed")
 _ROW = re.compile(r"\b[Rr]ow (\d+)\b")
+# A loader's words for a file it could not fetch (xloader's "bad HTTP
+# response … status=404", requests' "HTTPConnectionPool … Max retries
+# exceeded", a refused connection, an unknown host): the link is at fault.
+_NOT_FETCHED = re.compile(
+    r"bad HTTP response|status[= ]?[45]\d\d\b|HTTP (?:error )?[45]\d\d\b|HTTPConnectionPool"
+    r"|Max retries exceeded|Connection refused|Name or service not known"
+    r"|could not (?:be )?(?:download|fetch)", re.IGNORECASE)
 
 
 def next_step(error_type: Optional[str], message: Optional[str] = None) -> str:
     """What a publisher does about a failed push, in one sentence: which
     row to correct when the loader names one, how to replace the file, or
     whom to ask."""
-    if error_type == "download_failed":
+    if error_type == "download_failed" or (
+            error_type in _FILE_AT_FAULT and _NOT_FETCHED.search(message or "")):
         return tk._("Check the file's link, or upload the file again, through “Edit "
                     "resource”; then push it again.")
     if error_type == "file_too_large":

@@ -103,10 +103,13 @@ def test_the_dashboard_shows_what_matters(page, service_user, fake_service, live
     assert min(values.evaluate_all("cells => cells.map(c => c.getBoundingClientRect().width)")) \
         >= 250
 
-    # 4. An error the reader opened survives three polls.
+    # 4. An error the reader opened survives three polls, and so do the chart's figures.
     row.locator(".dpp-cell-error summary").click()
+    page.locator("#dpp-chart-figures summary").click()
+    page.evaluate("window.dppSwaps = 0")
     page.wait_for_function("window.dppSwaps >= 3", timeout=30_000)
     assert page.locator("#dpp-error-" + failed[0]).evaluate("e => e.open")
+    assert page.locator("#dpp-chart-figures").evaluate("e => e.open")
 
     # 3. A row's action: the question beside the row, the focus on its buttons; then
     #    the answer beside the row, the focus on the row's status, never the body.

@@ -152,6 +152,9 @@ def test_the_resource_page_leads_with_the_reason(page, service_user, fake_servic
     # The reason first, whole (not cut, no tooltip), in its own direction.
     assert reason.inner_text() == REASON
     assert reason.get_attribute("dir") == "auto" and reason.get_attribute("title") is None
+    # CKAN's right-to-left theme sets ``direction: rtl`` on every paragraph: the
+    # loader's English sentence still takes its own direction from its text.
+    assert reason.evaluate("el => getComputedStyle(el).unicodeBidi") == "plaintext"
     assert reason.evaluate("el => el.scrollWidth <= el.clientWidth")
     assert failure.evaluate("el => el.firstElementChild.dataset.dppPart") == "reason"
     # Then what to do, in the reader's language: the row, "Edit resource".

@@ -115,7 +115,13 @@ class TestTabContents:
         assert region["aria-live"] == "polite" and region["role"] == "status"
         assert not status.find(attrs={"aria-live": True})
         assert region.find_parent(id="dpp-status") is None
-        assert page.find(id="dpp-details").find("tbody").find_all("tr")
+        details = page.find(id="dpp-details")
+        assert details.find("tbody").find_all("tr")
+        # Between the status's polls the history does not show a stale duration,
+        # and the log says the load is under way rather than that nothing came.
+        assert details.find("tbody").find("tr").find_all("td")[-2].get_text(strip=True) == "—"
+        assert details.find(attrs={"data-dpp-part": "log"}).get_text(strip=True) == (
+            "The load is under way; the loader's log lines appear here as it reports them.")
 
     @pytest.mark.ckan_config(dpp_config.POLL_INTERVAL, 7)
     def test_poll_interval(self, app, site):

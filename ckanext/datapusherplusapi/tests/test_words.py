@@ -9,6 +9,7 @@ from ckan.tests import factories
 
 from ckanext.datapusherplusapi import helpers as dpp_helpers
 from ckanext.datapusherplusapi.messages import readable
+from ckanext.datapusherplusapi.presentation import words
 from ckanext.datapusherplusapi.model import task as task_model
 from ckanext.datapusherplusapi.tests.helpers import (
     STATUS_URL,
@@ -107,3 +108,25 @@ def test_counts_follow_each_languages_plural_rules(app, lang, one, two, eleven):
             "CKAN_LANG": lang, "CKAN_LANG_IS_DEFAULT": lang == "en"}):
         shown = [dpp_helpers.datapusherplusapi_queue_text(n, n) for n in (1, 2, 11)]
     assert shown == [one, two, eleven]
+
+
+LINK = "Check the file's link, or upload the file again, through “Edit resource”; then push it again."
+
+
+@pytest.mark.usefixtures("with_request_context")
+@pytest.mark.parametrize("error_type, message, step", [
+    # xloader's own words for a link that answers 404, and requests' for a host down
+    ("service_job_error", "Xloader received a bad HTTP response when trying to download the "
+     "data file status=404 url=http://x/f.csv", LINK),
+    ("service_job_error", "HTTPConnectionPool(host='x', port=80): Max retries exceeded", LINK),
+    ("download_failed", "The file could not be downloaded: HTTP 404", LINK),
+    ("service_job_error", "Row 4 has more values than the 3 column(s)",
+     "Correct row 4 of the file (or choose the format the file really has), replace it "
+     "through “Edit resource”, then push it again."),
+    ("service_job_error", "Bad header at line 1 (404 rows read)",  # a number is not a status
+     "Correct the file where the message says (or choose the format the file really has), "
+     "replace it through “Edit resource”, then push it again."),
+    ("internal_error", "HTTP 500", "Push it again later; if this goes on, ask a sysadmin."),
+])
+def test_the_next_step_follows_the_reason(error_type, message, step):
+    assert words.next_step(error_type, message) == step
