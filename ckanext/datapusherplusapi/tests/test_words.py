@@ -9,8 +9,8 @@ from ckan.tests import factories
 
 from ckanext.datapusherplusapi import helpers as dpp_helpers
 from ckanext.datapusherplusapi.messages import readable
-from ckanext.datapusherplusapi.presentation import words
 from ckanext.datapusherplusapi.model import task as task_model
+from ckanext.datapusherplusapi.presentation import words
 from ckanext.datapusherplusapi.tests.helpers import (
     STATUS_URL,
     auth,
@@ -110,7 +110,8 @@ def test_counts_follow_each_languages_plural_rules(app, lang, one, two, eleven):
     assert shown == [one, two, eleven]
 
 
-LINK = "Check the file's link, or upload the file again, through “Edit resource”; then push it again."
+LINK = ("Check the file's link, or upload the file again, through “Edit resource”; then push "
+        "it again.")
 
 
 @pytest.mark.usefixtures("with_request_context")
