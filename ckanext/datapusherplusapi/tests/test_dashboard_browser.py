@@ -97,6 +97,15 @@ def test_the_dashboard_shows_what_matters(page, service_user, fake_service, live
     assert error_card.evaluate(colour) == "rgb(248, 215, 218)"
     assert page.locator('[data-dpp-count="stuck"]').evaluate(colour) != "rgb(248, 215, 218)"
     shot(page, "dashboard-overview-{}-{}".format(lang, width))
+    # The chart's days: the middle one in the middle of its axis (when on one line).
+    axis = page.locator("#dpp-live .dpp-chart-days").evaluate(BOX)
+    days = page.locator("#dpp-live .dpp-chart-days span").evaluate_all(
+        "spans => spans.map(s => { const r = document.createRange(); r.selectNodeContents(s);"
+        " const b = r.getBoundingClientRect(); return [b.left, b.right, Math.round(b.top)]; })")
+    if len({top for _left, _right, top in days}) == 1:
+        middle = (days[1][0] + days[1][1]) / 2
+        third = (axis["right"] - axis["left"]) / 3
+        assert axis["left"] + third < middle < axis["right"] - third, (axis, days)
 
     # 7. The settings are readable on a phone too (their values were squeezed to ~45 px).
     values = page.locator("[data-dpp-part=settings] tbody td")
