@@ -94,6 +94,8 @@ def _configure(fault, fake, monkeypatch, other_resource, stranger_token):
         fake.callback = Callback(override={"metadata": {"resource_id": other_resource}})
     elif fault == "callback error":
         fake.callback = Callback(status="error", error={"message": "bad file"})
+    if fake.callback is not None:  # the protocol's faults: no DataStore row before "complete"
+        fake.callback.datastore = False
 
 
 @pytest.mark.ckan_config(dpp_config.TIMEOUT, 1)

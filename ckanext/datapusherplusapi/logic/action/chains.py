@@ -223,10 +223,14 @@ def _loader_reported(name: str, data_dict: DataDict) -> None:
                           .where(Job.backend == backend.name)).scalars().first()
     status = STATES[state]
     loader_job_id = task_job_id(backend.task(resource_id, session))
-    if loader_job_id and (job is None or job.service_job_id != loader_job_id) and (
-            session.execute(sa.select(Job.id).where(Job.service_job_id == loader_job_id,
-                                                    Job.status.notin_(ACTIVE))).first()):
-        return  # a late report of a load whose job is recorded and ended (cancelled, superseded)
+    # With no active job, a report of a load whose job is recorded and ended
+    # (cancelled, superseded) is late: it starts no new job. (With an active
+    # job the report is its: the loader's task may still name the previous
+    # load while the new one starts.)
+    if job is None and loader_job_id and session.execute(
+            sa.select(Job.id).where(Job.service_job_id == loader_job_id,
+                                    Job.status.notin_(ACTIVE))).first():
+        return
     if job is None:
         if status in (COMPLETE, ERROR):
             return  # the late result of a job cancelled or superseded here
