@@ -108,10 +108,25 @@ def fresh_process_state() -> Iterator[None]:
         backends_base.forget_process_state()
         identity.forget_process_state()
         resources.forget_process_state()
+        _forget_xloader_database()
 
     reset()
     yield
     reset()
+
+
+def _forget_xloader_database() -> None:
+    """ckanext-xloader binds its job database once per process, to the URI the
+    config names when it is first used (``ckanext.xloader.db.init``): a test
+    that used it with another URI (test.ini's, the default version's) would
+    leave this test reading another database than its worker writes."""
+    xloader_db = sys.modules.get("ckanext.xloader.db")
+    if xloader_db is None:
+        return
+    if xloader_db.ENGINE is not None:
+        xloader_db.ENGINE.dispose()
+    xloader_db.ENGINE = xloader_db._METADATA = None
+    xloader_db.JOBS_TABLE = xloader_db.METADATA_TABLE = xloader_db.LOGS_TABLE = None
 
 
 # ------------------------------------------------- CKAN, once per session ---
