@@ -28,8 +28,8 @@ from ckanext.datapusherplusapi.views.common import (
     flatten,
     handle_errors_as_pages,
     is_htmx,
-    page_csrf,
     render_part,
+    sysadmins_only,
 )
 
 admin = Blueprint("datapusherplusapi_admin", __name__, url_prefix="/ckan-admin/datapusher-plus")
@@ -58,13 +58,7 @@ BACKEND_OPTIONS = {
 handle_errors_as_pages(admin)
 
 
-@admin.before_request
-def _sysadmins_only() -> Any:
-    try:
-        tk.check_access("datapusher_plus_job_list", action_context(), {})
-    except tk.NotAuthorized:
-        return tk.abort(403, tk._("Need to be system administrator to administer"))
-    return page_csrf()
+admin.before_request(sysadmins_only)
 
 
 def filters_of(source: Any) -> tuple[dict[str, Any], Optional[str]]:

@@ -51,6 +51,16 @@ def page_csrf() -> Any:
     return None
 
 
+def sysadmins_only() -> Any:
+    """A ``before_request`` for the sysadmins' pages (the dashboard, a job's
+    page): 403 for everybody else, then the CSRF check of a POST."""
+    try:
+        tk.check_access("datapusher_plus_job_list", action_context(), {})
+    except tk.NotAuthorized:
+        return tk.abort(403, tk._("Need to be system administrator to administer"))
+    return page_csrf()
+
+
 def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 

@@ -18,8 +18,8 @@ from ckanext.datapusherplusapi.views.common import (
     flatten,
     handle_errors_as_pages,
     is_htmx,
-    page_csrf,
     render_part,
+    sysadmins_only,
 )
 
 job_pages = Blueprint("datapusherplusapi_job", __name__,
@@ -28,13 +28,7 @@ csrf.exempt(job_pages)  # its POSTs are checked by page_csrf, as the dashboard's
 handle_errors_as_pages(job_pages)
 
 
-@job_pages.before_request
-def _sysadmins_only() -> Any:
-    try:
-        tk.check_access("datapusher_plus_job_list", action_context(), {})
-    except tk.NotAuthorized:
-        return tk.abort(403, tk._("Need to be system administrator to administer"))
-    return page_csrf()
+job_pages.before_request(sysadmins_only)
 
 
 def already_active(resource_id: str) -> str:
