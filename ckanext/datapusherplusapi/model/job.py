@@ -207,14 +207,22 @@ def dictize(job: Any) -> dict[str, Any]:
 
 
 def progress(job: Any) -> Optional[dict[str, Any]]:
-    """Rows written so far, of how many, when the loader tells:
-    ``{"rows_loaded": …, "rows_total": …, "percent": …}``, else None."""
+    """Rows written so far, of how many (None while the file is still being
+    read), at what speed, when the loader tells: ``{"rows_loaded": …,
+    "rows_total": …, "percent": …, "rows_per_second": …}``, else None.  The
+    speed is the rows over the time from the job's start to its last
+    progress (its end, once ended)."""
     loaded = getattr(job, "rows_loaded", None)
     if loaded is None:
         return None
     total = getattr(job, "rows_total", None)
     percent = min(100, int(loaded * 100 / total)) if total else None
-    return {"rows_loaded": loaded, "rows_total": total, "percent": percent}
+    started = getattr(job, "started_at", None)
+    until = getattr(job, "finished_at", None) or getattr(job, "updated_at", None)
+    seconds = (until - started).total_seconds() if started and until else 0
+    rate = int(loaded / seconds) if seconds > 0 and loaded else None
+    return {"rows_loaded": loaded, "rows_total": total, "percent": percent,
+            "rows_per_second": rate}
 
 
 def _scope(filters: dict[str, Any], stuck_before: datetime.datetime

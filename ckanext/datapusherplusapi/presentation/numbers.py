@@ -46,19 +46,38 @@ def percent(rate: Optional[float]) -> str:
 
 
 def progress_text(progress: Optional[dict[str, Any]]) -> str:
-    """A job's progress in words: "1,200 of 5,000 rows loaded (24%)", as the
-    reader's language writes numbers; "" when the loader does not tell."""
+    """A job's progress in words: "1,200 of 5,000 rows loaded (24%)", "12,000
+    rows read so far", with the rows per second when known, as the reader's
+    language writes numbers; "" when the loader does not tell."""
     if not progress:
         return ""
-    if progress.get("rows_total") is None:
-        return tk._("Reading the file…")
     reader = locale()
-    total = int(progress["rows_total"])
-    return tk.ungettext("{loaded} of {total} row loaded ({percent})",
-                        "{loaded} of {total} rows loaded ({percent})", total).format(
-        loaded=format_decimal(int(progress["rows_loaded"]), locale=reader),
-        total=format_decimal(total, locale=reader),
-        percent=percent((progress.get("percent") or 0) / 100))
+    loaded = int(progress.get("rows_loaded") or 0)
+    total = progress.get("rows_total")
+    if total is None and not loaded:
+        return tk._("Reading the file…")
+    if total is None:
+        text = tk.ungettext("{loaded} row read so far", "{loaded} rows read so far",
+                            loaded).format(loaded=format_decimal(loaded, locale=reader))
+    elif loaded >= int(total):
+        # (the JSON/XML loader: every row is in its new table, which it now
+        # indexes before it takes the previous table's place)
+        text = tk.ungettext(
+            "{total} row read: the new table is being prepared, then it replaces the "
+            "previous one",
+            "{total} rows read: the new table is being prepared, then it replaces the "
+            "previous one", int(total)).format(total=format_decimal(int(total), locale=reader))
+    else:
+        text = tk.ungettext("{loaded} of {total} row loaded ({percent})",
+                            "{loaded} of {total} rows loaded ({percent})", int(total)).format(
+            loaded=format_decimal(loaded, locale=reader),
+            total=format_decimal(int(total), locale=reader),
+            percent=percent((progress.get("percent") or 0) / 100))
+    rate = progress.get("rows_per_second")
+    if rate:
+        text = tk._("{progress}, {rate} rows per second").format(
+            progress=text, rate=format_decimal(int(rate), locale=reader))
+    return text
 
 
 def datetime_text(value: Any) -> str:

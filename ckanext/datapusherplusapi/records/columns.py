@@ -64,6 +64,15 @@ MAX_EXPONENT = 1000  # PostgreSQL's numeric reaches 10^131072; a larger exponent
 NUMERIC_DIGITS = 1000
 INT8 = 1 << 63
 
+# What Python's str.strip() removes, and the digit groups' separators, as
+# SQL literals (for ``Column.cast``: the database reads values as ``kind`` did).
+_SPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+_SQL_SPACE = "U&'" + "".join("\\{:04X}".format(ord(c)) for c in _SPACE) + "'"
+_SQL_GROUPS = "U&'\\0020\\00A0\\202F'"
+# COPY's text format: a null, and the characters a field escapes.
+NULL = "\\N"
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
 
 def kind(value: Any) -> Optional[str]:
     """The kind of one value (see the module's docstring); None when empty."""
@@ -107,20 +116,39 @@ class Column:
     """One column: its key in the records, its DataStore name, the kinds of
     its values (with where the first of each is) and its type."""
 
-    __slots__ = ("key", "name", "kinds", "override", "override_type", "info")
+    __slots__ = ("key", "name", "index", "kinds", "override", "override_type", "info",
+                 "settled")
 
-    def __init__(self, key: str, name: str):
+    def __init__(self, key: str, name: str, index: int = 0):
         self.key = key
         self.name = name
+        self.index = index  # its place in the file's columns, from 0
         self.kinds: dict[str, tuple[Any, Any]] = {}  # kind → (where, value) of its first
         self.override: Optional[str] = None  # the kind of type the Data Dictionary sets
         self.override_type: Optional[str] = None  # and that type, as it names it
         self.info: Optional[dict[str, Any]] = None
+        # No value can change the column's type any more (text without an
+        # override, or a value that breaks its override already seen).
+        self.settled = False
 
     def see(self, value: Any, where: Any) -> None:
+        if self.settled:
+            return
         found = kind(value)
         if found is not None and found not in self.kinds:
             self.kinds[found] = (where, value)
+            if self.override is None:
+                self.settled = found == TEXT
+            else:
+                self.settled = self.override not in FITS[found]
+
+    def keep(self, info: Optional[dict[str, Any]]) -> None:
+        """The Data Dictionary entry of the existing table's column of the
+        same name (label, description, type override)."""
+        self.info = info or None
+        override = str((info or {}).get("type_override") or "").strip().lower()
+        self.override = OVERRIDES.get(override)
+        self.override_type = override if self.override else None
 
     @property
     def inferred(self) -> str:
@@ -150,29 +178,30 @@ class Column:
                         "position": where["column"], "value": json.dumps(value)[:100]})
         return None
 
-    def convert(self, value: Any) -> Any:
-        """The value as the DataStore takes it for this column's type."""
-        if value is None:
-            return None
+    def cast(self, text: str) -> str:
+        """SQL turning this column's text as written by ``copy_field`` (``text``,
+        an expression) into a value of its type: the same reading as ``kind``."""
         kind_of = self.override or self.inferred
         if kind_of == TEXT:
-            if isinstance(value, bool):
-                return "true" if value else "false"
-            return value if isinstance(value, str) else json.dumps(value)
-        if isinstance(value, str):
-            value = value.strip()
-            if not value:
-                return None
-        if kind_of == BOOLEAN:
-            return value if isinstance(value, bool) else value.lower() == "true"
+            return text
+        value = "NULLIF(btrim({}, {}), '')".format(text, _SQL_SPACE)
         if kind_of in (INTEGER, NUMERIC):
-            if isinstance(value, (int, float)):
-                return value
-            value = value.translate(_GROUPS)
-            return int(value) if kind_of == INTEGER else str(Decimal(value.replace(",", ".")))
-        if kind_of == TIMESTAMP:
-            return value.rstrip("Z")
-        return value
+            value = "translate({}, {}, '')".format(value, _SQL_GROUPS)
+            if kind_of == NUMERIC:
+                value = "replace({}, ',', '.')".format(value)
+        elif kind_of == TIMESTAMP:
+            value = "rtrim({}, 'Z')".format(value)
+        return "CAST({} AS {})".format(value, self.type)
+
+    def full_text(self, value: str) -> str:
+        """SQL writing this column's typed ``value`` as the DataStore's
+        full-text trigger reads it (``json_each_text(row_to_json(row))``)."""
+        kind_of = self.override or self.inferred
+        if kind_of == TEXT and self.type == TEXT:
+            return value
+        if kind_of in (INTEGER, NUMERIC, BOOLEAN) and self.type in (INTEGER, NUMERIC, BOOLEAN):
+            return "{}::text".format(value)
+        return "to_json({}) #>> '{{}}'".format(value)
 
 
 def valid_name(key: str) -> str:
@@ -183,31 +212,66 @@ def valid_name(key: str) -> str:
     return encoded.decode("utf-8", errors="ignore").strip()
 
 
-class Columns:
-    """The columns of a file, in the order their keys first appear."""
+def copy_field(value: Any) -> str:
+    """One value of a record in COPY's text format, as written in the file:
+    text as it is, a JSON number as JSON writes it, a boolean as true/false;
+    ``Column.cast`` then reads it as the column's type."""
+    if value is None:
+        return NULL
+    if type(value) is not str:
+        if value is True or value is False:
+            return "true" if value else "false"
+        value = str(value) if type(value) is int else json.dumps(value)
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_ESCAPES)
+    return value
 
-    def __init__(self) -> None:
+
+class Columns:
+    """The columns of a file, in the order their keys first appear; a
+    column named as one of the existing table's keeps its Data Dictionary
+    entry (``existing``: the DataStore's fields, with their ``info``)."""
+
+    def __init__(self, existing: Optional[list[dict[str, Any]]] = None) -> None:
         self.by_key: dict[str, Column] = {}
         self.names: set[str] = set()
+        self.existing = {field.get("id"): field.get("info") or None
+                         for field in existing or []}
+
+    def _add(self, key: str, where: Any) -> Column:
+        if len(self.by_key) >= MAX_COLUMNS:
+            raise ReadError(Message(
+                "The file has more than {count} columns, the most a DataStore table "
+                "holds (the record at line {line}, column {column})",
+                {"count": MAX_COLUMNS, **where}), kind="invalid_file")
+        column = self.by_key[key] = Column(key, self.unique(valid_name(key)), len(self.by_key))
+        if column.name in self.existing:
+            column.keep(self.existing[column.name])
+        return column
 
     def see(self, record: dict[str, Any], where: Any) -> None:
         """Learn from one record; ``ReadError`` when the DataStore could not
         store it (NUL, invalid Unicode, too many columns)."""
+        self.copy_line(record, where)
+
+    def copy_line(self, record: dict[str, Any], where: Any) -> str:
+        """Learn from one record (as ``see``) and write it as a line of
+        COPY's text format, its values in the columns' order (a column first
+        seen later is added at the end: ``pad`` completes earlier lines)."""
+        fields = [NULL] * len(self.by_key)
         for key, value in record.items():
             column = self.by_key.get(key)
             if column is None:
-                if len(self.by_key) >= MAX_COLUMNS:
-                    raise ReadError(Message(
-                        "The file has more than {count} columns, the most a DataStore table "
-                        "holds (the record at line {line}, column {column})",
-                        {"count": MAX_COLUMNS, **where}), kind="invalid_file")
-                column = self.by_key[key] = Column(key, self.unique(valid_name(key)))
-            if isinstance(value, str) and UNSTORABLE.search(value):
+                column = self._add(key, where)
+                fields.append(NULL)
+            if type(value) is str and UNSTORABLE.search(value):
                 raise ReadError(Message(
                     "The record at line {line}, column {column} holds a NUL character or invalid "
                     "Unicode in {name}, which the DataStore cannot store",
                     {"name": column.name, **where}), kind="invalid_file")
             column.see(value, where)
+            fields[column.index] = copy_field(value)
+        return "\t".join(fields)
 
     def unique(self, name: str) -> str:
         base = name or "column_{}".format(len(self.by_key) + 1)
@@ -226,19 +290,8 @@ class Columns:
     def __len__(self) -> int:
         return len(self.by_key)
 
-    def keep(self, existing: list[dict[str, Any]]) -> None:
-        """Keep the Data Dictionary of the existing table's columns (by name)."""
-        for field in existing:
-            for column in self:
-                if column.name == field.get("id"):
-                    info = field.get("info") or None
-                    column.info = info
-                    override = str((info or {}).get("type_override") or "").strip().lower()
-                    column.override = OVERRIDES.get(override)
-                    column.override_type = override if column.override else None
-
     def fields(self) -> list[dict[str, Any]]:
-        """``datastore_create``'s ``fields``."""
+        """The table's fields, as ``datastore_create`` takes them."""
         fields = []
         for column in self:
             field: dict[str, Any] = {"id": column.name, "type": column.type}
@@ -246,7 +299,3 @@ class Columns:
                 field["info"] = column.info
             fields.append(field)
         return fields
-
-    def row(self, record: dict[str, Any]) -> dict[str, Any]:
-        """A record as the DataStore takes it."""
-        return {column.name: column.convert(record.get(column.key)) for column in self}

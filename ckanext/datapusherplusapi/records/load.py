@@ -1,5 +1,5 @@
-"""The built-in loader's background job: one JSON or XML file into the
-DataStore.
+"""The built-in loader's background job: one JSON, XML (or, when listed in
+``builtin_formats``, CSV/TSV) file into the DataStore, without downtime.
 
 ``load(job_id)`` runs in CKAN's background workers (``ckan jobs worker``):
 
@@ -7,20 +7,23 @@ DataStore.
    downloaded to a temporary file with the size probe's rules (http and
    https only, at most 3 redirects within the same scheme and host, the
    ``timeout`` per request) and ``max_file_size`` counted as it arrives;
-2. it is read through once (``reading.records``) to learn its columns and
-   their types (``columns``), with the Data Dictionary of the existing table
-   kept; every value must fit a type override;
-3. only then is the DataStore table replaced: ``datastore_create`` with the
-   columns, then ``datastore_upsert`` of ``CHUNK_ROWS`` rows at a time from a
-   second reading, the rows written so far recorded on the job before each
-   chunk (``lifecycle.progress``, which also says whether the job still runs).
+2. it is read through once (``reading.records``): each record teaches the
+   columns their types (``columns``; the existing table's Data Dictionary
+   kept) and goes, as a line of COPY's text format, into a new table beside
+   the live one (``table.NewTable``), ``CHUNK_LINES`` lines per COPY, the rows
+   read so far recorded on the job about every second (``lifecycle.progress``,
+   which also says whether the job still runs);
+3. the new table is typed, given its full-text column, indexes, triggers,
+   Data Dictionary and grants, and then put in the live table's place in the
+   same transaction (``table``'s docstring says how).
 
-A malformed or hostile file, a record path that matches nothing, a file over
-the limit, a type that does not fit: the job ends in ``error`` with the reason
-and where, and the previous table is untouched (nothing is written before
-step 3).  Cancelling the job stops it before its next chunk; a table half
-written is then removed (a load superseded by a forced resubmission leaves it
-to the new job).  Memory holds one chunk of rows and one record at a time.
+Readers see the previous table, whole, until that last instant.  A malformed
+or hostile file, a record path that matches nothing, a file over the limit, a
+value that does not fit a type override, the DataStore refusing something, a
+cancel, the worker killed: the job ends (error, cancelled) and the live table,
+its Data Dictionary and its views are exactly as they were.  Memory holds one
+chunk of lines and one record at a time.  The job's log says how long each
+step took.
 """
 from __future__ import annotations
 
@@ -34,8 +37,10 @@ from resource import RUSAGE_SELF, getrusage
 from typing import Any, Iterator, Optional
 from urllib.parse import urljoin, urlsplit
 
+import psycopg2
 import requests
 import sqlalchemy as sa
+from ckanext.datastore.logic.action import set_datastore_active_flag
 from rq.timeouts import JobTimeoutException
 
 import ckan.model as model
@@ -44,14 +49,14 @@ from ckan.lib import uploader
 
 from ckanext.datapusherplusapi import config, lifecycle
 from ckanext.datapusherplusapi.messages import Message
-from ckanext.datapusherplusapi.model.job import ACTIVE, COMPLETE, Job
-from ckanext.datapusherplusapi.records import reading
+from ckanext.datapusherplusapi.model.job import ACTIVE, Job
+from ckanext.datapusherplusapi.records import reading, table
 from ckanext.datapusherplusapi.records.columns import Columns
 
 log = logging.getLogger(__name__)
 
-CHUNK_ROWS = 2000  # rows per datastore_upsert
-PROGRESS_EVERY = 1.0  # seconds between two "still reading" writes of the first reading
+CHUNK_LINES = 10_000  # records per COPY
+PROGRESS_EVERY = 1.0  # seconds between two progress writes while reading
 DOWNLOAD_CHUNK = 1 << 16
 RECORD_PATH_FIELD = "datapusher_plus_record_path"  # a resource's own record path
 
@@ -173,7 +178,7 @@ class _Clock:
     """Whether ``PROGRESS_EVERY`` seconds went by since the last tick."""
 
     def __init__(self) -> None:
-        self.last = time.monotonic()
+        self.last = time.monotonic() - PROGRESS_EVERY  # due at once
 
     def due(self) -> bool:
         if time.monotonic() - self.last < PROGRESS_EVERY:
@@ -182,73 +187,93 @@ class _Clock:
         return True
 
 
-def survey(session: Any, job_id: str, path: str, fmt: str,
-           record_path: Optional[str]) -> tuple[Columns, int]:
-    """The file's columns and its number of records (a first reading)."""
-    columns = Columns()
-    count = 0
+def copy(session: Any, job_id: str, new: table.NewTable, path: str, fmt: str,
+         record_path: Optional[str], columns: Columns) -> int:
+    """Every record of the file into the new table (typed later); their
+    number."""
+    lines: list[tuple[str, int]] = []
     clock = _Clock()
+    count = 0
     for where, record in reading.records(path, fmt, record_path):
-        columns.see(record, where)
-        count += 1
-        if clock.due() and not lifecycle.progress(session, job_id, 0, None):
-            raise Stopped()
-    return columns, count
+        line = columns.copy_line(record, where)
+        lines.append((line, line.count("\t") + 1))
+        if len(lines) >= CHUNK_LINES:
+            new.copy(lines, len(columns))
+            count += len(lines)
+            lines = []
+            if clock.due() and not lifecycle.progress(session, job_id, count, None):
+                raise Stopped()
+    if lines:
+        new.copy(lines, len(columns))
+        count += len(lines)
+    return count
+
+
+class _Steps:
+    """How long each step of the load took, for its log."""
+
+    def __init__(self) -> None:
+        self.began = self.last = time.monotonic()
+
+    def lap(self) -> float:
+        now = time.monotonic()
+        seconds, self.last = now - self.last, now
+        return seconds
+
+    def total(self) -> float:
+        return time.monotonic() - self.began
+
+
+def _rate(rows: int, seconds: float) -> str:
+    return "{:,.0f}".format(rows / seconds) if seconds > 0 else "—"
 
 
 def write(session: Any, job_id: str, resource_id: str, path: str, fmt: str,
-          record_path: Optional[str], columns: Columns, total: int,
-          existing: Optional[list[dict[str, Any]]], book: Logbook) -> None:
-    """Replace the table with the file's rows (the second reading)."""
-    context = _context()
-    if existing is not None:
-        tk.get_action("datastore_delete")(dict(context), {"resource_id": resource_id,
-                                                          "force": True})
-    tk.get_action("datastore_create")(dict(context), {
-        "resource_id": resource_id, "force": True, "fields": columns.fields(), "records": []})
-    upsert = tk.get_action("datastore_upsert")
-    loaded = 0
-    chunk: list[dict[str, Any]] = []
-
-    def flush() -> None:
-        # The job must still be running before each chunk: a cancelled or
-        # superseded load writes nothing more (a superseding one may own the
-        # table soon).
-        nonlocal loaded, chunk
-        if not lifecycle.progress(session, job_id, loaded, total):
+          record_path: Optional[str], book: Logbook) -> tuple[int, float]:
+    """The file read, its new table built and swapped in; the rows loaded and
+    the seconds it took."""
+    steps = _Steps()
+    columns = Columns(existing_fields(resource_id))
+    with table.NewTable(resource_id, job_id) as new:
+        total = copy(session, job_id, new, path, fmt, record_path, columns)
+        if not total or not len(columns):
+            raise reading.ReadError(Message("The file holds no records"), kind="no_records")
+        for column in columns:
+            misfit = column.misfit()
+            if misfit:
+                raise LoadError("type_mismatch", misfit)
+        seconds = steps.lap()
+        book.add("Read and copied {:,} records in {:.1f} s ({} rows/s)".format(
+            total, seconds, _rate(total, seconds)))
+        book.add("{} records, {} columns: {}".format(total, len(columns), ", ".join(
+            "{} ({})".format(column.name, column.type) for column in columns))[:2000])
+        if not lifecycle.progress(session, job_id, total, total, book.lines):
             raise Stopped()
-        if chunk:
-            upsert(dict(context), {"resource_id": resource_id, "force": True,
-                                   "method": "insert", "records": chunk})
-            loaded += len(chunk)
-            chunk = []
-
-    try:
-        for _where, record in reading.records(path, fmt, record_path):
-            chunk.append(columns.row(record))
-            if len(chunk) >= CHUNK_ROWS:
-                flush()
-        flush()
-        if not lifecycle.progress(session, job_id, loaded, total):
+        new.build(columns)
+        book.add("Typed the values and computed the full-text column in {:.1f} s".format(
+            steps.lap()))
+        lost = new.indexes(columns)
+        for what in lost:
+            book.add("Not kept: " + what, "WARNING")
+        new.finish(table.readers())
+        book.add("Built the indexes, triggers, Data Dictionary and grants in {:.1f} s".format(
+            steps.lap()))
+        # The last moment a cancel stops the load: after it, the new rows stand.
+        if not lifecycle.progress(session, job_id, total, total, book.lines):
             raise Stopped()
-    except Stopped:
-        # Cancelled while writing: no table half written stays behind; a
-        # superseded load leaves the table to the job that replaced it.
-        _remove_if_cancelled(session, job_id, resource_id)
-        raise
+        locked = new.swap()
+    book.add("Put the new table in the previous one's place in {:.3f} s: readers saw the "
+             "previous rows until then".format(locked))
+    if not _active(resource_id):
+        set_datastore_active_flag({"model": model, "ignore_auth": True, "user": ""},
+                                  {"resource_id": resource_id}, True)
+    return total, steps.total()
 
 
-def _remove_if_cancelled(session: Any, job_id: str, resource_id: str) -> None:
-    """Delete the table of a stopped load (cancelled), not of a superseded
-    one: the table is the superseding job's."""
-    status, error_type = session.execute(sa.select(Job.status, Job.error_type).where(
-        Job.id == job_id)).one()
-    if status != COMPLETE and error_type != "superseded":
-        try:
-            tk.get_action("datastore_delete")(_context(), {"resource_id": resource_id,
-                                                           "force": True})
-        except tk.ObjectNotFound:
-            pass
+def _active(resource_id: str) -> bool:
+    resource = model.Session.get(model.Resource, resource_id)
+    model.Session.refresh(resource)
+    return tk.asbool((resource.extras or {}).get("datastore_active"))
 
 
 def _peak_mib() -> float:
@@ -276,21 +301,8 @@ def load(job_id: str) -> None:
         return
     try:
         with fetched(resource) as path:
-            columns, total = survey(session, job_id, path, fmt, record_path)
-            if not total or not len(columns):
-                raise reading.ReadError(Message("The file holds no records"), kind="no_records")
-            existing = existing_fields(resource["id"])
-            columns.keep(existing or [])
-            for column in columns:
-                misfit = column.misfit()
-                if misfit:
-                    raise LoadError("type_mismatch", misfit)
-            book.add("{} records, {} columns: {}".format(total, len(columns), ", ".join(
-                "{} ({})".format(column.name, column.type) for column in columns))[:2000])
-            if not lifecycle.progress(session, job_id, 0, total, book.lines):
-                raise Stopped()  # cancelled while reading: the table is untouched
-            write(session, job_id, resource["id"], path, fmt, record_path, columns, total,
-                  existing, book)
+            total, seconds = write(session, job_id, resource["id"], path, fmt, record_path,
+                                   book)
     except reading.ReadError as e:
         lifecycle.fail(session, job_id, e.kind, e.message, logs=book.add(e.message.render(),
                                                                         "ERROR"))
@@ -305,11 +317,16 @@ def load(job_id: str) -> None:
                           {"seconds": config.load_timeout(), "option": config.LOAD_TIMEOUT})
         lifecycle.fail(session, job_id, "load_timeout", message,
                        logs=book.add(message.render(), "ERROR"))
-    except tk.ValidationError as e:
+    except table.TableError as e:
         session.rollback()
+        lifecycle.fail(session, job_id, "datastore_error", e.message,
+                       logs=book.add(e.message.render(), "ERROR"))
+    except (psycopg2.Error, sa.exc.DBAPIError) as e:
+        session.rollback()
+        said = (str(getattr(e, "orig", None) or e).strip().splitlines() or [type(e).__name__])[0]
         lifecycle.fail(session, job_id, "datastore_error", Message(
-            "The DataStore refused the data: {error}", {"error": str(e.error_dict)[:500]}),
-            logs=book.add("DataStore: {}".format(e.error_dict)[:2000], "ERROR"))
+            "The DataStore refused the data: {error}", {"error": said[:500]}),
+            logs=book.add("DataStore: {}".format(e)[:2000], "ERROR"))
     except Exception as e:
         log.exception("DataPusher+: the built-in load of job %s failed", job_id)
         session.rollback()
@@ -317,7 +334,10 @@ def load(job_id: str) -> None:
             "The JSON/XML loader failed: {error}", {"error": type(e).__name__}),
             logs=book.add("{}: {}".format(type(e).__name__, e)[:2000], "ERROR"))
     else:
-        book.add("{} rows loaded; peak memory {:.0f} MiB".format(total, _peak_mib()))
+        book.add("{:,} rows loaded in {:.1f} s ({} rows/s); peak memory {:.0f} MiB".format(
+            total, seconds, _rate(total, seconds), _peak_mib()))
         if not lifecycle.complete(session, job_id, book.lines, views=True):
-            # Cancelled after its last chunk: no table of a cancelled load stays.
-            _remove_if_cancelled(session, job_id, resource["id"])
+            # A cancel that came in the instant between the last check and
+            # the swap: the new rows stand (they replaced the previous ones).
+            log.warning("DataPusher+: job %s was cancelled as its table was swapped in; "
+                        "its rows stand", job_id)

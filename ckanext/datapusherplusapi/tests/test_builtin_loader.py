@@ -13,13 +13,19 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import re
+import signal
+import threading
 import time
 import tracemalloc
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import rq
+import sqlalchemy as sa
 from bs4 import BeautifulSoup
 from rq.job import Job as RQJob
 from werkzeug.datastructures import FileStorage
@@ -37,7 +43,7 @@ from ckanext.datapusherplusapi.cli import datapusherplusapi
 from ckanext.datapusherplusapi.model.job import Job
 from ckanext.datapusherplusapi.records import columns as cols
 from ckanext.datapusherplusapi.records import load as loader
-from ckanext.datapusherplusapi.records import reading
+from ckanext.datapusherplusapi.records import reading, table
 from ckanext.datapusherplusapi.tests.helpers import (
     PASSWORD,
     SIDEWAYS,
@@ -247,15 +253,15 @@ def test_column_names_are_valid_and_unique_for_the_datastore():
     assert len({name.lower() for name in names}) == len(names)
 
 
-def test_values_are_written_as_their_column_types():
+def test_records_become_lines_of_copys_text_format():
+    """Values as written in the file, escaped for COPY; a column first seen
+    later is added at the end (the loader completes the earlier lines)."""
     columns = cols.Columns()
-    records = [{"n": "1 234,5", "i": "7", "b": "true", "t": "2026-12-01T10:00:00Z", "s": 5},
-               {"n": "2", "i": "", "b": False, "t": None, "s": "x"}]
-    for record in records:
-        columns.see(record, {"line": 1, "column": 1})
-    assert [columns.row(record) for record in records] == [
-        {"n": "1234.5", "i": 7, "b": True, "t": "2026-12-01T10:00:00", "s": "5"},
-        {"n": "2", "i": None, "b": False, "t": None, "s": "x"}]
+    assert columns.copy_line({"a": 1, "b": "x\ty\\z\n", "c": None}, {"line": 1, "column": 1}) \
+        == "1\tx\\ty\\\\z\\n\t\\N"
+    assert columns.copy_line({"d": True, "a": 2.5, "e": float("nan")},
+                             {"line": 2, "column": 1}) == "2.5\t\\N\t\\N\ttrue\tNaN"
+    assert [column.name for column in columns] == ["a", "b", "c", "d", "e"]
 
 
 # ------------------------------------------------------- loads, in-process ---
@@ -436,18 +442,147 @@ class TestLoads:
         assert (job["status"], job["error_type"]) == ("error", "download_failed")
         assert job["error"] == "The file could not be downloaded: HTTP 404"
 
-    def test_what_the_datastore_refuses_ends_as_a_datastore_error(self, site, monkeypatch):
+    @pytest.mark.parametrize("step", ["copy", "build", "indexes", "finish", "swap"])
+    def test_a_failure_at_any_step_leaves_the_live_table_as_it_was(self, site, monkeypatch,
+                                                                     step):
+        """The database refuses something at one step of a reload: the live
+        table, its Data Dictionary, its alias and its preview are as before,
+        and no new table is left behind."""
         resource = add_resource(site, "people.json", json.dumps(PEOPLE), "JSON")
-        get_action = tk.get_action
+        assert push(site, resource)["status"] == "complete"
+        alias = "personnes-" + step
+        ckan_helpers.call_action("datastore_create", resource_id=resource["id"], force=True,
+                                 aliases=alias, fields=[
+                                     {"id": "nom", "type": "text", "info": {"label": "Nom"}},
+                                     {"id": "âge", "type": "int8",
+                                      "info": {"label": "Âge", "type_override": "text"}}])
+        before = datastore(resource["id"])
+        views = ckan_helpers.call_action("resource_view_list", id=resource["id"])
+        real = getattr(table.NewTable, step)
 
-        def refusing(context, data_dict):  # the DataStore says no to the rows
-            raise tk.ValidationError({"records": ["row 1: value out of range"]})
-        monkeypatch.setattr(tk, "get_action", lambda name: refusing
-                            if name == "datastore_upsert" else get_action(name))
+        def failing(self, *args, **kwargs):
+            if step == "swap":  # in its middle: the live table already dropped
+                self.renames.append(("no_such_index", "x"))
+                return real(self, *args, **kwargs)
+            done = real(self, *args, **kwargs)
+            self.cursor.execute("SELECT 1 / 0")
+            return done
+        monkeypatch.setattr(table.NewTable, step, failing)
+        (site["folder"] / "people.json").write_text(json.dumps(PEOPLE[:1]))
         job = push(site, resource)
-        assert (job["status"], job["error_type"]) == ("error", "datastore_error")
-        assert job["error"] == ("The DataStore refused the data: "
-                                "{'records': ['row 1: value out of range']}")
+        assert (job["status"], job["error_type"]) == ("error", "datastore_error"), job
+        assert job["error"] == "The DataStore refused the data: " + (
+            'relation "no_such_index" does not exist' if step == "swap" else "division by zero")
+        after = datastore(resource["id"])
+        assert after["records"] == before["records"] and len(after["records"]) == 3
+        assert after["fields"] == before["fields"]
+        assert ckan_helpers.call_action("datastore_search", resource_id=alias)["total"] == 3
+        assert ckan_helpers.call_action("resource_view_list", id=resource["id"]) == views
+        assert ckan_helpers.call_action("resource_show", id=resource["id"])["datastore_active"]
+        assert table.leftovers() == []
+
+    def test_values_read_back_as_the_file_has_them(self, site):
+        """Every format: numbers, French decimals, grouped digits, booleans,
+        dates, nulls, postcodes, accents, Arabic, COPY's special characters;
+        ``_full_text`` exactly as the DataStore's own trigger makes it."""
+        records = [
+            {"n": 1, "g": "1 234", "fr": "3,14", "f": 2.5, "b": True, "d": "2026-12-01",
+             "dt": "2026-12-01T10:30:00Z", "cp": "01000", "t": "Saint-Étienne",
+             "ar": "تونس العاصمة", "esc": "a\tb\\c\nd", "e": None},
+            {"n": -7, "g": "12", "fr": "-0,5", "f": 0.125, "b": False, "d": "2025-01-31",
+             "dt": "2025-01-31 08:00", "cp": "75001", "t": "Zoé", "ar": "صفاقس", "esc": "",
+             "e": ""},
+        ]
+        expected = [
+            {"n": 1, "g": 1234, "fr": 3.14, "f": 2.5, "b": True, "d": "2026-12-01T00:00:00",
+             "dt": "2026-12-01T10:30:00", "cp": "01000", "t": "Saint-Étienne",
+             "ar": "تونس العاصمة", "esc": "a\tb\\c\nd", "e": None},
+            {"n": -7, "g": 12, "fr": -0.5, "f": 0.125, "b": False, "d": "2025-01-31T00:00:00",
+             "dt": "2025-01-31T08:00:00", "cp": "75001", "t": "Zoé", "ar": "صفاقس", "esc": "",
+             "e": ""},
+        ]
+        xml = "<rows>" + "".join("<row>" + "".join(
+            "<{0}>{1}</{0}>".format(key, str(value).lower() if isinstance(value, bool) else value)
+            for key, value in record.items() if key not in ("esc", "e")) + "</row>"
+            for record in records) + "</rows>"
+        files = {
+            "JSON": json.dumps(records, ensure_ascii=False),
+            "JSONL": "\n".join(json.dumps(record) for record in records),
+            "GEOJSON": json.dumps({"type": "FeatureCollection", "features": [
+                {"type": "Feature", "properties": record, "geometry": None}
+                for record in records]}),
+            "XML": xml,
+        }
+        for fmt, content in files.items():
+            resource = add_resource(site, "values." + fmt.lower(), content, fmt)
+            job = push(site, resource)
+            assert job["status"] == "complete", (fmt, job)
+            found = datastore(resource["id"])
+            for record, wanted in zip(found["records"], expected):
+                got = {key: record.get(key) for key in wanted if key in record}
+                if fmt == "XML":
+                    wanted = {k: v for k, v in wanted.items() if k not in ("esc", "e")}
+                assert got == wanted, fmt
+            with table._engine().connect() as conn:
+                differ = conn.execute(sa.text(
+                    'SELECT count(*) FROM "{0}" t WHERE _full_text IS DISTINCT FROM ('
+                    "SELECT to_tsvector(string_agg(value, ' ')) FROM "
+                    "json_each_text(row_to_json(t.*)) WHERE key NOT LIKE '\\_%')".format(
+                        resource["id"]))).scalar()
+            assert differ == 0, fmt
+
+    def test_the_table_is_laid_out_as_the_datastore_makes_one(self, site):
+        """Columns, key, sequence, indexes, trigger and the read-only user's
+        right to read: as ``datastore_create`` makes them for the same fields."""
+        ours = add_resource(site, "people.json", json.dumps(PEOPLE), "JSON")
+        assert push(site, ours)["status"] == "complete"
+        fields = [{"id": f["id"], "type": f["type"]} for f in datastore(ours["id"])["fields"]
+                  if f["id"] != "_id"]
+        theirs = factories.Resource(package_id=site["dataset"]["id"], url="http://x/y.csv")
+        ckan_helpers.call_action("datastore_create", resource_id=theirs["id"], force=True,
+                                 fields=fields, records=[])
+
+        def layout(resource_id: str) -> dict[str, Any]:
+            with table._engine().connect() as conn:
+                def rows(sql: str) -> list[Any]:
+                    return sorted(tuple(row) for row in conn.execute(
+                        sa.text(sql), {"t": '"{}"'.format(resource_id)}))
+                return {
+                    "columns": rows("SELECT attname, format_type(atttypid, atttypmod) FROM "
+                                    "pg_attribute WHERE attrelid = to_regclass(:t) AND attnum > 0 "
+                                    "AND NOT attisdropped"),
+                    "indexes": rows("SELECT c.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+                                    "JOIN pg_class c ON c.oid = x.indexrelid "
+                                    "WHERE x.indrelid = to_regclass(:t)"),
+                    "triggers": rows("SELECT tgname, replace(pg_get_triggerdef(oid), "
+                                     "tgrelid::regclass::text, 'T') FROM pg_trigger "
+                                     "WHERE tgrelid = to_regclass(:t) AND NOT tgisinternal"),
+                    "key": rows("SELECT replace(conname, :t, '') FROM pg_constraint "
+                                "WHERE conrelid = to_regclass(:t)"),
+                    "sequence": rows("SELECT pg_get_serial_sequence(:t, '_id')"),
+                    "readers": rows("SELECT grantee, privilege_type FROM "
+                                    "information_schema.role_table_grants WHERE "
+                                    "table_name = trim(both '\"' from :t) AND grantee <> "
+                                    "current_user"),
+                }
+        mine, core = layout(ours["id"]), layout(theirs["id"])
+        for part in ("columns", "triggers", "readers"):
+            assert mine[part] == core[part], part
+        assert mine["readers"], "the read-only user reads the table"
+        def definitions(found: dict[str, Any], resource_id: str) -> list[str]:
+            return sorted(re.sub(r"INDEX \S+ ON", "INDEX I ON", d).replace(resource_id, "T")
+                          for _name, d in found["indexes"])
+        assert definitions(mine, ours["id"]) == definitions(core, theirs["id"])
+        # index names as the DataStore names them (its later datastore_create
+        # finds them): the full-text one and one per text column (2.10, 2.11)
+        expressions = ['"_full_text"'] + ["to_tsvector('english', \"{}\")".format(f["id"])
+                                          for f in fields]
+        assert [table.index_name(theirs["id"], e) in dict(core["indexes"])
+                for e in expressions] == [table.index_name(ours["id"], e) in dict(mine["indexes"])
+                                          for e in expressions]
+        assert table.index_name(ours["id"], '"_full_text"') in dict(mine["indexes"])
+        assert mine["sequence"] == [('public."{}__id_seq"'.format(ours["id"]),)]
+        assert core["sequence"] == [('public."{}__id_seq"'.format(theirs["id"]),)]
 
     @pytest.mark.ckan_config(dpp_config.LOAD_TIMEOUT, 1)
     def test_a_load_longer_than_load_timeout_is_stopped_and_says_so(self, site, monkeypatch):
@@ -489,14 +624,14 @@ class TestLoads:
         assert [r["k"] for r in datastore(resource["id"])["records"]] == ["v1", "v2"]
 
     def test_cancelling_stops_the_load_and_leaves_no_half_table(self, site, monkeypatch):
-        rows = [{"i": i} for i in range(5 * loader.CHUNK_ROWS)]
+        rows = [{"i": i} for i in range(5 * loader.CHUNK_LINES)]
         resource = add_resource(site, "rows.json", json.dumps(rows), "JSON")
         answer = submit(site["app"], resource["id"], site["editor"])
         job_id = answer["job_id"]
         real_progress = lifecycle.progress
 
         def cancel_after_the_first_chunk(session, job, loaded, total, logs=None):
-            if loaded >= loader.CHUNK_ROWS:
+            if loaded >= loader.CHUNK_LINES:
                 lifecycle.cancel(session, job, "Cancelled by a test")
             return real_progress(session, job, loaded, total, logs)
 
@@ -505,31 +640,33 @@ class TestLoads:
         model.Session.expire_all()
         job = model.Session.get(Job, job_id)
         assert (job.status, job.error) == ("cancelled", "Cancelled by a test")
-        assert job.rows_loaded == 0  # the first chunk's count came after the cancel
+        assert job.rows_loaded is None  # the first chunk's count came after the cancel
         with pytest.raises(tk.ObjectNotFound):
             ckan_helpers.call_action("datastore_search", resource_id=resource["id"])
 
-    def test_a_reload_cancelled_after_its_last_chunk_leaves_no_table_nor_preview(
+    def test_a_reload_cancelled_before_its_swap_leaves_the_previous_table(
             self, site, monkeypatch):
-        """The cancel comes between the last chunk and the end: the load is
-        not complete, so nothing of it stays (no table, no empty preview)."""
+        """The cancel comes at the last moment it can: the new table is
+        built, not yet in place. The previous rows and the preview stay."""
         resource = add_resource(site, "people.json", json.dumps(PEOPLE), "JSON")
         assert push(site, resource)["status"] == "complete"
         views = ckan_helpers.call_action("resource_view_list", id=resource["id"])
         assert [view["view_type"] for view in views] == ["datatables_view"]
+        (site["folder"] / "people.json").write_text(json.dumps(PEOPLE[:1]))
         job_id = submit(site["app"], resource["id"], site["editor"])["job_id"]
-        real_complete = lifecycle.complete
+        real_progress = lifecycle.progress
 
-        def cancelled_first(session, job, *args, **kwargs):
-            lifecycle.cancel(session, job, "Cancelled by a test")
-            return real_complete(session, job, *args, **kwargs)
-        monkeypatch.setattr(lifecycle, "complete", cancelled_first)
+        def cancelled_before_the_swap(session, job, loaded, total, logs=None):
+            if logs and logs[-1]["message"].startswith("Built the indexes"):
+                lifecycle.cancel(session, job, "Cancelled by a test")
+            return real_progress(session, job, loaded, total, logs)
+        monkeypatch.setattr(lifecycle, "progress", cancelled_before_the_swap)
         loader.load(job_id)
         status = ckan_helpers.call_action("datapusher_plus_status", resource_id=resource["id"])
-        assert (status["status"], status["datastore_active"]) == ("cancelled", False), status
-        with pytest.raises(tk.ObjectNotFound):
-            ckan_helpers.call_action("datastore_search", resource_id=resource["id"])
-        assert ckan_helpers.call_action("resource_view_list", id=resource["id"]) == []
+        assert (status["status"], status["datastore_active"]) == ("cancelled", True), status
+        assert len(datastore(resource["id"])["records"]) == 3
+        assert ckan_helpers.call_action("resource_view_list", id=resource["id"]) == views
+        assert table.leftovers() == []
 
     def test_awkward_keys_become_columns_the_datastore_takes(self, site):
         record = {"taux %": "12,5", "a:b": 1, "Nom": "x", "nom": "y", "_id": 7, " ": "blank",
@@ -560,14 +697,16 @@ class TestLoads:
 
     def test_a_superseded_load_stops_and_leaves_the_table_to_the_new_job(self, site,
                                                                         monkeypatch):
-        rows = [{"i": i} for i in range(3 * loader.CHUNK_ROWS)]
-        resource = add_resource(site, "rows.json", json.dumps(rows), "JSON")
+        rows = [{"i": i} for i in range(3 * loader.CHUNK_LINES)]
+        resource = add_resource(site, "rows.json", json.dumps(rows[:10]), "JSON")
+        assert push(site, resource)["status"] == "complete"
+        (site["folder"] / "rows.json").write_text(json.dumps(rows))
         first = submit(site["app"], resource["id"], site["editor"])["job_id"]
         real_progress = lifecycle.progress
         second = {}
 
         def force_after_the_first_chunk(session, job, loaded, total, logs=None):
-            if job == first and loaded >= loader.CHUNK_ROWS and not second:
+            if job == first and loaded >= loader.CHUNK_LINES and not second:
                 second.update(submit(site["app"], resource["id"], site["editor"], force=True))
             return real_progress(session, job, loaded, total, logs)
 
@@ -576,8 +715,8 @@ class TestLoads:
         model.Session.expire_all()
         assert (model.Session.get(Job, first).status,
                 model.Session.get(Job, first).error_type) == ("cancelled", "superseded")
-        # the table stays (the new job replaces it when it runs)
-        assert datastore(resource["id"])["fields"]
+        # the previous rows stay until the new job replaces them
+        assert len(datastore(resource["id"])["records"]) == 10
         loader.load(second["job_id"])
         model.Session.expire_all()
         assert model.Session.get(Job, second["job_id"]).status == "complete"
@@ -593,7 +732,9 @@ class TestLoads:
         status = site["app"].get("/api/3/action/datapusher_plus_status",
                                  query_string={"resource_id": resource["id"]},
                                  headers=auth(site["editor"])).json["result"]
+        rate = status["progress"].pop("rows_per_second")
         assert status["progress"] == {"rows_loaded": 12_000, "rows_total": 50_000, "percent": 24}
+        assert rate > 0
         page = site["app"].get("/dataset/{}/datapusher-plus/{}".format(
             site["dataset"]["name"], resource["id"]), headers=auth(site["editor"]))
         bar = BeautifulSoup(page.body, "html.parser").select_one("[data-dpp-part=progress]")
@@ -635,7 +776,7 @@ class TestLoads:
 
 
 # ---------------------------------------------------------- end to end ---
-ROWS = 10 * loader.CHUNK_ROWS  # enough chunks for the progress to be seen moving
+ROWS = 2 * loader.CHUNK_LINES  # a progress written before the last chunk
 @pytest.fixture(scope="module")
 def worker(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """A real ``ckan jobs worker`` on CKAN's default queue, for the module."""
@@ -695,13 +836,15 @@ def test_end_to_end_through_the_api_the_worker_and_the_command(site, worker, cli
 @pytest.mark.ckan_config("ckan.plugins", PLUGINS)
 @pytest.mark.usefixtures("with_plugins", "clean_db")
 @pytest.mark.parametrize("lang, width, words", [
-    ("en", 1280, "rows loaded"),
-    ("ar", 390, "\u0645\u062d\u0645\u0651\u0644"),  # "loaded"
+    ("en", 1280, "rows read: the new table is being prepared"),
+    ("ar", 390, "\u0627\u0644\u062c\u062f\u0648\u0644 \u0627\u0644\u062c\u062f\u064a\u062f"),  # "the new table"
 ])
-def test_a_publisher_watches_the_rows_arrive(page, live_ckan, file_server, worker, monkeypatch,
-                                             lang, width, words):
-    """The tab, in a browser: the push button, then the rows loaded so far,
-    live, then the end with the table's preview."""
+def test_a_publisher_reloads_and_the_preview_is_never_empty(page, live_ckan, file_server, worker,
+                                                             monkeypatch, lang, width, words):
+    """The tab, in a browser: a reload pushed again while a long query holds
+    the table (the swap waits for it): the tab says the rows are read and
+    the new table is being prepared, the table still answers its previous
+    rows; once the query ends, the new rows, and no progress left."""
     monkeypatch.setitem(tk.config, dpp_config.POLL_INTERVAL, 1)
     page.set_viewport_size({"width": width, "height": 900})
     folder, base = file_server
@@ -711,7 +854,7 @@ def test_a_publisher_watches_the_rows_arrive(page, live_ckan, file_server, worke
                              username=editor["name"], role="editor")
     dataset = factories.Dataset(owner_org=org["id"])
     (folder / "rows.json").write_text(json.dumps(
-        [{"n": i, "ville": "Sfax", "part": "{},5".format(i)} for i in range(ROWS)]))
+        [{"n": i, "ville": "Sfax", "part": "{},5".format(i)} for i in range(100)]))
     resource = factories.Resource(package_id=dataset["id"], url=base + "/rows.json",
                                   format="JSON", name="rows")
     login(page, live_ckan, editor)
@@ -720,15 +863,119 @@ def test_a_publisher_watches_the_rows_arrive(page, live_ckan, file_server, worke
         live_ckan, prefix, dataset["name"], resource["id"]))
     page.wait_for_load_state("load")
     page.locator("#dpp-status button[type=submit]").first.click()
-    bar = page.locator("#dpp-status [data-dpp-part=progress]")
-    bar.wait_for(timeout=60_000)
-    assert page.evaluate(SIDEWAYS) <= 0
-    seen = page.locator("#dpp-status [data-dpp-part=progress] [role=progressbar]").get_attribute(
-        "aria-valuenow")
-    assert seen is not None and 0 <= int(seen) <= 100
-    assert words in bar.inner_text()
-    shot(page, "progress-{}-{}".format(lang, width))
+    page.locator('#dpp-status [data-dpp-status="complete"]').wait_for(timeout=120_000)
+    (folder / "rows.json").write_text(json.dumps(
+        [{"n": i, "ville": "Tunis", "part": "{},5".format(i)} for i in range(ROWS)]))
+    with table._engine().connect() as reader:
+        held = reader.begin()  # a long query reading the table
+        reader.execute(sa.text('LOCK TABLE "{}" IN ACCESS SHARE MODE'.format(resource["id"])))
+        page.locator("#dpp-status button[type=submit]").first.click()
+        bar = page.locator("#dpp-status [data-dpp-part=progress]")
+        bar.wait_for(timeout=60_000)
+        wait_for(lambda: words in bar.inner_text(), timeout=60)
+        assert page.evaluate(SIDEWAYS) <= 0
+        assert bar.locator("[role=progressbar]").get_attribute("aria-valuenow") == "100"
+        shot(page, "reload-{}-{}".format(lang, width))
+        found = ckan_helpers.call_action("datastore_search", resource_id=resource["id"], limit=1)
+        assert (found["total"], found["records"][0]["ville"]) == (100, "Sfax")
+        held.rollback()
     page.locator('#dpp-status [data-dpp-status="complete"]').wait_for(timeout=120_000)
     assert page.locator("#dpp-status [data-dpp-part=progress]").count() == 0
-    found = ckan_helpers.call_action("datastore_search", resource_id=resource["id"], limit=0)
-    assert found["total"] == ROWS
+    found = ckan_helpers.call_action("datastore_search", resource_id=resource["id"], limit=1)
+    assert (found["total"], found["records"][0]["ville"]) == (ROWS, "Tunis")
+
+
+def _lines(count: int, value: str) -> str:
+    return "".join(json.dumps({"n": i, "v": value}) + "\n" for i in range(count))
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes ``pid`` started, and theirs (RQ's work horse)."""
+    found = []
+    for task in Path("/proc/{}/task".format(pid)).glob("*/children"):
+        for child in task.read_text().split():
+            found += [int(child)] + _descendants(int(child))
+    return found
+
+
+@pytest.mark.loader
+@pytest.mark.ckan_config("ckan.plugins", PLUGINS)
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+def test_a_worker_killed_during_a_reload_leaves_the_live_table(site, tmp_path):
+    """The worker and its work horse killed (SIGKILL) with the new table
+    built, as it waits to take the live one's place: the live table stays
+    whole, no new table is left behind, and the next load works."""
+    resource = add_resource(site, "rows.jsonl", _lines(100, "old"), "JSONL")
+    assert push(site, resource)["status"] == "complete"
+    (site["folder"] / "rows.jsonl").write_text(_lines(300, "new"))
+    ini = write_ini(tmp_path / "worker.ini", tk.config["ckan.site_url"], "http://127.0.0.1:9",
+                    "unused-by-the-worker", ckan__plugins=PLUGINS)
+    with table._engine().connect() as reader:
+        held = reader.begin()  # a long query reading the table: the swap waits
+        reader.execute(sa.text('LOCK TABLE "{}" IN ACCESS SHARE MODE'.format(resource["id"])))
+        job_id = submit(site["app"], resource["id"], site["editor"])["job_id"]
+        process = start_worker(ini, tmp_path / "worker.log")
+
+        def ready_to_swap() -> bool:
+            model.Session.expire_all()
+            logs = model.Session.get(Job, job_id).logs or []
+            return any(line["message"].startswith("Built the indexes") for line in logs)
+        try:
+            wait_for(ready_to_swap, timeout=120)
+        finally:
+            for pid in _descendants(process.pid) + [process.pid]:
+                os.kill(pid, signal.SIGKILL)
+            process.wait(timeout=30)
+        held.rollback()
+    found = ckan_helpers.call_action("datastore_search", resource_id=resource["id"], limit=1,
+                                     sort="_id")
+    assert (found["total"], found["records"][0]["v"]) == (100, "old")
+    assert table.leftovers() == []
+    lifecycle.fail(model.Session, job_id, "internal_error", "The worker was killed by a test")
+    assert push(site, resource)["status"] == "complete"
+    assert ckan_helpers.call_action("datastore_search", resource_id=resource["id"],
+                                    limit=0)["total"] == 300
+
+
+@pytest.mark.ckan_config("ckan.plugins", PLUGINS)
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+def test_readers_see_the_previous_rows_until_the_swap_then_the_new(site, live_ckan,
+                                                                   monkeypatch):
+    """``datastore_search`` over HTTP, again and again while a reload runs:
+    every answer is whole — the previous rows until the swap, then the new
+    ones; never an error, an empty table or a part of one."""
+    resource = add_resource(site, "rows.jsonl", _lines(3000, "old"), "JSONL")
+    assert push(site, resource)["status"] == "complete"
+    answers: list[tuple[int, Any, Any]] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            response = requests.get(live_ckan + "/api/3/action/datastore_search", params={
+                "resource_id": resource["id"], "limit": 1, "sort": "_id"}, timeout=30)
+            result = response.json().get("result") or {}
+            answers.append((response.status_code, result.get("total"),
+                            (result.get("records") or [{}])[0].get("v")))
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    real_progress = lifecycle.progress
+
+    def slowly(session, job, loaded, total, logs=None):
+        # at each step of the load, readers come and read
+        seen = len(answers)
+        wait_for(lambda: len(answers) >= seen + 3, timeout=30, step=0.01)
+        return real_progress(session, job, loaded, total, logs)
+    try:
+        wait_for(lambda: len(answers) >= 3, timeout=30, step=0.01)
+        monkeypatch.setattr(lifecycle, "progress", slowly)
+        (site["folder"] / "rows.jsonl").write_text(_lines(5000, "new"))
+        assert push(site, resource)["status"] == "complete"
+        seen = len(answers)
+        wait_for(lambda: len(answers) >= seen + 3, timeout=30, step=0.01)
+    finally:
+        stop.set()
+        reader.join(timeout=30)
+    assert {status for status, _total, _v in answers} == {200}
+    assert set(answers) == {(200, 3000, "old"), (200, 5000, "new")}
+    states = [total for _status, total, _v in answers]
+    assert states == sorted(states), "never the previous rows after the new ones"

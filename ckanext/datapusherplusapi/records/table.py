@@ -1,0 +1,351 @@
+"""A DataStore table written beside the live one, then put in its place at
+once: a reload without downtime, and nothing lost when it fails.
+
+``NewTable`` does all its work in ONE transaction of the DataStore's write
+connection (CKAN's ``ckan.datastore.write_url``), in this order:
+
+1. ``copy``: the file's records, as COPY's text format (``Columns.copy_line``),
+   into a temporary table of text columns, one COPY per chunk of lines (a
+   column first seen in a later record is added to it between two chunks);
+2. ``build``: the new table, named ``_dpp_<resource id>_<job id's first 8>``,
+   made as the DataStore makes one (``_id`` serial primary key, ``_full_text``
+   tsvector, the columns with their types), filled in one ``INSERT … SELECT``
+   that types the values (``Column.cast``) and computes ``_full_text`` in bulk
+   exactly as the DataStore's trigger computes it row by row;
+3. ``finish``: the indexes, after the data is in (the full-text index and the
+   per-column ones CKAN's options ask for, and the live table's other indexes:
+   a ``primary_key`` or ``indexes`` given to ``datastore_create``), the
+   DataStore's full-text trigger and the live table's other triggers, its Data
+   Dictionary (the column comments, as they are, for the columns the new table
+   has), its grants and the read-only user's right to read;
+4. ``swap``: the live table locked, its aliases (views) and itself dropped,
+   the new one renamed to the resource's id (its sequence, key and indexes
+   renamed as CKAN names them), the aliases made again, and COMMIT.
+
+Until the commit, readers of the DataStore see the previous table, whole;
+after it, the new one.  A failure or a cancel at any step, the worker killed
+or the database restarted: the transaction is rolled back (PostgreSQL rolls
+back the transaction of a connection that dies), and the live table, its
+Data Dictionary, aliases and views are as they were; the new table never
+existed for anyone else.  ``leftovers``/``drop_leftovers`` find and remove
+tables of this name pattern that a crash between PostgreSQL's own steps could
+still leave (none is expected: the dashboard's health says if one exists).
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import re
+import time
+from typing import Any, Iterable, Optional
+
+import sqlalchemy as sa
+from ckanext.datastore.backend import postgres as datastore_postgres
+from ckanext.datastore.helpers import should_fts_index_field_type
+
+import ckan.plugins.toolkit as tk
+
+from ckanext.datapusherplusapi.messages import Message
+from ckanext.datapusherplusapi.records.columns import NULL, Columns
+
+log = logging.getLogger(__name__)
+
+PREFIX = "_dpp_"  # new tables: _dpp_<resource id>_<job id's first 8 characters>
+# The swap waits for the queries reading the live table to end: it asks for
+# its lock LOCK_TRIES times, LOCK_WAIT seconds each (readers that come while
+# it asks wait that long at most), LOCK_PAUSE seconds apart (they go on).
+LOCK_WAIT = 0.2
+LOCK_PAUSE = 1.0
+LOCK_TRIES = 300
+TEMPORARY = "dpp_rows"
+
+
+class TableError(Exception):
+    """The new table could not be put in place: ``message`` says why."""
+
+    def __init__(self, message: Message):
+        super().__init__(message.render())
+        self.message = message
+
+
+def identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def new_name(resource_id: str, job_id: str) -> str:
+    return "{}{}_{}".format(PREFIX, resource_id, job_id.replace("-", "")[:8])
+
+
+def index_name(table: str, expression: str) -> str:
+    """The name CKAN's DataStore gives an index of ``table`` on ``expression``."""
+    return hashlib.sha1((table + expression).encode("utf-8")).hexdigest()
+
+
+def _engine() -> Any:
+    return datastore_postgres.get_write_engine()
+
+
+class NewTable:
+    """The new table of one load (see the module's docstring).  Use as a
+    context manager: leaving it without ``swap`` rolls everything back."""
+
+    def __init__(self, resource_id: str, job_id: str):
+        self.resource_id = resource_id
+        self.name = new_name(resource_id, job_id)
+        self.connection: Any = None
+        self.cursor: Any = None
+        self.copied = 0
+        self.width = 0  # columns of the temporary table
+        self.renames: list[tuple[str, str]] = []  # index made → name it takes at the swap
+
+    # ------------------------------------------------------------ set up ---
+    def __enter__(self) -> "NewTable":
+        self.connection = _engine().raw_connection()
+        self.cursor = self.connection.cursor()
+        # A table left by a load of this resource that died (see leftovers).
+        for name in self._leftovers_of_resource():
+            self.cursor.execute("DROP TABLE IF EXISTS {}".format(identifier(name)))
+        self.cursor.execute("CREATE TEMPORARY TABLE {} (_n bigint) ON COMMIT DROP".format(
+            TEMPORARY))
+        return self
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        try:
+            if self.connection is not None:
+                self.connection.rollback()  # nothing to undo after a swap
+        except Exception:  # a dead connection: PostgreSQL rolled it back itself
+            log.info("DataPusher+: the DataStore connection of %s was already gone", self.name)
+        finally:
+            if self.connection is not None:
+                self.connection.close()
+
+    def _leftovers_of_resource(self) -> list[str]:
+        self.cursor.execute(
+            "SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE %s",
+            (_like(PREFIX + self.resource_id + "_"),))
+        return [row[0] for row in self.cursor.fetchall()]
+
+    # -------------------------------------------------------------- copy ---
+    def copy(self, lines: list[tuple[str, int]], width: int) -> None:
+        """Lines of COPY's text format (each with its number of fields) into
+        the temporary table; ``width`` is the number of columns known now."""
+        while self.width < width:
+            self.cursor.execute("ALTER TABLE {} ADD COLUMN c{} text".format(
+                TEMPORARY, self.width))
+            self.width += 1
+        parts = []
+        for number, (line, fields) in enumerate(lines, self.copied + 1):
+            pad = ("\t" + NULL) * (width - fields) if fields < width else ""
+            parts.append("{}\t{}{}\n".format(number, line, pad))
+        self.cursor.copy_expert("COPY {} FROM STDIN".format(TEMPORARY),
+                                io.BytesIO("".join(parts).encode("utf-8")))
+        self.copied += len(lines)
+
+    # ------------------------------------------------------------- build ---
+    def build(self, columns: Columns) -> None:
+        """The new table, typed, with its full-text column."""
+        fields = ", ".join("{} {}".format(identifier(column.name), column.type)
+                           for column in columns)
+        self.cursor.execute("CREATE TABLE {} (_id serial PRIMARY KEY, _full_text tsvector, "
+                            "{})".format(identifier(self.name), fields))
+        names = ", ".join(identifier(column.name) for column in columns)
+        typed = ", ".join("{} AS {}".format(column.cast("c{}".format(column.index)),
+                                            identifier(column.name)) for column in columns)
+        text = ", ".join(column.full_text("t." + identifier(column.name)) for column in columns)
+        self.cursor.execute(
+            "INSERT INTO {table} (_id, {names}, _full_text) "
+            "SELECT t._n, {names_t}, to_tsvector(concat_ws(' ', {text})) "
+            "FROM (SELECT _n, {typed} FROM {temporary}) t".format(
+                table=identifier(self.name), names=names, text=text, typed=typed,
+                temporary=TEMPORARY,
+                names_t=", ".join("t." + identifier(column.name) for column in columns)))
+        self.cursor.execute("SELECT setval(pg_get_serial_sequence(%s, '_id'), %s)",
+                            (identifier(self.name), max(self.copied, 1)))
+        self.cursor.execute("DROP TABLE {}".format(TEMPORARY))
+
+    # ------------------------------------------------------------ finish ---
+    def indexes(self, columns: Columns) -> list[str]:
+        """The full-text index, the per-column ones of CKAN's options, the
+        live table's other indexes; what could not be kept, in words."""
+        method = tk.config.get("ckan.datastore.default_fts_index_method") or "gist"
+        language = tk.config.get("ckan.datastore.default_fts_lang") or "english"
+        expressions = [identifier("_full_text")]
+        for column in columns:
+            if should_fts_index_field_type(column.type):
+                value = identifier(column.name)
+                if column.type != "text":
+                    value = "cast({} AS text)".format(value)
+                expressions.append("to_tsvector({}, {})".format(literal(language), value))
+        for expression in expressions:
+            made = index_name(self.name, expression)
+            self.cursor.execute("CREATE INDEX {} ON {} USING {}({})".format(
+                identifier(made), identifier(self.name), method, expression))
+            self.renames.append((made, index_name(self.resource_id, expression)))
+        return self._keep_other_indexes(columns)
+
+    def _keep_other_indexes(self, columns: Columns) -> list[str]:
+        lost = []
+        self.cursor.execute(
+            "SELECT i.relname, pg_get_indexdef(i.oid), array_agg(a.attname) "
+            "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+            "LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = ANY(x.indkey) "
+            "WHERE x.indrelid = to_regclass(%s) AND NOT x.indisprimary "
+            "AND pg_get_indexdef(i.oid) NOT LIKE '%%to_tsvector%%' "
+            "AND pg_get_indexdef(i.oid) NOT LIKE '%%_full_text%%' "
+            "GROUP BY i.relname, i.oid", (identifier(self.resource_id),))
+        names = {column.name for column in columns}
+        for name, definition, attributes in self.cursor.fetchall():
+            missing = [a for a in attributes or [] if a is not None and a not in names]
+            if missing:
+                lost.append("index {} (column {} is no longer in the file)".format(
+                    name, ", ".join(missing)))
+                continue
+            made = "{}_{}".format(self.name, len(self.renames))
+            self.cursor.execute(_on_table(
+                definition.replace("INDEX {} ON".format(identifier(name)), "INDEX {} ON".format(
+                    identifier(made)), 1).replace("INDEX {} ON".format(name), "INDEX {} ON".format(
+                        identifier(made)), 1), self.resource_id, self.name))
+            self.renames.append((made, name))
+        return lost
+
+    def finish(self, readers: Iterable[str]) -> None:
+        """Triggers, Data Dictionary, grants (see the module's docstring)."""
+        table = identifier(self.name)
+        self.cursor.execute(
+            "CREATE TRIGGER zfulltext BEFORE INSERT OR UPDATE ON {} "
+            "FOR EACH ROW EXECUTE PROCEDURE populate_full_text_trigger()".format(table))
+        live = self._live_oid()
+        if live is not None:
+            self.cursor.execute(
+                "SELECT pg_get_triggerdef(oid) FROM pg_trigger "
+                "WHERE tgrelid = %s AND NOT tgisinternal AND tgname <> 'zfulltext'", (live,))
+            for (definition,) in self.cursor.fetchall():
+                self.cursor.execute(_on_table(definition, self.resource_id, self.name))
+            self.cursor.execute(
+                "SELECT a.attname, col_description(a.attrelid, a.attnum) FROM pg_attribute a "
+                "JOIN pg_attribute b ON b.attrelid = to_regclass(%s) AND b.attname = a.attname "
+                "AND b.attnum > 0 AND NOT b.attisdropped "
+                "WHERE a.attrelid = %s AND a.attnum > 0 AND NOT a.attisdropped "
+                "AND col_description(a.attrelid, a.attnum) IS NOT NULL", (table, live))
+            for column, comment in self.cursor.fetchall():
+                self.cursor.execute("COMMENT ON COLUMN {}.{} IS %s".format(
+                    table, identifier(column)), (comment,))
+            grants = self._grants(live)
+        else:
+            grants = []
+        for reader in readers:
+            grants.append(("SELECT", identifier(reader)))
+        for privilege, grantee in sorted(set(grants)):
+            self.cursor.execute("GRANT {} ON {} TO {}".format(privilege, table, grantee))
+        self.cursor.execute("ANALYZE {}".format(table))
+
+    def _live_oid(self) -> Optional[int]:
+        self.cursor.execute("SELECT to_regclass(%s)::oid", (identifier(self.resource_id),))
+        row = self.cursor.fetchone()
+        return row[0] if row else None
+
+    def _grants(self, oid: int) -> list[tuple[str, str]]:
+        """Privileges on relation ``oid`` granted to others than its owner."""
+        self.cursor.execute(
+            "SELECT a.privilege_type, CASE WHEN a.grantee = 0 THEN 'PUBLIC' "
+            "ELSE quote_ident(r.rolname) END FROM pg_class c, aclexplode(c.relacl) a "
+            "LEFT JOIN pg_roles r ON r.oid = a.grantee "
+            "WHERE c.oid = %s AND a.grantee <> c.relowner", (oid,))
+        return [(privilege, grantee) for privilege, grantee in self.cursor.fetchall()]
+
+    # -------------------------------------------------------------- swap ---
+    def swap(self) -> float:
+        """The new table in the live one's place, committed; the seconds the
+        live table was locked (readers waited, none saw an empty table)."""
+        table = identifier(self.resource_id)
+        self.cursor.execute("SAVEPOINT dpp_swap")
+        for attempt in range(1, LOCK_TRIES + 1):
+            self.cursor.execute("SET LOCAL lock_timeout = %s", ("{}ms".format(
+                int(LOCK_WAIT * 1000)),))
+            try:
+                locked_at = time.monotonic()
+                live = self._live_oid()
+                if live is not None:
+                    self.cursor.execute("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE".format(table))
+                break
+            except Exception as e:
+                if getattr(e, "pgcode", None) != "55P03":
+                    raise
+                self.cursor.execute("ROLLBACK TO SAVEPOINT dpp_swap")
+                if attempt == LOCK_TRIES:
+                    raise TableError(Message(
+                        "The DataStore table stayed in use by other queries for {minutes} "
+                        "minutes: the previous rows stay; push again later",
+                        {"minutes": round(LOCK_TRIES * (LOCK_WAIT + LOCK_PAUSE) / 60)})) from e
+                log.info("DataPusher+: %s is in use; the swap waits (%s)", table, attempt)
+                time.sleep(LOCK_PAUSE)
+        aliases: list[tuple[str, list[tuple[str, str]]]] = []
+        if live is not None:
+            self.cursor.execute(
+                "SELECT DISTINCT v.oid, v.relname FROM pg_depend d "
+                "JOIN pg_rewrite w ON w.oid = d.objid JOIN pg_class v ON v.oid = w.ev_class "
+                "WHERE d.refobjid = %s AND v.relkind = 'v' AND v.oid <> %s", (live, live))
+            for oid, alias in self.cursor.fetchall():
+                aliases.append((alias, self._grants(oid)))
+                self.cursor.execute("DROP VIEW {}".format(identifier(alias)))
+            self.cursor.execute("DROP TABLE {}".format(table))
+        self.cursor.execute("ALTER TABLE {} RENAME TO {}".format(identifier(self.name), table))
+        self.cursor.execute("ALTER TABLE {} RENAME CONSTRAINT {} TO {}".format(
+            table, identifier(self.name + "_pkey"), identifier(self.resource_id + "_pkey")))
+        self.cursor.execute("ALTER SEQUENCE {} RENAME TO {}".format(
+            identifier(self.name + "__id_seq"), identifier(self.resource_id + "__id_seq")))
+        for made, final in self.renames:
+            self.cursor.execute("ALTER INDEX {} RENAME TO {}".format(
+                identifier(made), identifier(final)))
+        for alias, grants in aliases:
+            self.cursor.execute("CREATE VIEW {} AS SELECT * FROM {}".format(
+                identifier(alias), table))
+            for privilege, grantee in grants:
+                self.cursor.execute("GRANT {} ON {} TO {}".format(
+                    privilege, identifier(alias), grantee))
+        self.connection.commit()
+        return time.monotonic() - locked_at
+
+
+def _like(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%") + "%"
+
+
+def _on_table(definition: str, old: str, new: str) -> str:
+    """A CREATE INDEX or CREATE TRIGGER of table ``old`` made for ``new``."""
+    return re.sub(r" ON (?:public\.)?{} ".format(re.escape(identifier(old))),
+                  " ON {} ".format(identifier(new)), definition, count=1)
+
+
+def readers() -> list[str]:
+    """The read-only user of ``ckan.datastore.read_url``, who reads every
+    DataStore table."""
+    url = tk.config.get("ckan.datastore.read_url")
+    if not url:
+        return []
+    name = sa.engine.make_url(url).username
+    return [name] if name else []
+
+
+def leftovers() -> list[str]:
+    """New tables that no load is writing (a load's own is invisible to
+    others until its swap renames it)."""
+    with _engine().connect() as conn:
+        return [row[0] for row in conn.execute(sa.text(
+            "SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE :pattern "
+            "ORDER BY relname"), {"pattern": _like(PREFIX)})]
+
+
+def drop_leftovers() -> list[str]:
+    """Drop the tables ``leftovers`` lists; their names."""
+    names = leftovers()
+    if names:
+        with _engine().begin() as conn:
+            for name in names:
+                conn.execute(sa.text("DROP TABLE IF EXISTS {}".format(identifier(name))))
+    return names
