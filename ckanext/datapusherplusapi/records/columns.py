@@ -32,7 +32,6 @@ from __future__ import annotations
 import datetime
 import json
 import re
-from decimal import Decimal
 from typing import Any, Optional
 
 from ckanext.datapusherplusapi.messages import Message

@@ -40,7 +40,6 @@ from urllib.parse import urljoin, urlsplit
 import psycopg2
 import requests
 import sqlalchemy as sa
-from ckanext.datastore.logic.action import set_datastore_active_flag
 from rq.timeouts import JobTimeoutException
 
 import ckan.model as model
@@ -52,6 +51,7 @@ from ckanext.datapusherplusapi.messages import Message
 from ckanext.datapusherplusapi.model.job import ACTIVE, Job
 from ckanext.datapusherplusapi.records import reading, table
 from ckanext.datapusherplusapi.records.columns import Columns
+from ckanext.datastore.logic.action import set_datastore_active_flag
 
 log = logging.getLogger(__name__)
 

@@ -41,13 +41,13 @@ import time
 from typing import Any, Iterable, Optional
 
 import sqlalchemy as sa
-from ckanext.datastore.backend import postgres as datastore_postgres
-from ckanext.datastore.helpers import should_fts_index_field_type
 
 import ckan.plugins.toolkit as tk
 
 from ckanext.datapusherplusapi.messages import Message
 from ckanext.datapusherplusapi.records.columns import NULL, Columns
+from ckanext.datastore.backend import postgres as datastore_postgres
+from ckanext.datastore.helpers import should_fts_index_field_type
 
 log = logging.getLogger(__name__)
 

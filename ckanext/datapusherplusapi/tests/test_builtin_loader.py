@@ -518,7 +518,7 @@ class TestLoads:
             job = push(site, resource)
             assert job["status"] == "complete", (fmt, job)
             found = datastore(resource["id"])
-            for record, wanted in zip(found["records"], expected):
+            for record, wanted in zip(found["records"], expected, strict=True):
                 got = {key: record.get(key) for key in wanted if key in record}
                 if fmt == "XML":
                     wanted = {k: v for k, v in wanted.items() if k not in ("esc", "e")}
@@ -551,8 +551,8 @@ class TestLoads:
                     "columns": rows("SELECT attname, format_type(atttypid, atttypmod) FROM "
                                     "pg_attribute WHERE attrelid = to_regclass(:t) AND attnum > 0 "
                                     "AND NOT attisdropped"),
-                    "indexes": rows("SELECT c.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
-                                    "JOIN pg_class c ON c.oid = x.indexrelid "
+                    "indexes": rows("SELECT c.relname, pg_get_indexdef(x.indexrelid) "
+                                    "FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid "
                                     "WHERE x.indrelid = to_regclass(:t)"),
                     "triggers": rows("SELECT tgname, replace(pg_get_triggerdef(oid), "
                                      "tgrelid::regclass::text, 'T') FROM pg_trigger "
@@ -837,7 +837,8 @@ def test_end_to_end_through_the_api_the_worker_and_the_command(site, worker, cli
 @pytest.mark.usefixtures("with_plugins", "clean_db")
 @pytest.mark.parametrize("lang, width, words", [
     ("en", 1280, "rows read: the new table is being prepared"),
-    ("ar", 390, "\u0627\u0644\u062c\u062f\u0648\u0644 \u0627\u0644\u062c\u062f\u064a\u062f"),  # "the new table"
+    ("ar", 390, "\u0627\u0644\u062c\u062f\u0648\u0644 "  # "the new table"
+                "\u0627\u0644\u062c\u062f\u064a\u062f"),
 ])
 def test_a_publisher_reloads_and_the_preview_is_never_empty(page, live_ckan, file_server, worker,
                                                              monkeypatch, lang, width, words):
