@@ -198,13 +198,13 @@ def copy(session: Any, job_id: str, new: table.NewTable, path: str, fmt: str,
         line = columns.copy_line(record, where)
         lines.append((line, line.count("\t") + 1))
         if len(lines) >= CHUNK_LINES:
-            new.copy(lines, len(columns))
+            new.copy(lines, columns)
             count += len(lines)
             lines = []
             if clock.due() and not lifecycle.progress(session, job_id, count, None):
                 raise Stopped()
     if lines:
-        new.copy(lines, len(columns))
+        new.copy(lines, columns)
         count += len(lines)
     return count
 

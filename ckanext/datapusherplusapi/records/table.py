@@ -38,6 +38,7 @@ import io
 import logging
 import re
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Iterable, Optional
 
 import sqlalchemy as sa
@@ -102,6 +103,16 @@ class NewTable:
         self.copied = 0
         self.width = 0  # columns of the temporary table
         self.renames: list[tuple[str, str]] = []  # index made → name it takes at the swap
+        # The database works on one chunk while the next one is read: one
+        # thread of its own sends it the chunks' statements, in order.
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dpp-copy")
+        self.pending: Optional[Future[None]] = None
+        # The columns (name, type, cast, full-text) the rows typed so far were
+        # typed with; None before the new table exists.  A column whose type
+        # changes after its rows were typed makes the new table ``stale``:
+        # ``build`` types every row again, from the temporary table.
+        self.typed: Optional[list[tuple[str, str, str, str]]] = None
+        self.stale = False
 
     # ------------------------------------------------------------ set up ---
     def __enter__(self) -> "NewTable":
@@ -115,6 +126,7 @@ class NewTable:
         return self
 
     def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        self.worker.shutdown(wait=True)  # its statement ends before the rollback
         try:
             if self.connection is not None:
                 self.connection.rollback()  # nothing to undo after a swap
@@ -131,39 +143,82 @@ class NewTable:
         return [row[0] for row in self.cursor.fetchall()]
 
     # -------------------------------------------------------------- copy ---
-    def copy(self, lines: list[tuple[str, int]], width: int) -> None:
+    def _wait(self) -> None:
+        """The statements sent so far are done (their error raised here)."""
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
+
+    def copy(self, lines: list[tuple[str, int]], columns: Columns) -> None:
         """Lines of COPY's text format (each with its number of fields) into
-        the temporary table; ``width`` is the number of columns known now."""
-        while self.width < width:
-            self.cursor.execute("ALTER TABLE {} ADD COLUMN c{} text".format(
-                TEMPORARY, self.width))
-            self.width += 1
+        the temporary table, and typed into the new table with the columns'
+        types as known now; the database does it while the caller reads on."""
+        self._wait()
+        width = len(columns)
         parts = []
         for number, (line, fields) in enumerate(lines, self.copied + 1):
             pad = ("\t" + NULL) * (width - fields) if fields < width else ""
             parts.append("{}\t{}{}\n".format(number, line, pad))
-        self.cursor.copy_expert("COPY {} FROM STDIN".format(TEMPORARY),
-                                io.BytesIO("".join(parts).encode("utf-8")))
-        self.copied += len(lines)
+        data = "".join(parts).encode("utf-8")
+        first, self.copied = self.copied + 1, self.copied + len(lines)
+        signature = None if self.stale else _signature(columns)
+        self.pending = self.worker.submit(self._copy_and_type, data, width, signature, first,
+                                          self.copied)
 
-    # ------------------------------------------------------------- build ---
-    def build(self, columns: Columns) -> None:
-        """The new table, typed, with its full-text column."""
-        fields = ", ".join("{} {}".format(identifier(column.name), column.type)
-                           for column in columns)
+    def _copy_and_type(self, data: bytes, width: int,
+                       signature: Optional[list[tuple[str, str, str, str]]],
+                       first: int, last: int) -> None:
+        while self.width < width:
+            self.cursor.execute("ALTER TABLE {} ADD COLUMN c{} text".format(
+                TEMPORARY, self.width))
+            self.width += 1
+        self.cursor.copy_expert("COPY {} FROM STDIN".format(TEMPORARY), io.BytesIO(data))
+        if signature is None:
+            return
+        if self.typed is None:
+            self._create(signature)
+        elif signature[:len(self.typed)] != self.typed:
+            self.stale = True  # a column's type changed: build types every row again
+            return
+        for name, kind, _cast, _text in signature[len(self.typed):]:
+            self.cursor.execute("ALTER TABLE {} ADD COLUMN {} {}".format(
+                identifier(self.name), identifier(name), kind))
+        self.typed = signature
+        self._type(signature, "_n BETWEEN {} AND {}".format(first, last))
+
+    def _create(self, signature: list[tuple[str, str, str, str]]) -> None:
+        fields = ", ".join("{} {}".format(identifier(name), kind)
+                           for name, kind, _cast, _text in signature)
         self.cursor.execute("CREATE TABLE {} (_id serial PRIMARY KEY, _full_text tsvector, "
                             "{})".format(identifier(self.name), fields))
-        names = ", ".join(identifier(column.name) for column in columns)
-        typed = ", ".join("{} AS {}".format(column.cast("c{}".format(column.index)),
-                                            identifier(column.name)) for column in columns)
-        text = ", ".join(column.full_text("t." + identifier(column.name)) for column in columns)
+        self.typed = signature
+
+    def _type(self, signature: list[tuple[str, str, str, str]], rows: str) -> None:
+        """The temporary table's ``rows`` typed into the new table, with
+        their full-text column as the DataStore's trigger computes it."""
+        names = ", ".join(identifier(name) for name, _kind, _cast, _text in signature)
         self.cursor.execute(
             "INSERT INTO {table} (_id, {names}, _full_text) "
             "SELECT t._n, {names_t}, to_tsvector(concat_ws(' ', {text})) "
-            "FROM (SELECT _n, {typed} FROM {temporary}) t".format(
-                table=identifier(self.name), names=names, text=text, typed=typed,
-                temporary=TEMPORARY,
-                names_t=", ".join("t." + identifier(column.name) for column in columns)))
+            "FROM (SELECT _n, {typed} FROM {temporary} WHERE {rows}) t".format(
+                table=identifier(self.name), names=names, temporary=TEMPORARY, rows=rows,
+                names_t=", ".join("t." + identifier(name) for name, _k, _c, _t in signature),
+                text=", ".join(text for _name, _kind, _cast, text in signature),
+                typed=", ".join("{} AS {}".format(cast, identifier(name))
+                                for name, _kind, cast, _text in signature)))
+
+    # ------------------------------------------------------------- build ---
+    def build(self, columns: Columns) -> None:
+        """The new table complete: typed again from the temporary table if a
+        column's type changed after its first rows were typed."""
+        self._wait()
+        signature = _signature(columns)
+        if self.stale or self.typed != signature:
+            if self.typed is not None:
+                self.cursor.execute("DROP TABLE {}".format(identifier(self.name)))
+            self._create(signature)
+            self._type(signature, "true")
+            self.typed = signature
         self.cursor.execute("SELECT setval(pg_get_serial_sequence(%s, '_id'), %s)",
                             (identifier(self.name), max(self.copied, 1)))
         self.cursor.execute("DROP TABLE {}".format(TEMPORARY))
@@ -310,6 +365,13 @@ class NewTable:
                     privilege, identifier(alias), grantee))
         self.connection.commit()
         return time.monotonic() - locked_at
+
+
+def _signature(columns: Columns) -> list[tuple[str, str, str, str]]:
+    """Each column's name, type, SQL typing its text (``c<index>`` of the
+    temporary table) and SQL writing its typed value for the full text."""
+    return [(column.name, column.type, column.cast("c{}".format(column.index)),
+             column.full_text("t." + identifier(column.name))) for column in columns]
 
 
 def _like(prefix: str) -> str:
