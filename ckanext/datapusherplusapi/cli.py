@@ -18,6 +18,7 @@ from ckanext.datapusherplusapi import backends, mail
 from ckanext.datapusherplusapi.logic import background
 from ckanext.datapusherplusapi.logic.formats import resource_format
 from ckanext.datapusherplusapi.model.job import ACTIVE, Job
+from ckanext.datapusherplusapi.records import table
 
 __all__ = ["datapusherplusapi"]
 
@@ -205,6 +206,25 @@ def purge(days: int, dry_run: bool) -> None:
     else:
         click.echo(tk.ungettext("{count} job row deleted", "{count} job rows deleted",
                                 result["deleted"]).format(count=result["deleted"]))
+
+
+@datapusherplusapi.command()
+@click.option("--drop", is_flag=True, help="remove them")
+def leftovers(drop: bool) -> None:
+    """List the JSON/XML loader's new tables that no load is writing (a load
+    whose worker was killed after it built its table); --drop removes them.
+    The live DataStore tables are never among them."""
+    names = table.drop_leftovers() if drop else table.leftovers()
+    for name in names:
+        click.echo(name)
+    count = len(names)
+    if drop:
+        click.echo(tk.ungettext("{count} table removed", "{count} tables removed",
+                                count).format(count=count))
+    else:
+        click.echo(tk.ungettext("{count} table left by an interrupted load",
+                                "{count} tables left by interrupted loads",
+                                count).format(count=count))
 
 
 @datapusherplusapi.command("send-mails")

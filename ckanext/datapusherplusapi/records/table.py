@@ -1,35 +1,40 @@
 """A DataStore table written beside the live one, then put in its place at
 once: a reload without downtime, and nothing lost when it fails.
 
-``NewTable`` does all its work in ONE transaction of the DataStore's write
-connection (CKAN's ``ckan.datastore.write_url``), in this order:
+``NewTable`` works through the DataStore's write connection (CKAN's
+``ckan.datastore.write_url``), in this order:
 
 1. ``copy``: the file's records, as COPY's text format (``Columns.copy_line``),
-   into a temporary table of text columns, one COPY per chunk of lines (a
-   column first seen in a later record is added to it between two chunks);
-2. ``build``: the new table, named ``_dpp_<resource id>_<job id's first 8>``,
-   made as the DataStore makes one (``_id`` serial primary key, ``_full_text``
-   tsvector, the columns with their types), filled in one ``INSERT … SELECT``
-   that types the values (``Column.cast``) and computes ``_full_text`` in bulk
-   exactly as the DataStore's trigger computes it row by row;
-3. ``finish``: the indexes, after the data is in (the full-text index and the
-   per-column ones CKAN's options ask for, and the live table's other indexes:
-   a ``primary_key`` or ``indexes`` given to ``datastore_create``), the
-   DataStore's full-text trigger and the live table's other triggers, its Data
-   Dictionary (the column comments, as they are, for the columns the new table
-   has), its grants and the read-only user's right to read;
-4. ``swap``: the live table locked, its aliases (views) and itself dropped,
-   the new one renamed to the resource's id (its sequence, key and indexes
-   renamed as CKAN names them), the aliases made again, and COMMIT.
+   into a temporary table of text columns, one COPY per chunk of lines; a
+   thread of its own sends each chunk's statements while the caller reads the
+   next chunk, and types the chunk into the new table, named
+   ``_dpp_<resource id>_<job id's first 8>``, laid out as the DataStore lays
+   one out (``_id`` serial primary key, ``_full_text`` tsvector, the columns
+   with their types as known so far): the values typed by ``Column.cast``,
+   ``_full_text`` computed in bulk exactly as the DataStore's trigger computes
+   it row by row;
+2. ``build``: the new table complete (typed again from the temporary table if
+   a column's type changed after its first rows were typed), then COMMITTED:
+   from here other connections see it;
+3. ``indexes``: the full-text index and the per-column ones CKAN's options
+   ask for, and the live table's other indexes (a ``primary_key`` or
+   ``indexes`` given to ``datastore_create``), built on ``INDEX_CONNECTIONS``
+   connections at once, after the data is in;
+4. ``finish`` and ``swap``, in one more transaction: the DataStore's
+   full-text trigger and the live table's other triggers, its Data Dictionary
+   (the column comments, as they are, for the columns the new table has), its
+   grants and the read-only user's right to read; then the live table locked,
+   its aliases (views) and itself dropped, the new one renamed to the
+   resource's id (its sequence, key and indexes renamed as CKAN names them),
+   the aliases made again, and COMMIT.
 
-Until the commit, readers of the DataStore see the previous table, whole;
-after it, the new one.  A failure or a cancel at any step, the worker killed
-or the database restarted: the transaction is rolled back (PostgreSQL rolls
-back the transaction of a connection that dies), and the live table, its
-Data Dictionary, aliases and views are as they were; the new table never
-existed for anyone else.  ``leftovers``/``drop_leftovers`` find and remove
-tables of this name pattern that a crash between PostgreSQL's own steps could
-still leave (none is expected: the dashboard's health says if one exists).
+Until that last commit, readers of the DataStore see the previous table,
+whole; after it, the new one.  A failure or a cancel at any step rolls back
+what is open and drops the new table; the live table, its Data Dictionary,
+aliases and views stay as they were.  A worker killed after step 2 leaves the
+new table behind (never the live one changed): the next load of the resource
+removes it, and ``leftovers``/``drop_leftovers`` (the dashboard's health, the
+``ckan datapusherplusapi leftovers`` command) find and remove any.
 """
 from __future__ import annotations
 
@@ -37,15 +42,18 @@ import hashlib
 import io
 import logging
 import re
+import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any, Iterable, Optional
 
 import sqlalchemy as sa
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.datapusherplusapi.messages import Message
+from ckanext.datapusherplusapi.model.job import ACTIVE, Job
 from ckanext.datapusherplusapi.records.columns import NULL, Columns
 from ckanext.datastore.backend import postgres as datastore_postgres
 from ckanext.datastore.helpers import should_fts_index_field_type
@@ -59,6 +67,8 @@ PREFIX = "_dpp_"  # new tables: _dpp_<resource id>_<job id's first 8 characters>
 LOCK_WAIT = 0.2
 LOCK_PAUSE = 1.0
 LOCK_TRIES = 300
+INDEX_CONNECTIONS = 2  # indexes built at once, each on a connection of its own (this
+# process's thread for the chunks' statements runs the second)
 TEMPORARY = "dpp_rows"
 
 
@@ -113,6 +123,7 @@ class NewTable:
         # ``build`` types every row again, from the temporary table.
         self.typed: Optional[list[tuple[str, str, str, str]]] = None
         self.stale = False
+        self.committed = self.swapped = False
 
     # ------------------------------------------------------------ set up ---
     def __enter__(self) -> "NewTable":
@@ -135,6 +146,13 @@ class NewTable:
         finally:
             if self.connection is not None:
                 self.connection.close()
+        if self.committed and not self.swapped:
+            try:
+                with _engine().begin() as conn:
+                    conn.execute(sa.text("DROP TABLE IF EXISTS {}".format(
+                        identifier(self.name))))
+            except Exception:  # the database is gone: the next load, or leftovers, will
+                log.exception("DataPusher+: could not remove %s", self.name)
 
     def _leftovers_of_resource(self) -> list[str]:
         self.cursor.execute(
@@ -175,12 +193,14 @@ class NewTable:
         self.cursor.copy_expert("COPY {} FROM STDIN".format(TEMPORARY), io.BytesIO(data))
         if signature is None:
             return
-        if self.typed is None:
+        typed = self.typed
+        if typed is None:
             self._create(signature)
-        elif signature[:len(self.typed)] != self.typed:
+            typed = signature
+        elif signature[:len(typed)] != typed:
             self.stale = True  # a column's type changed: build types every row again
             return
-        for name, kind, _cast, _text in signature[len(self.typed):]:
+        for name, kind, _cast, _text in signature[len(typed):]:
             self.cursor.execute("ALTER TABLE {} ADD COLUMN {} {}".format(
                 identifier(self.name), identifier(name), kind))
         self.typed = signature
@@ -222,6 +242,10 @@ class NewTable:
         self.cursor.execute("SELECT setval(pg_get_serial_sequence(%s, '_id'), %s)",
                             (identifier(self.name), max(self.copied, 1)))
         self.cursor.execute("DROP TABLE {}".format(TEMPORARY))
+        # From here the new table exists for other connections (its indexes
+        # are built on several at once); until the swap, leaving removes it.
+        self.connection.commit()
+        self.committed = True
 
     # ------------------------------------------------------------ finish ---
     def indexes(self, columns: Columns) -> list[str]:
@@ -236,14 +260,52 @@ class NewTable:
                 if column.type != "text":
                     value = "cast({} AS text)".format(value)
                 expressions.append("to_tsvector({}, {})".format(literal(language), value))
+        statements = []
         for expression in expressions:
             made = index_name(self.name, expression)
-            self.cursor.execute("CREATE INDEX {} ON {} USING {}({})".format(
+            statements.append("CREATE INDEX {} ON {} USING {}({})".format(
                 identifier(made), identifier(self.name), method, expression))
             self.renames.append((made, index_name(self.resource_id, expression)))
-        return self._keep_other_indexes(columns)
+        lost = self._keep_other_indexes(columns, statements)
+        self._in_parallel(statements)
+        return lost
 
-    def _keep_other_indexes(self, columns: Columns) -> list[str]:
+    def _in_parallel(self, statements: list[str]) -> None:
+        """Each statement in a transaction of its own, on INDEX_CONNECTIONS
+        connections at once (the largest, the full-text index, first)."""
+        self.connection.commit()  # (the statement reading the live table's indexes)
+        waiting = list(statements)
+        failed = threading.Event()
+
+        def run(connection: Any) -> None:
+            cursor = connection.cursor()
+            while not failed.is_set():
+                try:
+                    statement = waiting.pop(0)
+                except IndexError:
+                    return
+                try:
+                    cursor.execute(statement)
+                    connection.commit()
+                except Exception:
+                    failed.set()
+                    raise
+        others = [_engine().raw_connection() for _n in range(
+            min(INDEX_CONNECTIONS, len(statements)) - 1)]
+        helpers = [self.worker.submit(run, other) for other in others]
+        try:
+            run(self.connection)
+        except Exception:
+            failed.set()
+            raise
+        finally:
+            wait(helpers)  # (their connections are closed after their last statement)
+            for other in others:
+                other.close()
+        for helper in helpers:
+            helper.result()
+
+    def _keep_other_indexes(self, columns: Columns, statements: list[str]) -> list[str]:
         lost = []
         self.cursor.execute(
             "SELECT i.relname, pg_get_indexdef(i.oid), array_agg(a.attname) "
@@ -261,7 +323,7 @@ class NewTable:
                     name, ", ".join(missing)))
                 continue
             made = "{}_{}".format(self.name, len(self.renames))
-            self.cursor.execute(_on_table(
+            statements.append(_on_table(
                 definition.replace("INDEX {} ON".format(identifier(name)), "INDEX {} ON".format(
                     identifier(made)), 1).replace("INDEX {} ON".format(name), "INDEX {} ON".format(
                         identifier(made)), 1), self.resource_id, self.name))
@@ -364,6 +426,7 @@ class NewTable:
                 self.cursor.execute("GRANT {} ON {} TO {}".format(
                     privilege, identifier(alias), grantee))
         self.connection.commit()
+        self.swapped = True
         return time.monotonic() - locked_at
 
 
@@ -395,12 +458,17 @@ def readers() -> list[str]:
 
 
 def leftovers() -> list[str]:
-    """New tables that no load is writing (a load's own is invisible to
-    others until its swap renames it)."""
+    """The loader's new tables that no active load is writing (a worker
+    killed after it built one)."""
     with _engine().connect() as conn:
-        return [row[0] for row in conn.execute(sa.text(
+        names = [row[0] for row in conn.execute(sa.text(
             "SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE :pattern "
             "ORDER BY relname"), {"pattern": _like(PREFIX)})]
+    if not names:
+        return names
+    writing = {new_name(resource_id, job_id) for resource_id, job_id in model.Session.execute(
+        sa.select(Job.resource_id, Job.id).where(Job.status.in_(ACTIVE)))}
+    return [name for name in names if name not in writing]
 
 
 def drop_leftovers() -> list[str]:

@@ -481,6 +481,40 @@ class TestLoads:
         assert ckan_helpers.call_action("resource_show", id=resource["id"])["datastore_active"]
         assert table.leftovers() == []
 
+    def test_tables_left_by_loads_are_shown_and_removed(self, site, cli):
+        """A table named as the loader's new tables, that no load writes (none
+        is expected: a load builds its table in one transaction): the next load
+        of its resource removes its own; the dashboard's health counts the
+        others and ``ckan datapusherplusapi leftovers --drop`` removes them."""
+        resource = add_resource(site, "people.json", json.dumps(PEOPLE), "JSON")
+        mine = table.new_name(resource["id"], "0" * 32)
+        other = table.new_name("c0ffee00-0000-4000-8000-000000000000", "1" * 32)
+        with table._engine().begin() as conn:
+            for name in (mine, other):
+                conn.execute(sa.text('CREATE TABLE "{}" (x int)'.format(name)))
+        assert table.leftovers() == sorted([mine, other])
+        assert push(site, resource)["status"] == "complete"
+        assert table.leftovers() == [other]
+        admin = factories.Sysadmin()
+        token = factories.APIToken(user=admin["name"])["token"]
+        health = site["app"].get("/api/3/action/datapusher_plus_service_status",
+                                 headers={"Authorization": token}).json["result"]
+        assert health["leftover_tables"] == [other]
+        page = BeautifulSoup(site["app"].get("/ckan-admin/datapusher-plus/", headers={
+            "Authorization": token}).body, "html.parser")
+        cell = page.find(attrs={"data-dpp-leftovers": True})
+        assert cell["data-dpp-leftovers"] == "1"
+        assert "ckan datapusherplusapi leftovers --drop" in cell.get_text()
+        listed = cli.invoke(datapusherplusapi, ["leftovers"])
+        assert listed.exit_code == 0 and listed.output.splitlines() == [
+            other, "1 table left by an interrupted load"]
+        dropped = cli.invoke(datapusherplusapi, ["leftovers", "--drop"])
+        assert dropped.output.splitlines() == [other, "1 table removed"]
+        assert table.leftovers() == []
+        page = BeautifulSoup(site["app"].get("/ckan-admin/datapusher-plus/", headers={
+            "Authorization": token}).body, "html.parser")
+        assert page.find(attrs={"data-dpp-leftovers": True})["data-dpp-leftovers"] == "0"
+
     def test_values_read_back_as_the_file_has_them(self, site):
         """Every format: numbers, French decimals, grouped digits, booleans,
         dates, nulls, postcodes, accents, Arabic, COPY's special characters;
@@ -905,7 +939,7 @@ def _descendants(pid: int) -> list[int]:
 def test_a_worker_killed_during_a_reload_leaves_the_live_table(site, tmp_path):
     """The worker and its work horse killed (SIGKILL) with the new table
     built, as it waits to take the live one's place: the live table stays
-    whole, no new table is left behind, and the next load works."""
+    whole; the new table left behind is removed by the next load."""
     resource = add_resource(site, "rows.jsonl", _lines(100, "old"), "JSONL")
     assert push(site, resource)["status"] == "complete"
     (site["folder"] / "rows.jsonl").write_text(_lines(300, "new"))
@@ -931,11 +965,15 @@ def test_a_worker_killed_during_a_reload_leaves_the_live_table(site, tmp_path):
     found = ckan_helpers.call_action("datastore_search", resource_id=resource["id"], limit=1,
                                      sort="_id")
     assert (found["total"], found["records"][0]["v"]) == (100, "old")
+    # while its job reads running, its new table is a load's; once the job has
+    # ended (the silent-job check would say so), a table left behind
     assert table.leftovers() == []
     lifecycle.fail(model.Session, job_id, "internal_error", "The worker was killed by a test")
+    assert table.leftovers() == [table.new_name(resource["id"], job_id)]
     assert push(site, resource)["status"] == "complete"
     assert ckan_helpers.call_action("datastore_search", resource_id=resource["id"],
                                     limit=0)["total"] == 300
+    assert table.leftovers() == []
 
 
 @pytest.mark.ckan_config("ckan.plugins", PLUGINS)

@@ -27,6 +27,7 @@ from ckanext.datapusherplusapi.model import counts as job_counts
 from ckanext.datapusherplusapi.model import job as job_model
 from ckanext.datapusherplusapi.model.job import ACTIVE, LIST_LIMIT, Job
 from ckanext.datapusherplusapi.model.task import TASK_FAILED, TASK_QUEUED, TASK_RUNNING, Task
+from ckanext.datapusherplusapi.records import table
 
 log = logging.getLogger(__name__)
 
@@ -484,7 +485,10 @@ def datapusher_plus_service_status(context: Context, data_dict: DataDict) -> dic
         JSON/XML loader takes, whatever the back end), ``last_success`` (ISO 8601, the last
         answer or report of the loader, from any CKAN process) and
         ``background`` (CKAN's workers for this extension's own background
-        work: ``workers``, ``queued``, ``error``)
+        work: ``workers``, ``queued``, ``error``), ``leftover_tables`` (with
+        the built-in loader in use: its new tables that no load is writing,
+        left by a worker killed after building one; ``ckan datapusherplusapi
+        leftovers --drop`` removes them)
     :rtype: dictionary
     """
     tk.check_access("datapusher_plus_service_status", context, data_dict)
@@ -496,6 +500,8 @@ def datapusher_plus_service_status(context: Context, data_dict: DataDict) -> dic
                   builtin_formats=backends.builtin_backend().formats(),
                   response_time_ms=round((time.monotonic() - started) * 1000, 1))
     result["background"] = rq.workers_health()
+    if result["builtin_formats"]:
+        result["leftover_tables"] = table.leftovers()
     return result
 
 
