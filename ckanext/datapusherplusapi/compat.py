@@ -14,6 +14,17 @@
   ``<dataset type>_resource.download`` on 2.11+ (``upload_url``).
 - CKAN 2.10 reads the API-token and session secret from
   ``beaker.session.secret`` (2.11+: ``SECRET_KEY``): ``test.ini`` sets both.
+- A resource is marked ``datastore_active`` by the DataStore's own
+  ``set_datastore_active_flag`` on CKAN 2.10 and 2.11 (a direct UPDATE of
+  its extras, then a reindex); CKAN 2.12 removed it and patches the
+  resource instead (``set_datastore_active``).  CKAN 2.12's DataStore also
+  keeps each table's row count in a ``_table_stats`` table (the total of
+  ``datastore_search``): the JSON/XML loader's swap writes the new count in
+  the same transaction when that table exists.  The DataStore's table layout,
+  its full-text trigger, index names, aliases (views) and the Data
+  Dictionary's column comments are the same on all three for what the
+  JSON/XML loader reads and writes (``records/table.py`` copies the comments
+  as they are, whatever their version's format).
 - A secondary button is ``btn-default`` in CKAN 2.10 and 2.11's themes;
   CKAN 2.12's theme dropped that class for Bootstrap's ``btn-secondary``
   (``secondary_button``).
@@ -22,10 +33,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.common import config_declaration
 from ckan.exceptions import CkanConfigurationException
 from ckan.lib.munge import munge_filename
+
+from ckanext.datastore.logic import action as datastore_action
 
 PREFIX = "ckanext.datapusher_plus."
 
@@ -64,3 +78,16 @@ def upload_url(package_id: str, package_type: str, resource_id: str, url: str) -
                 if tk.check_ckan_version(min_version="2.11") else "resource.download")
     return tk.h.url_for(endpoint, id=package_id, resource_id=resource_id,
                         filename=munge_filename(url.rsplit("/")[-1]), qualified=True)
+
+
+def set_datastore_active(resource_id: str) -> None:
+    """Mark the resource ``datastore_active`` as ``datastore_create`` does
+    (see the module's docstring)."""
+    set_flag = getattr(datastore_action, "set_datastore_active_flag", None)
+    if set_flag is not None:  # CKAN 2.10, 2.11
+        set_flag({"model": model, "ignore_auth": True, "user": ""},
+                    {"resource_id": resource_id}, True)
+        return
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
+    tk.get_action("resource_patch")({"ignore_auth": True, "user": site_user["name"]},
+                                    {"id": resource_id, "datastore_active": True})

@@ -46,12 +46,11 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib import uploader
 
-from ckanext.datapusherplusapi import config, lifecycle
+from ckanext.datapusherplusapi import compat, config, lifecycle
 from ckanext.datapusherplusapi.messages import Message
 from ckanext.datapusherplusapi.model.job import ACTIVE, Job
 from ckanext.datapusherplusapi.records import reading, table
 from ckanext.datapusherplusapi.records.columns import Columns
-from ckanext.datastore.logic.action import set_datastore_active_flag
 
 log = logging.getLogger(__name__)
 
@@ -265,8 +264,7 @@ def write(session: Any, job_id: str, resource_id: str, path: str, fmt: str,
     book.add("Put the new table in the previous one's place in {:.3f} s: readers saw the "
              "previous rows until then".format(locked))
     if not _active(resource_id):
-        set_datastore_active_flag({"model": model, "ignore_auth": True, "user": ""},
-                                  {"resource_id": resource_id}, True)
+        compat.set_datastore_active(resource_id)
     return total, steps.total()
 
 

@@ -419,6 +419,15 @@ class NewTable:
         for made, final in self.renames:
             self.cursor.execute("ALTER INDEX {} RENAME TO {}".format(
                 identifier(made), identifier(final)))
+        # CKAN 2.12's DataStore keeps each table's row count in _table_stats
+        # (datastore_search's total): the new table's, at the same instant.
+        self.cursor.execute("SELECT to_regclass('_table_stats') IS NOT NULL")
+        if self.cursor.fetchone()[0]:
+            self.cursor.execute(
+                "INSERT INTO _table_stats VALUES (%(t)s, jsonb_build_object('rows', %(n)s)) "
+                "ON CONFLICT (resource_id) DO UPDATE SET stats = jsonb_set("
+                "_table_stats.stats, array['rows'], to_jsonb(%(n)s::bigint))",
+                {"t": self.resource_id, "n": self.copied})
         for alias, grants in aliases:
             self.cursor.execute("CREATE VIEW {} AS SELECT * FROM {}".format(
                 identifier(alias), table))

@@ -553,7 +553,9 @@ class TestLoads:
             assert job["status"] == "complete", (fmt, job)
             found = datastore(resource["id"])
             for record, wanted in zip(found["records"], expected, strict=True):
-                got = {key: record.get(key) for key in wanted if key in record}
+                # (CKAN 2.12 writes timestamps with milliseconds)
+                got = {key: record[key].replace(".000", "") if key in ("d", "dt") else record[key]
+                       for key in wanted if key in record}
                 if fmt == "XML":
                     wanted = {k: v for k, v in wanted.items() if k not in ("esc", "e")}
                 assert got == wanted, fmt
