@@ -45,10 +45,11 @@ def percent(rate: Optional[float]) -> str:
                           locale=reader)
 
 
-def progress_text(progress: Optional[dict[str, Any]]) -> str:
+def progress_text(progress: Optional[dict[str, Any]], active: bool = True) -> str:
     """A job's progress in words: "1,200 of 5,000 rows loaded (24%)", "12,000
     rows read so far", with the rows per second when known, as the reader's
-    language writes numbers; "" when the loader does not tell."""
+    language writes numbers; "" when the loader does not tell.  ``active``:
+    whether the job still runs (once ended: "5,000 rows loaded")."""
     if not progress:
         return ""
     reader = locale()
@@ -59,6 +60,9 @@ def progress_text(progress: Optional[dict[str, Any]]) -> str:
     if total is None:
         text = tk.ungettext("{loaded} row read so far", "{loaded} rows read so far",
                             loaded).format(loaded=format_decimal(loaded, locale=reader))
+    elif loaded >= int(total) and not active:
+        text = tk.ungettext("{total} row loaded", "{total} rows loaded", int(total)).format(
+            total=format_decimal(int(total), locale=reader))
     elif loaded >= int(total):
         # (the JSON/XML loader: every row is in its new table, which it now
         # indexes before it takes the previous table's place)

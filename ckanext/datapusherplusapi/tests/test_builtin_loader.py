@@ -336,6 +336,21 @@ class TestLoads:
         assert [view["view_type"] for view in views] == ["datatables_view"]
         resource = ckan_helpers.call_action("resource_show", id=resource["id"])
         assert resource["datastore_active"] is True
+        # the figures of the load: in the status, on the job page, in the log
+        status = ckan_helpers.call_action("datapusher_plus_status", resource_id=resource["id"])
+        assert status["progress"]["rows_loaded"] == status["progress"]["rows_total"] == 3
+        assert status["progress"]["rows_per_second"] > 0
+        admin = factories.Sysadmin()
+        token = factories.APIToken(user=admin["name"])["token"]
+        page = site["app"].get("/ckan-admin/datapusher-plus/jobs/" + job["id"],
+                               headers={"Authorization": token})
+        rows = BeautifulSoup(page.body, "html.parser").select_one("[data-dpp-rows]").get_text()
+        assert re.fullmatch(r"3 rows loaded, [0-9,]+ rows per second", rows.strip()), rows
+        steps = [line["message"].split(" in ")[0] for line in job["logs"]]
+        assert steps[1] == "Read and copied 3 records" and steps[-1] == "3 rows loaded"
+        assert any(step.startswith("Typed the values") for step in steps)
+        assert any(step.startswith("Built the indexes") for step in steps)
+        assert any(step.startswith("Put the new table") for step in steps)
 
     def test_xml_lands_typed(self, site):
         xml = ('<?xml version="1.0" encoding="UTF-8"?>\n<budget annee="2026">\n' + "".join(
