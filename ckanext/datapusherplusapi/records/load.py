@@ -244,7 +244,7 @@ def write(session: Any, job_id: str, resource_id: str, path: str, fmt: str,
         seconds = steps.lap()
         book.add("Read and copied {:,} records in {:.1f} s ({} rows/s)".format(
             total, seconds, _rate(total, seconds)))
-        book.add("{} records, {} columns: {}".format(total, len(columns), ", ".join(
+        book.add("{:,} records, {} columns: {}".format(total, len(columns), ", ".join(
             "{} ({})".format(column.name, column.type) for column in columns))[:2000])
         if not lifecycle.progress(session, job_id, total, total, book.lines):
             raise Stopped()
