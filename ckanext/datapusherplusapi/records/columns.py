@@ -266,6 +266,7 @@ class Columns:
     def __init__(self, existing: Optional[list[dict[str, Any]]] = None) -> None:
         self.by_key: dict[str, Column] = {}
         self.names: set[str] = set()
+        self.width = 0  # the fields of the last line copy_line wrote
         self.existing = {field.get("id"): field.get("info") or None
                          for field in existing or []}
 
@@ -288,21 +289,33 @@ class Columns:
     def copy_line(self, record: dict[str, Any], where: Any) -> str:
         """Learn from one record (as ``see``) and write it as a line of
         COPY's text format, its values in the columns' order (a column first
-        seen later is added at the end: ``pad`` completes earlier lines)."""
-        fields = [NULL] * len(self.by_key)
+        seen later is added at the end: the line then has fewer fields than
+        the columns, ``width`` says how many, and the caller completes it)."""
+        by_key = self.by_key
+        fields = [NULL] * len(by_key)
         for key, value in record.items():
-            column = self.by_key.get(key)
+            column = by_key.get(key)
             if column is None:
                 column = self._add(key, where)
                 fields.append(NULL)
-            if type(value) is str and UNSTORABLE.search(value):
-                raise ReadError(Message(
-                    "The record at line {line}, column {column} holds a NUL character or invalid "
-                    "Unicode in {name}, which the DataStore cannot store",
-                    {"name": column.name, **where}), kind="invalid_file")
-            column.see(value, where)
-            fields[column.index] = copy_field(value)
-        return "\t".join(fields)
+            if not column.settled:
+                column.see(value, where)
+            if type(value) is str:
+                if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+                    value = value.translate(_ESCAPES)
+                fields[column.index] = value
+            elif value is not None:
+                fields[column.index] = copy_field(value)
+        self.width = len(fields)
+        line = "\t".join(fields)
+        if UNSTORABLE.search(line):
+            for key, value in record.items():
+                if type(value) is str and UNSTORABLE.search(value):
+                    raise ReadError(Message(
+                        "The record at line {line}, column {column} holds a NUL character or "
+                        "invalid Unicode in {name}, which the DataStore cannot store",
+                        {"name": by_key[key].name, **where}), kind="invalid_file")
+        return line
 
     def unique(self, name: str) -> str:
         base = name or "column_{}".format(len(self.by_key) + 1)

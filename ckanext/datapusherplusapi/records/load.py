@@ -194,8 +194,7 @@ def copy(session: Any, job_id: str, new: table.NewTable, path: str, fmt: str,
     clock = _Clock()
     count = 0
     for where, record in reading.records(path, fmt, record_path):
-        line = columns.copy_line(record, where)
-        lines.append((line, line.count("\t") + 1))
+        lines.append((columns.copy_line(record, where), columns.width))
         if len(lines) >= CHUNK_LINES:
             new.copy(lines, columns)
             count += len(lines)
