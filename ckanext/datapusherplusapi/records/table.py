@@ -69,7 +69,8 @@ LOCK_PAUSE = 1.0
 LOCK_TRIES = 300
 INDEX_CONNECTIONS = 2  # indexes built at once, each on a connection of its own (this
 # process's thread for the chunks' statements runs the second)
-TEMPORARY = "dpp_rows"
+TEMPORARY = "dpp_rows"  # every record's text, for a build that types them all again
+CHUNK = "dpp_chunk"  # the records of the chunk being typed
 
 
 class TableError(Exception):
@@ -132,8 +133,9 @@ class NewTable:
         # A table left by a load of this resource that died (see leftovers).
         for name in self._leftovers_of_resource():
             self.cursor.execute("DROP TABLE IF EXISTS {}".format(identifier(name)))
-        self.cursor.execute("CREATE TEMPORARY TABLE {} (_n bigint) ON COMMIT DROP".format(
-            TEMPORARY))
+        for temporary in (TEMPORARY, CHUNK):
+            self.cursor.execute("CREATE TEMPORARY TABLE {} (_n bigint) ON COMMIT DROP".format(
+                temporary))
         return self
 
     def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
@@ -178,19 +180,25 @@ class NewTable:
             pad = ("\t" + NULL) * (width - fields) if fields < width else ""
             parts.append("{}\t{}{}\n".format(number, line, pad))
         data = "".join(parts).encode("utf-8")
-        first, self.copied = self.copied + 1, self.copied + len(lines)
+        self.copied += len(lines)
         signature = None if self.stale else _signature(columns)
-        self.pending = self.worker.submit(self._copy_and_type, data, width, signature, first,
-                                          self.copied)
+        self.pending = self.worker.submit(self._copy_and_type, data, width, signature)
 
     def _copy_and_type(self, data: bytes, width: int,
-                       signature: Optional[list[tuple[str, str, str, str]]],
-                       first: int, last: int) -> None:
+                       signature: Optional[list[tuple[str, str, str, str]]]) -> None:
         while self.width < width:
-            self.cursor.execute("ALTER TABLE {} ADD COLUMN c{} text".format(
-                TEMPORARY, self.width))
+            for temporary in (TEMPORARY, CHUNK):
+                self.cursor.execute("ALTER TABLE {} ADD COLUMN c{} text".format(
+                    temporary, self.width))
             self.width += 1
-        self.cursor.copy_expert("COPY {} FROM STDIN".format(TEMPORARY), io.BytesIO(data))
+        # (the chunk typed from a table of its own: typing it from the table of
+        # every record would read that whole table again for each chunk)
+        self.cursor.copy_expert("COPY {} FROM STDIN".format(CHUNK), io.BytesIO(data))
+        self.cursor.execute("INSERT INTO {} SELECT * FROM {}".format(TEMPORARY, CHUNK))
+        self._type_chunk(signature)
+        self.cursor.execute("TRUNCATE {}".format(CHUNK))
+
+    def _type_chunk(self, signature: Optional[list[tuple[str, str, str, str]]]) -> None:
         if signature is None:
             return
         typed = self.typed
@@ -204,7 +212,7 @@ class NewTable:
             self.cursor.execute("ALTER TABLE {} ADD COLUMN {} {}".format(
                 identifier(self.name), identifier(name), kind))
         self.typed = signature
-        self._type(signature, "_n BETWEEN {} AND {}".format(first, last))
+        self._type(signature, CHUNK)
 
     def _create(self, signature: list[tuple[str, str, str, str]]) -> None:
         fields = ", ".join("{} {}".format(identifier(name), kind)
@@ -213,15 +221,15 @@ class NewTable:
                             "{})".format(identifier(self.name), fields))
         self.typed = signature
 
-    def _type(self, signature: list[tuple[str, str, str, str]], rows: str) -> None:
-        """The temporary table's ``rows`` typed into the new table, with
-        their full-text column as the DataStore's trigger computes it."""
+    def _type(self, signature: list[tuple[str, str, str, str]], source: str) -> None:
+        """The rows of temporary table ``source`` typed into the new table,
+        with their full-text column as the DataStore's trigger computes it."""
         names = ", ".join(identifier(name) for name, _kind, _cast, _text in signature)
         self.cursor.execute(
             "INSERT INTO {table} (_id, {names}, _full_text) "
             "SELECT t._n, {names_t}, to_tsvector(concat_ws(' ', {text})) "
-            "FROM (SELECT _n, {typed} FROM {temporary} WHERE {rows}) t".format(
-                table=identifier(self.name), names=names, temporary=TEMPORARY, rows=rows,
+            "FROM (SELECT _n, {typed} FROM {source}) t".format(
+                table=identifier(self.name), names=names, source=source,
                 names_t=", ".join("t." + identifier(name) for name, _k, _c, _t in signature),
                 text=", ".join(text for _name, _kind, _cast, text in signature),
                 typed=", ".join("{} AS {}".format(cast, identifier(name))
@@ -237,11 +245,11 @@ class NewTable:
             if self.typed is not None:
                 self.cursor.execute("DROP TABLE {}".format(identifier(self.name)))
             self._create(signature)
-            self._type(signature, "true")
+            self._type(signature, TEMPORARY)
             self.typed = signature
         self.cursor.execute("SELECT setval(pg_get_serial_sequence(%s, '_id'), %s)",
                             (identifier(self.name), max(self.copied, 1)))
-        self.cursor.execute("DROP TABLE {}".format(TEMPORARY))
+        self.cursor.execute("DROP TABLE {}, {}".format(TEMPORARY, CHUNK))
         # From here the new table exists for other connections (its indexes
         # are built on several at once); until the swap, leaving removes it.
         self.connection.commit()

@@ -530,6 +530,30 @@ class TestLoads:
             "Authorization": token}).body, "html.parser")
         assert page.find(attrs={"data-dpp-leftovers": True})["data-dpp-leftovers"] == "0"
 
+    def test_columns_that_change_after_the_first_chunk(self, site):
+        """A column first seen in the second chunk, and a column whose type
+        changes there (integers, then a word): typed as the whole file says."""
+        n = loader.CHUNK_LINES
+        rows = [{"i": i, "v": i} for i in range(n)] + [
+            {"i": n, "v": "x", "late": "1,5"}, {"i": n + 1, "v": 7, "late": None}]
+        resource = add_resource(site, "rows.jsonl", "\n".join(json.dumps(r) for r in rows),
+                                "JSONL")
+        assert push(site, resource)["status"] == "complete"
+        found = ckan_helpers.call_action("datastore_search", resource_id=resource["id"],
+                                         sort="_id desc", limit=3)
+        assert field_types(found) == {"i": "int8", "v": "text", "late": "numeric"}
+        assert [(r["i"], r["v"], r["late"]) for r in found["records"]] == [
+            (n + 1, "7", None), (n, "x", 1.5), (n - 1, str(n - 1), None)]
+        assert found["total"] == n + 2
+        # only a new column: added to the table as it is being typed
+        rows = [{"i": i} for i in range(n)] + [{"i": n, "late": "a"}]
+        other = add_resource(site, "more.jsonl", "\n".join(json.dumps(r) for r in rows),
+                             "JSONL")
+        assert push(site, other)["status"] == "complete"
+        found = ckan_helpers.call_action("datastore_search", resource_id=other["id"],
+                                         sort="_id desc", limit=2)
+        assert [(r["i"], r["late"]) for r in found["records"]] == [(n, "a"), (n - 1, None)]
+
     def test_values_read_back_as_the_file_has_them(self, site):
         """Every format: numbers, French decimals, grouped digits, booleans,
         dates, nulls, postcodes, accents, Arabic, COPY's special characters;
