@@ -813,6 +813,28 @@ class TestLoads:
         job = model.Session.get(Job, submit(site["app"], xml["id"], site["editor"])["job_id"])
         assert job.backend == "builtin"
 
+    @pytest.mark.ckan_config(dpp_config.BUILTIN_FORMATS, "json xml csv")
+    def test_a_csv_of_builtin_formats_lands_typed(self, site):
+        """A French export (Windows-1252, ``;``, decimal commas, postcodes, a
+        quoted line break) through the API and the load, into the DataStore."""
+        (site["folder"] / "communes.csv").write_bytes((
+            "commune;code postal;surface;créée le;note\r\n"
+            "Bourg-en-Bresse;01000;23,86;2026-12-01;\"préfecture\r\nde l'Ain\"\r\n"
+            "Œuilly;02160;;2026-11-30;€\r\n").encode("cp1252"))
+        resource = factories.Resource(package_id=site["dataset"]["id"], format="CSV",
+                                      url=site["files"] + "/communes.csv", name="communes.csv")
+        job = push(site, resource)
+        assert (job["status"], job["backend"]) == ("complete", "builtin"), job
+        found = datastore(resource["id"])
+        assert field_types(found) == {"commune": "text", "code postal": "text",
+                                      "surface": "numeric", "créée le": "timestamp",
+                                      "note": "text"}
+        first, second = found["records"]
+        assert (first["commune"], first["code postal"], first["surface"], first["note"]) == (
+            "Bourg-en-Bresse", "01000", 23.86, "préfecture\r\nde l'Ain")
+        assert (second["commune"], second["surface"], second["créée le"], second["note"]) == (
+            "Œuilly", None, "2026-11-30T00:00:00", "€")
+
     @pytest.mark.ckan_config(dpp_config.FORMATS, "csv xml")
     def test_formats_narrows_the_builtin_loaders_too(self, site):
         resource = add_resource(site, "t.json", "[]", "JSON")
