@@ -75,6 +75,12 @@ def test_the_delimiter_is_sniffed(tmp_path, delimiter):
         dict(zip(lines[0], line, strict=True)) for line in lines[1:]]
 
 
+def test_a_comma_in_every_row_of_a_semicolon_file_does_not_make_it_a_comma_file(tmp_path):
+    content = "nom;prix (€, TTC)\nPain;1,20\nCafé;2,50\n".encode("utf-8")
+    assert reading.dialect(write(tmp_path, content), "CSV")["delimiter"] == ";"
+    assert rows(tmp_path, content)[0] == (2, {"nom": "Pain", "prix (€, TTC)": "1,20"})
+
+
 def test_a_tsv_is_split_on_tabs_only(tmp_path):
     content = b"a,b\tc;d\n1,5\t2;5\n"
     path = write(tmp_path, content, "file.tsv")
