@@ -19,6 +19,17 @@ from ckanext.datapusherplusapi import config as dpp_config
 from ckanext.datapusherplusapi.logic import background
 from ckanext.datapusherplusapi.logic.action import admin, chains, resource
 
+# The loaders that are CKAN plugins ask their IXloader / IDataPusher plugins
+# whether to load a resource (``can_upload``); neither need be installed.
+try:
+    from ckanext.xloader.interfaces import IXloader
+except ImportError:
+    IXloader = None
+try:
+    from ckanext.datapusher_plus.interfaces import IDataPusher
+except ImportError:
+    IDataPusher = None
+
 # The chained actions, and the plugin each chains an action of.
 _CHAINED_FROM = {"datastore_create": "datastore", "datastore_delete": "datastore",
                  "xloader_submit": "xloader",
@@ -81,6 +92,10 @@ class DatapusherPlusApiPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IResourceController, inherit=True)
     p.implements(p.IResourceUrlChange)
     p.implements(p.ISignal)
+    if IXloader is not None:
+        p.implements(IXloader, inherit=True)
+    if IDataPusher is not None:
+        p.implements(IDataPusher, inherit=True)
 
     def update_config(self, config: CKANConfig) -> None:
         tk.add_template_directory(config, "templates")
@@ -111,6 +126,11 @@ class DatapusherPlusApiPlugin(p.SingletonPlugin, DefaultTranslation):
         background.queue_auto_submit({"id": resource.id, "format": resource.format,
                                       "url": resource.url, "mimetype": resource.mimetype},
                                      expected_url=resource.url)
+
+    # IXloader, IDataPusher (DataPusher+ 2.x): their own loads (auto-submit,
+    # button, command) of a format that goes to the built-in loader are refused.
+    def can_upload(self, resource_id: str) -> bool:
+        return background.loader_may_load(resource_id)
 
 
 def _webassets_folder() -> Path:

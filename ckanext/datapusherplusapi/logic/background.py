@@ -191,6 +191,22 @@ def queue_auto_submit(resource: dict[str, Any], expected_url: Any = None,
     return True
 
 
+def loader_may_load(resource_id: str) -> bool:
+    """Whether the back end's loader may load this resource by itself (its
+    own auto-submit, button or command: ckanext-xloader and DataPusher+ 2.x
+    ask their plugins first): not when the resource's format goes to the
+    built-in loader (``builtin_formats`` may take CSV and TSV from them),
+    which loads it, once."""
+    # (asked while CKAN saves the resource: what the session holds, unflushed)
+    with model.Session.no_autoflush:
+        resource = model.Session.get(model.Resource, resource_id)
+        if resource is None:
+            return True
+        values = {"format": resource.format, "url": resource.url,
+                  "mimetype": resource.mimetype}
+    return backends.for_format(resource_format(values)).name != "builtin"
+
+
 def auto_submit(resource_id: str, expected_url: Any = None, user: Any = None,
                 force: bool = False) -> str:
     """Submit a created or changed resource (background job); returns what

@@ -33,11 +33,12 @@ def datapusherplusapi_non_negative_float(value: Any) -> Any:
     return number
 
 
-BUILTIN_FORMATS = ("JSON", "JSONL", "NDJSON", "GEOJSON", "XML")
+BUILTIN_FORMATS = ("JSON", "JSONL", "NDJSON", "GEOJSON", "XML", "CSV", "TSV")
 
 
 def datapusherplusapi_builtin_formats(value: Any) -> Any:
-    """Formats the built-in JSON/XML loader reads (a list, or words)."""
+    """Formats the built-in JSON/XML loader reads (a list, or words); CSV and
+    TSV only when listed (the default leaves them to the back end)."""
     if value is tk.missing or value is None:
         return value
     chosen = tk.aslist(value)

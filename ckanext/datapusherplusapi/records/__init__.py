@@ -1,3 +1,4 @@
-"""The built-in JSON/XML loader: reading records (``reading``), their columns
+"""The built-in JSON/XML loader (and CSV, TSV when listed in
+``builtin_formats``): reading records (``reading``), their columns
 and types (``columns``) and the background job that writes them into the
 DataStore (``load``)."""

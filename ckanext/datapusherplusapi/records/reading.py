@@ -1,4 +1,4 @@
-"""Reading records out of JSON and XML files, one at a time.
+"""Reading records out of JSON, XML, CSV and TSV files, one at a time.
 
 ``records(path, kind, record_path)`` yields ``(position, record)`` pairs: the
 record as a flat dict (a nested object's keys become ``parent/child``, lists
@@ -21,15 +21,29 @@ What is read:
   child elements are its columns (``child/grandchild`` when nested; a child
   that repeats gives a JSON list).  Entity declarations and external entities
   are refused (no "billion laughs", no file read from the server).
+- CSV and TSV (``csv``): a header line, then one record a row, from the
+  header's names to the row's values as text (an empty field: ``None``); the
+  position of a record is the line its row starts on (column 1).  The encoding
+  is read from the first ``BLOCK`` bytes: UTF-8, UTF-8 with a BOM (removed),
+  UTF-16 with a BOM, else Windows-1252; bytes further on that are not UTF-8
+  in a file read as UTF-8 are read as Windows-1252 (``dialect`` says which).
+  A CSV's delimiter is the one of ``,`` ``;`` tab ``|`` that splits its first
+  lines into the same number of fields; a TSV's is tab.  Blank lines are
+  skipped; a row of more or fewer fields than the header, a quote not closed,
+  a NUL character are errors naming the line.  A name that repeats in the
+  header gets ``_2``, ``_3`` … (a record cannot hold a key twice).
 
 Every failure is a ``ReadError`` whose message says what and where.
 """
 from __future__ import annotations
 
 import codecs
+import csv
+import io
+import itertools
 import json
 import re
-from typing import Any, Generator, Iterator, Optional
+from typing import IO, Any, Generator, Iterator, Optional
 from xml.parsers import expat
 
 from ckanext.datapusherplusapi.messages import Message
@@ -39,6 +53,10 @@ TOKEN = 16  # characters a JSON literal or number cut at the buffer's end may le
 MAX_RECORD = 32 << 20  # characters one JSON value may take (a record, or a value skipped)
 XML_HELD = 10_000  # XML elements held while the record element is not known
 FIRST_LINE = 1 << 20  # characters of the first line read to recognise JSON Lines
+BLOCK = 1 << 20  # bytes of a CSV read to tell its encoding
+SNIFF = 1 << 16  # characters of a CSV's first lines that tell its delimiter
+SNIFF_ROWS = 50  # rows of those lines at most
+MAX_LINE = 32 << 20  # characters one line of a CSV may take
 
 # What may follow the end of a number in a buffer cut in its middle.
 _NUMBER_GOES_ON = re.compile(r"[0-9.eE+-]*\Z")
@@ -513,14 +531,219 @@ def _xml_records(handle: Any, record_path: Optional[str]) -> Iterator[tuple[Wher
                             {"path": reader.wanted}), kind="no_records")
 
 
+# ------------------------------------------------------------------ CSV ---
+def _as_latin_1(error: UnicodeError) -> tuple[str, int]:
+    """Bytes Windows-1252 leaves undefined (0x81, 0x8D …) as the Latin-1
+    characters of the same number, as browsers read them."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return bytes(error.object[error.start:error.end]).decode("latin-1"), error.end
+
+
+def _as_windows_1252(error: UnicodeError) -> tuple[str, int]:
+    """Bytes that are not UTF-8, in a file read as UTF-8, read as Windows-1252."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return bytes(error.object[error.start:error.end]).decode(
+        "cp1252", errors=_LATIN_1), error.end
+
+
+_LATIN_1 = "datapusherplusapi-latin-1"
+_WINDOWS_1252 = "datapusherplusapi-windows-1252"
+codecs.register_error(_LATIN_1, _as_latin_1)
+codecs.register_error(_WINDOWS_1252, _as_windows_1252)
+
+# The encodings a CSV is read in: its name for people, Python's codec and what
+# to do with bytes the codec does not read.
+_UTF8 = ("UTF-8", "utf-8", _WINDOWS_1252)
+_UTF8_BOM = ("UTF-8 with BOM", "utf-8-sig", _WINDOWS_1252)
+_UTF16 = ("UTF-16", "utf-16", "strict")
+_CP1252 = ("Windows-1252", "cp1252", _LATIN_1)
+# A CSV's delimiters, the first preferred on a tie: the rarer in values first
+# (a comma is often in one: "3,14", "Paris, France").
+DELIMITERS = ("\t", ";", "|", ",")
+
+
+def _encoding(handle: IO[bytes]) -> tuple[tuple[str, str, str], bytes, bool]:
+    """The encoding of a CSV, told from its first ``BLOCK`` bytes (read in
+    ``CHUNK``s: memory holds no more), with its first ``SNIFF`` bytes and
+    whether they are the whole file."""
+    head = handle.read(SNIFF)
+    whole = len(head) < SNIFF
+    if head.startswith(codecs.BOM_UTF8):
+        return _UTF8_BOM, head, whole
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _UTF16, head, whole
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    data, read = head, len(head)
+    try:
+        while True:
+            decoder.decode(data, final=not data)
+            if not data or read >= BLOCK:
+                return _UTF8, head, whole
+            data = handle.read(min(CHUNK, BLOCK - read))
+            read += len(data)
+    except UnicodeDecodeError:
+        return _CP1252, head, whole
+
+
+def _sniff(sample: str, whole: bool) -> str:
+    """The delimiter that splits most of the sample's first rows into as many
+    fields as the header (two at least), then the one giving more fields, then
+    the first in ``DELIMITERS``; ``,`` when none does."""
+    if not whole:  # the last line may be cut
+        end = max(sample.rfind("\n"), sample.rfind("\r"))
+        sample = sample[:end + 1] if end > 0 else sample
+    best, best_score = ",", (0.0, 0)
+    for delimiter in DELIMITERS:
+        try:
+            widths = [len(row) for row in _first_rows(sample, delimiter)
+                      if any(field.strip() for field in row)]
+        except csv.Error:
+            continue
+        if not widths or widths[0] < 2:
+            continue
+        score = (sum(1 for width in widths if width == widths[0]) / len(widths), widths[0])
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _first_rows(sample: str, delimiter: str) -> list[list[str]]:
+    rows = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+    return list(itertools.islice(rows, SNIFF_ROWS))
+
+
+def _csv_dialect(handle: IO[bytes], fmt: str) -> tuple[tuple[str, str, str], str]:
+    """(the encoding, the delimiter) of the CSV or TSV file ``handle`` reads
+    (from its start; it is left anywhere)."""
+    encoding, head, whole = _encoding(handle)
+    if fmt.upper() == "TSV":
+        return encoding, "\t"
+    _name, codec, errors = encoding
+    try:
+        sample = codecs.getincrementaldecoder(codec)(errors=errors).decode(head, final=whole)
+    except UnicodeDecodeError:
+        return encoding, ","  # (reading the file says where)
+    return encoding, _sniff(sample, whole)
+
+
+def dialect(path: str, fmt: str) -> dict[str, str]:
+    """How a CSV or TSV file is read, from its first ``BLOCK`` bytes:
+    ``{"encoding": "UTF-8 with BOM", "delimiter": ";"}``."""
+    with open(path, "rb") as handle:
+        (name, _codec, _errors), delimiter = _csv_dialect(handle, fmt)
+    return {"encoding": name, "delimiter": delimiter}
+
+
+class _Lines:
+    """A CSV's lines (``\n``, ``\r\n`` or ``\r``), counted, each checked for
+    NUL characters and a length within ``MAX_LINE``."""
+
+    def __init__(self, text: IO[str], encoding: str):
+        self.text = text
+        self.encoding = encoding
+        self.count = 0  # lines read
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        try:
+            line = self.text.readline(MAX_LINE)
+        except UnicodeDecodeError:
+            raise ReadError(Message("Line {line} is not {encoding} text, the file's encoding", {
+                "line": self.count + 1, "encoding": self.encoding}))
+        if not line:
+            raise StopIteration
+        self.count += 1
+        if "\x00" in line:
+            raise ReadError(Message("Line {line} holds a NUL character: is the file text?",
+                                    {"line": self.count}))
+        if len(line) >= MAX_LINE and not line.endswith(("\n", "\r")):
+            raise ReadError(Message("Line {line} is longer than {count} characters",
+                                    {"line": self.count, "count": MAX_LINE}))
+        return line
+
+
+def _blank(row: list[str]) -> bool:
+    return not row or (len(row) == 1 and not row[0].strip())
+
+
+def _keys(header: list[str]) -> list[str]:
+    """The header's names as the records' keys: as written, but a name that
+    repeats gets ``_2``, ``_3`` … and an empty one that repeats is
+    ``column_<its position>`` (a record holds each key once)."""
+    keys: list[str] = []
+    seen: set[str] = set()
+    for position, name in enumerate(header, 1):
+        base = "column_{}".format(position) if name in seen and not name.strip() else name
+        key, n = base, 1
+        while key in seen:
+            n += 1
+            key = "{}_{}".format(base, n)
+        seen.add(key)
+        keys.append(key)
+    return keys
+
+
+def _csv_error(error: csv.Error, start: int, lines: _Lines) -> ReadError:
+    """A CSV parser's error as a ReadError naming the line."""
+    reason = str(error)
+    if "unexpected end of data" in reason:
+        return ReadError(Message("A quoted field that starts on line {line} is never closed "
+                                 "(the file ends inside it)", {"line": start}))
+    if "field larger than field limit" in reason:
+        return ReadError(Message("A field of line {line} is longer than {count} characters "
+                                 "(a quote not closed?)",
+                                 {"line": start, "count": csv.field_size_limit()}))
+    if "expected after" in reason:
+        return ReadError(Message("Line {line}: a closing quote is followed by other characters "
+                                 "than the delimiter", {"line": lines.count}))
+    return ReadError(Message("Malformed CSV (line {line}): {reason}", {
+        "line": lines.count, "reason": reason[:200]}))
+
+
+def _csv_records(handle: IO[bytes], fmt: str) -> Iterator[tuple[Where, Record]]:
+    (name, codec, errors), delimiter = _csv_dialect(handle, fmt)
+    handle.seek(0)
+    text = io.TextIOWrapper(handle, encoding=codec, errors=errors, newline="")
+    lines = _Lines(text, name)
+    rows = csv.reader(lines, delimiter=delimiter, strict=True)
+    keys: Optional[list[str]] = None
+    while True:
+        start = lines.count + 1
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as e:
+            raise _csv_error(e, start, lines)
+        if _blank(row):
+            continue
+        if keys is None:
+            keys = _keys(row)
+            continue
+        if len(row) != len(keys):
+            raise ReadError(Message("Line {line} has {count} values, the header has {columns} "
+                                    "columns", {"line": start, "count": len(row),
+                                                "columns": len(keys)}))
+        yield {"line": start, "column": 1}, {key: value if value else None
+                                             for key, value in zip(keys, row, strict=True)}
+    if keys is None:
+        raise ReadError(Message("The file is empty"), kind="no_records")
+
+
 # ------------------------------------------------------------------ all ---
 JSON_FORMATS = ("JSON", "JSONL", "NDJSON", "GEOJSON")
 XML_FORMATS = ("XML",)
+CSV_FORMATS = ("CSV", "TSV")
 
 
 def kind_of(fmt: str) -> str:
-    """``json`` or ``xml``, for a format this module reads."""
-    return "xml" if fmt.upper() in XML_FORMATS else "json"
+    """``json``, ``xml`` or ``csv``, for a format this module reads."""
+    upper = fmt.upper()
+    return "xml" if upper in XML_FORMATS else "csv" if upper in CSV_FORMATS else "json"
 
 
 def records(path: str, fmt: str, record_path: Optional[str] = None
@@ -536,6 +759,9 @@ def _records(path: str, fmt: str, record_path: Optional[str]) -> Iterator[tuple[
     with open(path, "rb") as handle:
         if kind_of(fmt) == "xml":
             yield from _xml_records(handle, record_path or None)
+            return
+        if kind_of(fmt) == "csv":
+            yield from _csv_records(handle, fmt)
             return
         text = _Text(handle)
         keys = [key for key in re.split(r"\.", record_path)] if record_path else None

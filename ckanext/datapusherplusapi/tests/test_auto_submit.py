@@ -188,3 +188,23 @@ class TestUnderXloader:
         # xloader's own loads only, none of ours
         assert history and all((job["backend"], job["started_by_loader"]) == ("xloader", True)
                                for job in history), history
+
+    @pytest.mark.ckan_config(dpp_config.BUILTIN_FORMATS, "json xml csv")
+    def test_a_csv_of_builtin_formats_is_the_builtin_loaders_and_xloader_loads_it_not(
+            self, queued):
+        dataset = factories.Dataset(owner_org=factories.Organization()["id"])
+        resource = helpers.call_action("resource_create", package_id=dataset["id"],
+                                       url="http://127.0.0.1:9/villes.csv", format="CSV")
+        assert [fn for fn, _a, _k in queued] == [background.auto_submit]
+        assert _run(queued)[0] == "submitted"  # (then its load, which fails: no file)
+        helpers.call_action("resource_patch", id=resource["id"],
+                            url="http://127.0.0.1:9/villes-v2.csv")
+        assert [fn for fn, _a, _k in queued] == [background.auto_submit]
+        assert _run(queued)[0] == "submitted"
+        # xloader asked this plugin (IXloader.can_upload) and queued no load of
+        # its own, on saving nor when asked directly
+        assert helpers.call_action("xloader_submit", resource_id=resource["id"]) is False
+        assert ckan_jobs.get_queue().count == 0
+        history = helpers.call_action("datapusher_plus_job_history", resource_id=resource["id"])
+        assert [(job["backend"], job["started_by_loader"], job["attempt"]) for job in history] \
+            == [("builtin", False, 2), ("builtin", False, 1)], history

@@ -837,6 +837,28 @@ class TestLoads:
         job = model.Session.get(Job, submit(site["app"], xml["id"], site["editor"])["job_id"])
         assert job.backend == "builtin"
 
+    @pytest.mark.ckan_config(dpp_config.BUILTIN_FORMATS, "json xml csv")
+    def test_a_csv_of_builtin_formats_lands_typed(self, site):
+        """A French export (Windows-1252, ``;``, decimal commas, postcodes, a
+        quoted line break) through the API and the load, into the DataStore."""
+        (site["folder"] / "communes.csv").write_bytes((
+            "commune;code postal;surface;créée le;note\r\n"
+            "Bourg-en-Bresse;01000;23,86;2026-12-01;\"préfecture\r\nde l'Ain\"\r\n"
+            "Œuilly;02160;;2026-11-30;€\r\n").encode("cp1252"))
+        resource = factories.Resource(package_id=site["dataset"]["id"], format="CSV",
+                                      url=site["files"] + "/communes.csv", name="communes.csv")
+        job = push(site, resource)
+        assert (job["status"], job["backend"]) == ("complete", "builtin"), job
+        found = datastore(resource["id"])
+        assert field_types(found) == {"commune": "text", "code postal": "text",
+                                      "surface": "numeric", "créée le": "timestamp",
+                                      "note": "text"}
+        first, second = found["records"]
+        assert (first["commune"], first["code postal"], first["surface"], first["note"]) == (
+            "Bourg-en-Bresse", "01000", 23.86, "préfecture\r\nde l'Ain")
+        assert (second["commune"], second["surface"], second["créée le"], second["note"]) == (
+            "Œuilly", None, "2026-11-30T00:00:00", "€")
+
     @pytest.mark.ckan_config(dpp_config.FORMATS, "csv xml")
     def test_formats_narrows_the_builtin_loaders_too(self, site):
         resource = add_resource(site, "t.json", "[]", "JSON")
@@ -868,17 +890,22 @@ def worker(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 @pytest.mark.loader
 @pytest.mark.ckan_config("ckan.plugins", PLUGINS)
+@pytest.mark.ckan_config(dpp_config.BUILTIN_FORMATS, "jsonl xml tsv")
 @pytest.mark.usefixtures("with_plugins", "clean_db")
 def test_end_to_end_through_the_api_the_worker_and_the_command(site, worker, cli):
     """Records in their thousands (ten chunks: the size alone is the
     benchmark's, bench/records.py), through the API, a real worker and the
-    ckan command."""
+    ckan command; and a TSV listed in ``builtin_formats``."""
     lines = "".join(json.dumps({"id": i, "commune": "Saint-Étienne", "valeur": "{},25".format(i),
                                 "date": "2026-11-{:02d}".format(i % 28 + 1)}) + "\n"
                     for i in range(ROWS))
     resource = add_resource(site, "communes.jsonl", lines, "JSONL")
     xml = add_resource(site, "t.xml", "<r><x a='1'><v>é</v></x><x a='2'><v>ü</v></x></r>", "XML")
+    (site["folder"] / "t.tsv").write_bytes("nom\tsurface\nSète\t24,12\n".encode("cp1252"))
+    tsv = factories.Resource(package_id=site["dataset"]["id"], url=site["files"] + "/t.tsv",
+                             format="TSV")
     answer = submit(site["app"], resource["id"], site["editor"])
+    submit(site["app"], tsv["id"], site["editor"])
     result = cli.invoke(datapusherplusapi, ["submit", xml["id"]])
     assert result.exit_code == 0, result.output
 
@@ -893,12 +920,17 @@ def test_end_to_end_through_the_api_the_worker_and_the_command(site, worker, cli
     try:
         done = wait_for(lambda: status(resource["id"]), timeout=300, step=0.5)
         small = wait_for(lambda: status(xml["id"]), timeout=60, step=0.5)
+        tabbed = wait_for(lambda: status(tsv["id"]), timeout=60, step=0.5)
     except AssertionError:
         raise AssertionError(worker["log"].read_text()[-4000:])
     assert done["status"] == "complete", done
     assert done["job_id"] == answer["job_id"]
     assert done["progress"]["rows_loaded"] == ROWS
     assert small["status"] == "complete", small
+    assert (tabbed["status"], tabbed["backend"]) == ("complete", "builtin"), tabbed
+    tsv_rows = ckan_helpers.call_action("datastore_search", resource_id=tsv["id"])
+    assert [(record["nom"], record["surface"]) for record in tsv_rows["records"]] == [
+        ("Sète", 24.12)]
     found = ckan_helpers.call_action("datastore_search", resource_id=resource["id"], limit=1,
                                      sort="id desc")
     assert found["total"] == ROWS

@@ -7,6 +7,7 @@ import ckan.plugins.toolkit as tk
 from ckan.config.environment import update_config
 from ckan.exceptions import CkanConfigurationException
 
+from ckanext.datapusherplusapi import backends
 from ckanext.datapusherplusapi import config as dpp_config
 
 pytestmark = pytest.mark.usefixtures("with_plugins")
@@ -70,3 +71,22 @@ def test_a_webhook_without_its_secret_or_with_a_bad_url_stops_ckan(url, secret, 
         m.setitem(tk.config, dpp_config.WEBHOOK_SECRET, secret)
         update_config()
     assert refused in str(raised.value)
+
+
+def test_builtin_formats_may_take_csv_and_tsv_from_the_back_end(monkeypatch):
+    # by default CSV and TSV stay with the back end
+    assert dpp_config.builtin_formats() == ["JSON", "JSONL", "NDJSON", "GEOJSON", "XML"]
+    assert backends.for_format("CSV").name == "service"
+    monkeypatch.setitem(tk.config, dpp_config.BUILTIN_FORMATS, "json csv TSV")
+    update_config()
+    assert dpp_config.builtin_formats() == ["JSON", "CSV", "TSV"]
+    assert [backends.for_format(fmt).name for fmt in ("CSV", "TSV", "XLS", "XML")] == [
+        "builtin", "builtin", "service", "service"]
+
+
+def test_a_format_the_builtin_loader_cannot_read_stops_ckan(monkeypatch):
+    with monkeypatch.context() as m, pytest.raises(CkanConfigurationException) as raised:
+        m.setitem(tk.config, dpp_config.BUILTIN_FORMATS, "csv xlsx")
+        update_config()
+    assert "Unknown format(s) xlsx: the JSON/XML loader reads JSON JSONL NDJSON GEOJSON XML " \
+        "CSV TSV" in str(raised.value)

@@ -137,3 +137,24 @@ def test_health_says_what_is_missing(site):
     assert health["reachable"] is False
     assert "qsv" in health["error"] and tk.config["ckanext.datapusher_plus.qsv_bin"] \
         in health["error"]
+
+
+@pytest.mark.ckan_config(dpp_config.BUILTIN_FORMATS, "json csv geojson")
+@pytest.mark.parametrize("fmt", ["CSV", "GEOJSON"])
+def test_a_format_of_builtin_formats_is_not_loaded_by_datapusher_plus(service_user, monkeypatch,
+                                                                      fmt):
+    """A CSV listed in ``builtin_formats`` (a GeoJSON by default) is the
+    built-in loader's: DataPusher+ asks this plugin (``IDataPusher.can_upload``)
+    and loads it not, on saving nor when asked directly; a push goes to the
+    built-in loader."""
+    monkeypatch.setitem(tk.config, dpp_config.FORMATS, "csv tsv geojson")  # (both plugins')
+    dataset = factories.Dataset(owner_org=factories.Organization()["id"])
+    resource = factories.Resource(package_id=dataset["id"], format=fmt,
+                                  url="http://127.0.0.1:9/villes." + fmt.lower())
+    assert helpers.call_action("datapusher_submit", resource_id=resource["id"]) is False
+    assert get_queue().count == 0
+    assert model.Session.query(model.TaskStatus).filter_by(entity_id=resource["id"]).count() == 0
+    assert model.Session.query(Job).filter_by(resource_id=resource["id"]).count() == 0
+    helpers.call_action("datapusher_plus_submit", resource_id=resource["id"])
+    pushed = helpers.call_action("datapusher_plus_status", resource_id=resource["id"])
+    assert (pushed["backend"], pushed["started_by_loader"]) == ("builtin", False)
