@@ -231,6 +231,10 @@ def write(session: Any, job_id: str, resource_id: str, path: str, fmt: str,
     """The file read, its new table built and swapped in; the rows loaded and
     the seconds it took."""
     steps = _Steps()
+    if reading.kind_of(fmt) == "csv":
+        found = reading.dialect(path, fmt)
+        book.add("Encoding {}, delimiter {}".format(
+            found["encoding"], "tab" if found["delimiter"] == "\t" else found["delimiter"]))
     columns = Columns(existing_fields(resource_id))
     with table.NewTable(resource_id, job_id) as new:
         total = copy(session, job_id, new, path, fmt, record_path, columns)

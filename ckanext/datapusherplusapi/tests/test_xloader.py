@@ -439,3 +439,40 @@ def test_the_tab_and_the_preview_in_a_browser(site, page, monkeypatch):
     shown = cells.all_inner_texts()
     assert {"Casablanca", "Rabat", "Fès", "Tunis", "Alger", "Rabat-Salé-Kénitra"} <= set(shown)
     shot(page, "xloader-preview")
+
+
+def test_a_csv_through_xloader_and_through_the_builtin_loader_gives_the_same_rows(
+        site, monkeypatch, default_worker):
+    """One CSV file, loaded by xloader, and by the built-in loader once
+    ``builtin_formats`` names csv: the same rows, value for value (xloader's
+    as text, the built-in loader's typed), in the same columns (xloader
+    removes the accents from the header's names; the built-in loader keeps
+    them)."""
+    (site["folder"] / "villes.csv").write_text(
+        "commune,code postal,population,surface,créée\n"
+        "Bourg-en-Bresse,01000,41365,23.86,2026-11-30\n"
+        "Sète,34200,44270,24.12,\n"
+        "\"Évry, Courcouronnes\",91000,,0.5,2025-01-02\n", encoding="utf-8")
+    theirs = add_resource(site, "villes.csv", "CSV")
+    assert final_status(site, theirs["id"])["backend"] == "xloader"
+    monkeypatch.setitem(tk.config, dpp_config.BUILTIN_FORMATS, "json xml csv")
+    ours = add_resource(site, "villes.csv", "CSV")
+    answer = api(site, "POST", "datapusher_plus_submit", resource_id=ours["id"])
+    assert answer.status_code == 200, answer.text
+    final = final_status(site, ours["id"])
+    assert (final["status"], final["backend"]) == ("complete", "builtin"), final
+
+    def text(value: Any) -> Any:
+        if value in (None, ""):
+            return None
+        return str(value).replace("T00:00:00", "").replace(".000", "")
+
+    def rows(resource_id: str) -> tuple[list[str], list[list[Any]]]:
+        found = helpers.call_action("datastore_search", resource_id=resource_id, sort="_id")
+        names = [f["id"] for f in found["fields"] if f["id"] != "_id"]
+        return names, [[text(r[name]) for name in names] for r in found["records"]]
+    (names, values), (their_names, their_values) = rows(ours["id"]), rows(theirs["id"])
+    assert values == their_values and len(values) == 3
+    assert values[2] == ["Évry, Courcouronnes", "91000", None, "0.5", "2025-01-02"]
+    assert names == ["commune", "code postal", "population", "surface", "créée"]
+    assert their_names == names[:4] + ["creee"]
