@@ -1,28 +1,45 @@
-"""The built-in JSON/XML loader: rows per second and peak memory, from
-100,000 to 1,000,000 records (``DPP_BENCH_SIZE=tiny``: 1,000 and 2,000;
-``DPP_BENCH_RECORDS`` sets the larger count at either size).
+"""The built-in loader against its ceiling and against xloader, in one run:
+rows per second, memory, and a reload without downtime.
 
     bin/dpp.sh bench records         (make bench runs every benchmark)
+    DPP_BENCH_SIZE=tiny bin/dpp.sh bench records
 
-Each file is written here, served over HTTP on loopback, submitted through
-``datapusher_plus_submit`` and loaded by a real ``ckan jobs worker --burst``
-(one per file), whose peak resident memory the kernel reports when it exits
-(``wait4``), and the load's own process (RQ's work horse) in the job's last
-log line. Memory is flat when the load's peak for 1,000,000 records stays
-within 1.25× its peak for 100,000 (CKAN itself is most of it). The 1,000,000
-JSON records are loaded a second time with the DataStore's inserts batched
-(``ckan.datastore.sqlalchemy.executemany_mode = values_plus_batch``). Uses the
-test databases, which it RESETS.
+The same rows (``records_files``: five keys, six typed columns) are written
+as JSON Lines, a JSON array, XML and CSV, of ``LARGE`` rows each (1,000,000;
+tiny: 2,000; ``DPP_BENCH_RECORDS`` sets another count), plus JSON Lines of
+``SMALL`` rows (100,000; tiny: 1,000) for the memory's flatness. Each file is
+served over HTTP on loopback, submitted through ``datapusher_plus_submit``
+and loaded by its own real ``ckan jobs worker --burst``; rows per second are
+over the job's load (started → finished), the load's own peak memory is the
+one its last log line states ("peak memory N MiB"), the whole worker's is
+the kernel's (``wait4``). Then, in the same run:
+
+- the ceiling (``records_ceiling``): the same rows copied into a bare table
+  with PostgreSQL's COPY, plus the DataStore trigger's full-text update;
+- the CSV loaded by ckanext-xloader (``records_xloader``: ``xloader_submit``
+  to CKAN on gunicorn, a burst worker on xloader's queue; seconds from its
+  first log line to its finish), against the CSV loaded by the built-in
+  loader when ``builtin_formats`` accepts ``csv``;
+- a reload: the JSON Lines resource loaded again from a file whose rows all
+  have another ``commune``, while a reader (``records_reader``) asks that
+  CKAN for ``datastore_search`` every 100 ms.
+
+Uses the test databases, which it RESETS.
 """
 from __future__ import annotations
 
-import json
 import os
+import re
 import sys
 import time
-from typing import Any
+from pathlib import Path
+from typing import Any, Optional
 
-from common import Bench, Row, Section, sized, table
+import records_files
+from common import TINY, Bench, Row, Section, sized, table
+from records_ceiling import ceiling
+from records_reader import Reader, verdict
+from records_xloader import Site
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
@@ -34,100 +51,72 @@ from ckanext.datapusherplusapi.model.job import COMPLETE, Job
 SMALL = sized(100_000, 1_000)
 # DPP_BENCH_RECORDS: another count for a quick look (more than SMALL)
 LARGE = int(os.environ.get("DPP_BENCH_RECORDS") or sized(1_000_000, 2_000))
-TARGET = 1.25
-# The DataStore's own write engine option that batches its inserts (psycopg2's
-# execute_batch: 100 rows per round trip instead of one).
-BATCH = {"ckan.datastore.sqlalchemy.executemany_mode": "values_plus_batch"}
+JSONL_RATE = 50_000  # rows/s, JSON Lines
+RATE = 30_000  # rows/s, a JSON array and XML
+PEAK = 128  # MiB, the load's own process
+FLAT = 1.10  # the peak at LARGE against the peak at SMALL
+CEILING = 1.5  # the JSON Lines load's time against the ceiling's
+CSV_VS_XLOADER = 2.0
+JSONL_VS_XLOADER = 3.0
+FORMATS = "json jsonl ndjson geojson xml"
+# The load's last log line: "... peak memory N MiB" (any wording around it).
+PEAK_LINE = re.compile(r"peak memory[^0-9]{0,20}([0-9]+(?:\.[0-9]+)?) ?MiB", re.IGNORECASE)
 
 
-def _json(path: str, count: int) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("[\n")
-        for i in range(count):
-            f.write(json.dumps({"id": i, "commune": "Saint-Étienne", "valeur": "{},25".format(i),
-                                "date": "2026-11-{:02d}".format(i % 28 + 1),
-                                "lieu": {"code": "{:05d}".format(i % 99999), "actif": i % 2 == 0}},
-                               ensure_ascii=False))
-            f.write(",\n" if i < count - 1 else "\n")
-        f.write("]\n")
+def _target(text: str) -> str:
+    return text + (" (tiny size: not meaningful)" if TINY else "")
 
 
-def _xml(path: str, count: int) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        f.write('<?xml version="1.0" encoding="UTF-8"?>\n<lignes>\n')
-        for i in range(count):
-            f.write('<ligne id="{0}"><commune>Saint-Étienne</commune><valeur>{0},25</valeur>'
-                    '<date>2026-11-{1:02d}</date></ligne>\n'.format(i, i % 28 + 1))
-        f.write("</lignes>\n")
+def _seconds(seconds: float) -> str:
+    return "{:.1f}".format(seconds) if seconds >= 10 else "{:.2f}".format(seconds)
+
+
+def _columns(columns: tuple[tuple[str, str], ...]) -> str:
+    """"as the ceiling's" when the load typed its columns as the ceiling's
+    table does, else its columns."""
+    if columns == records_files.COLUMNS:
+        return "as the ceiling's"
+    return ", ".join("{} {}".format(name, kind) for name, kind in columns)
 
 
 def _megabytes(size: int) -> str:
     return "{:.0f} MB".format(size / 1e6) if size >= 10e6 else "{:.2f} MB".format(size / 1e6)
 
 
-def run(bench: Bench) -> Section:
-    bench.reset()
-    saved = tk.config.get(config.MAX_FILE_SIZE)
-    tk.config[config.MAX_FILE_SIZE] = 1000
+def _csv_option() -> Optional[str]:
+    """None when ``builtin_formats`` accepts ``csv``, else the validator's
+    refusal."""
     try:
-        results = _loads(bench)
-    finally:
-        if saved is None:
-            tk.config.pop(config.MAX_FILE_SIZE, None)
-        else:
-            tk.config[config.MAX_FILE_SIZE] = saved
-        bench.stop()
-
-    detail = table(
-        ["file", "DataStore inserts", "size", "load (s)", "rows/s", "load's peak memory",
-         "worker's peak"],
-        [["{} × {:,}".format(r["fmt"], r["count"]),
-          "batched" if r["batch"] else "CKAN's default", _megabytes(r["size"]),
-          "{:.1f}".format(r["seconds"]), "{:,.0f}".format(r["count"] / r["seconds"]),
-          "{:.0f} MiB".format(r["peak"]), "{:.0f} MiB".format(r["worker"])] for r in results])
-    small, large, xml, batched = results
-    ratio = large["peak"] / small["peak"]
-    speed = batched["count"] / batched["seconds"] / (large["count"] / large["seconds"])
-    rows = [
-        Row("JSON/XML loader: peak memory, {:,} JSON records".format(LARGE),
-            "{:.0f} MiB".format(large["peak"]), "{:.0f} MiB ({:,})".format(small["peak"], SMALL),
-            ratio, "≤ {:.2f}× (flat)".format(TARGET), ratio <= TARGET),
-        Row("JSON/XML loader: rows per second, {:,} JSON / XML records".format(LARGE),
-            "{:,.0f} / {:,.0f}".format(large["count"] / large["seconds"],
-                                      xml["count"] / xml["seconds"])),
-        Row("JSON/XML loader: rows per second, DataStore inserts batched / CKAN's default",
-            "{:,.0f}".format(batched["count"] / batched["seconds"]),
-            "{:,.0f}".format(large["count"] / large["seconds"]), speed),
-    ]
-    return Section("Built-in JSON/XML loader (records)", detail, rows)
+        tk.get_validator("datapusherplusapi_builtin_formats")(FORMATS + " csv")
+    except tk.Invalid as e:
+        return str(e.error)
+    return None
 
 
-def _loads(bench: Bench) -> list[dict[str, Any]]:
-    """Each case written, served, submitted and loaded by its own worker."""
-    folder = bench.work / "files"
-    folder.mkdir(exist_ok=True)
-    cases = [("JSON", SMALL, {}), ("JSON", LARGE, {}), ("XML", LARGE, {}), ("JSON", LARGE, BATCH)]
-    for fmt, count in {(fmt, count) for fmt, count, _extra in cases}:
-        (_json if fmt == "JSON" else _xml)(str(folder / "{}.{}".format(count, fmt.lower())), count)
-    base = bench.files({})
-    settings = {config.MAX_FILE_SIZE: "1000",
-                config.URL: "http://127.0.0.1:9",
-                config.API_TOKEN: "unused-by-the-worker"}
-    admin = factories.Sysadmin()
-    dataset = factories.Dataset(owner_org=factories.Organization()["id"])
-    ckan_command = os.path.join(os.path.dirname(sys.executable), "ckan")
-    results: list[dict[str, Any]] = []
-    for number, (fmt, count, extra) in enumerate(cases):
-        name = "{}.{}".format(count, fmt.lower())
-        ini = bench.write_ini("worker-{}.ini".format(number), dict(settings, **extra))
-        resource = factories.Resource(package_id=dataset["id"], url=base + "/" + name,
-                                      format=fmt, name=name)
+class Loads:
+    """Files submitted through ``datapusher_plus_submit`` and loaded by the
+    built-in loader, each by its own burst worker."""
+
+    def __init__(self, bench: Bench, folder: Path, ini: Path) -> None:
+        self.bench = bench
+        self.folder = folder
+        self.ini = ini
+        self.base = bench.files({})
+        self.admin = factories.Sysadmin()
+        self.dataset = factories.Dataset(owner_org=factories.Organization()["id"])
+
+    def resource(self, name: str, fmt: str) -> str:
+        resource: dict[str, Any] = factories.Resource(
+            package_id=self.dataset["id"], url=self.base + "/" + name, format=fmt, name=name)
+        return resource["id"]
+
+    def load(self, resource_id: str, name: str, fmt: str, count: int) -> dict[str, Any]:
         answer = tk.get_action("datapusher_plus_submit")(
-            {"user": admin["name"], "ignore_auth": True}, {"resource_id": resource["id"]})
-        started = time.monotonic()
-        worker = bench.popen([ckan_command, "-c", str(ini), "jobs", "worker", "--burst"])
+            {"user": self.admin["name"], "ignore_auth": True},
+            {"resource_id": resource_id, "force": True})
+        ckan_command = os.path.join(os.path.dirname(sys.executable), "ckan")
+        worker = self.bench.popen([ckan_command, "-c", str(self.ini), "jobs", "worker", "--burst"])
         _pid, _status, usage = os.wait4(worker.pid, 0)
-        wall = time.monotonic() - started
         model.Session.expire_all()
         job = model.Session.get(Job, answer["job_id"])
         if job is None or job.status != COMPLETE:
@@ -135,10 +124,180 @@ def _loads(bench: Bench) -> list[dict[str, Any]]:
                 name, "no job" if job is None else "{} {}".format(job.status, job.error)))
         if job.started_at is None or job.finished_at is None or not job.logs:
             raise SystemExit("{}: a complete job without its times or logs".format(name))
-        loading = (job.finished_at - job.started_at).total_seconds()
-        # The load's own process (RQ's work horse) reports its peak in its last log line.
-        peak = float(job.logs[-1]["message"].rsplit("peak memory ", 1)[1].split()[0])
-        results.append({"fmt": fmt, "count": count, "size": os.path.getsize(folder / name),
-                        "seconds": max(loading, 1e-3), "wall": wall, "peak": peak,
-                        "worker": usage.ru_maxrss / 1024, "batch": bool(extra)})
-    return results
+        peaks = [PEAK_LINE.search(line.get("message") or "") for line in reversed(job.logs)]
+        peak = next((float(found.group(1)) for found in peaks if found), None)
+        if peak is None:
+            raise SystemExit("{}: no \"peak memory N MiB\" in the load's log: {}".format(
+                name, job.logs[-1]))
+        found = tk.get_action("datastore_search")(
+            {"ignore_auth": True}, {"resource_id": resource_id, "limit": 0})
+        rows = found["total"]
+        columns = tuple((field["id"], field["type"]) for field in found["fields"]
+                        if field["id"] != "_id")
+        if rows != count:
+            raise SystemExit("{}: {:,} rows in the DataStore, not {:,}".format(name, rows, count))
+        seconds = max((job.finished_at - job.started_at).total_seconds(), 1e-3)
+        return {"name": name, "fmt": fmt, "count": count,
+                "size": os.path.getsize(self.folder / name), "seconds": seconds,
+                "rate": count / seconds, "peak": peak, "columns": columns,
+                "worker": usage.ru_maxrss / 1024,
+                "started": job.started_at, "finished": job.finished_at}
+
+
+def run(bench: Bench) -> Section:
+    bench.reset()
+    refused = _csv_option()
+    formats = FORMATS + ("" if refused else " csv")
+    saved = {option: tk.config.get(option) for option in (config.MAX_FILE_SIZE,
+                                                          config.BUILTIN_FORMATS)}
+    tk.config[config.MAX_FILE_SIZE] = 1000
+    tk.config[config.BUILTIN_FORMATS] = formats
+    try:
+        figures = _measure(bench, formats, refused is None)
+    finally:
+        for option, value in saved.items():
+            if value is None:
+                tk.config.pop(option, None)
+            else:
+                tk.config[option] = value
+        bench.stop()
+    return _section(figures, refused)
+
+
+def _measure(bench: Bench, formats: str, with_csv: bool) -> dict[str, Any]:
+    folder = bench.work / "files"
+    folder.mkdir(exist_ok=True)
+    written = time.monotonic()
+    files = [("small.jsonl", "JSONL", SMALL), ("large.jsonl", "JSONL", LARGE),
+             ("large.json", "JSON", LARGE), ("large.xml", "XML", LARGE),
+             ("large.csv", "CSV", LARGE)]
+    for name, fmt, count in files:
+        records_files.WRITERS[fmt](str(folder / name), count)
+    records_files.jsonl(str(folder / "reload.jsonl"), LARGE, records_files.OTHER_TOWN)
+    records_files.copy_text(str(folder / "large.copy"), LARGE)
+    print("  files written in {:.0f} s".format(time.monotonic() - written), file=sys.stderr,
+          flush=True)
+    settings = {config.MAX_FILE_SIZE: "1000", config.BUILTIN_FORMATS: formats,
+                config.URL: "http://127.0.0.1:9", config.API_TOKEN: "unused-by-the-worker"}
+    loads = Loads(bench, folder, bench.write_ini("records-worker.ini", settings))
+    resources = {name: loads.resource(name, fmt) for name, fmt, _count in files}
+    figures: dict[str, Any] = {"loads": []}
+    for name, fmt, count in files:
+        if fmt == "CSV" and not with_csv:
+            continue
+        figures["loads"].append(loads.load(resources[name], name, fmt, count))
+        print("  {} loaded".format(name), file=sys.stderr, flush=True)
+    figures["ceiling"] = ceiling(str(folder / "large.copy"), LARGE)
+    print("  ceiling measured", file=sys.stderr, flush=True)
+    site = Site(bench, settings)
+    xloaded = loads.resource("large.csv", "CSV")
+    figures["xloader"] = dict(site.xloader(xloaded, LARGE), size=os.path.getsize(
+        folder / "large.csv"))
+    print("  xloader measured", file=sys.stderr, flush=True)
+    figures["reload"] = _reload(loads, site, resources["large.jsonl"], folder)
+    return figures
+
+
+def _reload(loads: Loads, site: Site, resource_id: str, folder: Path) -> dict[str, Any]:
+    """The JSON Lines resource (loaded) loaded again from another file, with
+    the reader asking all along."""
+    reader = Reader(site.url, resource_id, LARGE, site.headers)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not any(r.kind == "whole" for r in reader.reads):  # the old rows are read
+            if time.monotonic() > deadline or not reader.is_alive():
+                raise SystemExit("the reader never read the loaded resource: {}".format(
+                    reader.reads[-3:]))
+            reader.halt.wait(0.05)
+        os.replace(folder / "reload.jsonl", folder / "large.jsonl")  # the same URL, new rows
+        load = loads.load(resource_id, "large.jsonl", "JSONL", LARGE)
+        deadline = time.monotonic() + 60
+        while sum(1 for r in reader.reads if r.at > load["finished"]) < 3:
+            if time.monotonic() > deadline or not reader.is_alive():
+                raise SystemExit("the reader stopped reading after the reload")
+            reader.halt.wait(0.05)
+    finally:
+        reader.stop()
+    return dict(verdict(reader.reads, load["started"], load["finished"], records_files.TOWN,
+                        records_files.OTHER_TOWN), seconds=load["seconds"], rate=load["rate"])
+
+
+def _section(figures: dict[str, Any], refused: Optional[str]) -> Section:
+    loads = figures["loads"]
+    by = {(r["fmt"], r["count"]): r for r in loads}
+    roof, xl, reload = figures["ceiling"], figures["xloader"], figures["reload"]
+    xloader_rate = LARGE / xl["seconds"]
+    detail = table(
+        ["file", "size", "load (s)", "rows/s", "load's peak memory", "worker's peak",
+         "typed columns"],
+        [["{} × {:,}".format(r["fmt"], r["count"]), _megabytes(r["size"]),
+          _seconds(r["seconds"]), "{:,.0f}".format(r["rate"]),
+          "{:.0f} MiB".format(r["peak"]), "{:.0f} MiB".format(r["worker"]),
+          _columns(r["columns"])] for r in loads]
+        + [["CSV × {:,}, xloader".format(LARGE), _megabytes(xl["size"]),
+            _seconds(xl["seconds"]), "{:,.0f}".format(xloader_rate), "", "",
+            _columns(xl["columns"])],
+           ["ceiling: COPY × {:,} + full text".format(LARGE), "",
+            _seconds(roof["seconds"]), "{:,.0f}".format(LARGE / roof["seconds"]),
+            "", "", "six, typed"]], "lrrrrrl")
+    detail += ("\n\nThe ceiling: COPY {:.2f} s, full-text UPDATE {:.2f} s. Reload of JSON Lines ×"
+               " {:,} ({:.2f} s, {:,.0f} rows/s) read {:,} times ({:,} while it ran): {} errors,"
+               " {} empty, {} partial, {:,} answers with the old rows and {:,} with the new{}."
+               .format(roof["copy"], roof["full_text"], LARGE, reload["seconds"],
+                       reload["rate"], reload["reads"], reload["during"], reload["error"],
+                       reload["empty"], reload["partial"], reload["old_seen"],
+                       reload["new_seen"], "; among them: " + ", ".join(reload["details"])
+                       if reload["details"] else ""))
+    jsonl, small = by[("JSONL", LARGE)], by[("JSONL", SMALL)]
+    rows = [
+        Row("built-in loader: JSON Lines × {:,}, rows/s".format(LARGE),
+            "{:,.0f}".format(jsonl["rate"]), target=_target("≥ {:,}".format(JSONL_RATE)),
+            met=jsonl["rate"] >= JSONL_RATE),
+    ]
+    for fmt, label in (("JSON", "JSON array"), ("XML", "XML")):
+        rate = by[(fmt, LARGE)]["rate"]
+        rows.append(Row("built-in loader: {} × {:,}, rows/s".format(label, LARGE),
+                        "{:,.0f}".format(rate), target=_target("≥ {:,}".format(RATE)),
+                        met=rate >= RATE))
+    heaviest = max((r for r in loads if r["count"] == LARGE), key=lambda r: r["peak"])
+    flat = jsonl["peak"] / small["peak"]
+    rows += [
+        Row("built-in loader: the load's peak memory, largest of the {:,}-row loads ({})"
+            .format(LARGE, heaviest["fmt"]), "{:.0f} MiB".format(heaviest["peak"]),
+            target=_target("≤ {} MiB".format(PEAK)), met=heaviest["peak"] <= PEAK),
+        Row("built-in loader: the load's peak memory, JSON Lines × {:,} vs × {:,}".format(
+            LARGE, SMALL), "{:.0f} MiB".format(jsonl["peak"]),
+            "{:.0f} MiB".format(small["peak"]), flat, _target("≤ {:.1f}× (flat)".format(FLAT)),
+            flat <= FLAT),
+    ]
+    against = jsonl["seconds"] / roof["seconds"]
+    rows.append(Row("built-in loader: JSON Lines × {:,}, time vs the ceiling (COPY + full text)"
+                    .format(LARGE), _seconds(jsonl["seconds"]) + " s",
+                    _seconds(roof["seconds"]) + " s", against,
+                    _target("≤ {:.1f}×".format(CEILING)), against <= CEILING))
+    csv = by.get(("CSV", LARGE))
+    if csv is None:
+        rows.append(Row("built-in loader: CSV × {:,} vs xloader, rows/s: CSV option not "
+                        "available ({})".format(LARGE, refused), "",
+                        "{:,.0f}".format(xloader_rate),
+                        target=_target("≥ {:.0f}×".format(CSV_VS_XLOADER))))
+    else:
+        ratio = csv["rate"] / xloader_rate
+        rows.append(Row("built-in loader: CSV × {:,} vs xloader, rows/s".format(LARGE),
+                        "{:,.0f}".format(csv["rate"]), "{:,.0f}".format(xloader_rate), ratio,
+                        _target("≥ {:.0f}×".format(CSV_VS_XLOADER)), ratio >= CSV_VS_XLOADER))
+    ratio = jsonl["rate"] / xloader_rate
+    rows.append(Row("built-in loader: JSON Lines × {:,} vs xloader's CSV, rows/s".format(LARGE),
+                    "{:,.0f}".format(jsonl["rate"]), "{:,.0f}".format(xloader_rate), ratio,
+                    _target("≥ {:.0f}×".format(JSONL_VS_XLOADER)), ratio >= JSONL_VS_XLOADER))
+    clean = not (reload["error"] or reload["empty"] or reload["partial"])
+    rows.append(Row(
+        "built-in loader: reload of {:,} rows read every 100 ms ({:,} reads while it ran): "
+        "errors / empty / partial; old rows until the swap, then the new".format(
+            LARGE, reload["during"]),
+        "{} / {} / {}; {}".format(reload["error"], reload["empty"], reload["partial"],
+                                 "yes" if reload["switched"] else "no"),
+        target=_target("0 / 0 / 0; yes"),
+        met=clean and reload["switched"] and reload["during"] > 0))
+    return Section("Built-in loader (records): speed, memory, reload", detail, rows)
