@@ -872,6 +872,55 @@ class TestLoads:
         assert answer["error"] == "Unsupported format JSON: this portal loads CSV, TSV, XLS"
 
 
+def _lines(count: int, value: str) -> str:
+    return "".join(json.dumps({"n": i, "v": value}) + "\n" for i in range(count))
+
+
+@pytest.mark.ckan_config("ckan.plugins", PLUGINS)
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+def test_readers_see_the_previous_rows_until_the_swap_then_the_new(site, live_ckan,
+                                                                   monkeypatch):
+    """``datastore_search`` over HTTP, again and again while a reload runs (in
+    this process: placed before the module's worker starts, which would take it):
+    every answer is whole — the previous rows until the swap, then the new
+    ones; never an error, an empty table or a part of one."""
+    resource = add_resource(site, "rows.jsonl", _lines(3000, "old"), "JSONL")
+    assert push(site, resource)["status"] == "complete"
+    answers: list[tuple[int, Any, Any]] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            response = requests.get(live_ckan + "/api/3/action/datastore_search", params={
+                "resource_id": resource["id"], "limit": 1, "sort": "_id"}, timeout=30)
+            result = response.json().get("result") or {}
+            answers.append((response.status_code, result.get("total"),
+                            (result.get("records") or [{}])[0].get("v")))
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    real_progress = lifecycle.progress
+
+    def slowly(session, job, loaded, total, logs=None):
+        # at each step of the load, readers come and read
+        seen = len(answers)
+        wait_for(lambda: len(answers) >= seen + 3, timeout=30, step=0.01)
+        return real_progress(session, job, loaded, total, logs)
+    try:
+        wait_for(lambda: len(answers) >= 3, timeout=30, step=0.01)
+        monkeypatch.setattr(lifecycle, "progress", slowly)
+        (site["folder"] / "rows.jsonl").write_text(_lines(5000, "new"))
+        assert push(site, resource)["status"] == "complete"
+        seen = len(answers)
+        wait_for(lambda: len(answers) >= seen + 3, timeout=30, step=0.01)
+    finally:
+        stop.set()
+        reader.join(timeout=30)
+    assert {status for status, _total, _v in answers} == {200}
+    assert set(answers) == {(200, 3000, "old"), (200, 5000, "new")}
+    states = [total for _status, total, _v in answers]
+    assert states == sorted(states), "never the previous rows after the new ones"
+
+
 # ---------------------------------------------------------- end to end ---
 ROWS = 2 * loader.CHUNK_LINES  # a progress written before the last chunk
 @pytest.fixture(scope="module")
@@ -991,51 +1040,3 @@ def test_a_publisher_reloads_and_the_preview_is_never_empty(page, live_ckan, fil
     assert page.locator("#dpp-status [data-dpp-part=progress]").count() == 0
     found = ckan_helpers.call_action("datastore_search", resource_id=resource["id"], limit=1)
     assert (found["total"], found["records"][0]["ville"]) == (ROWS, "Tunis")
-
-
-def _lines(count: int, value: str) -> str:
-    return "".join(json.dumps({"n": i, "v": value}) + "\n" for i in range(count))
-
-
-@pytest.mark.ckan_config("ckan.plugins", PLUGINS)
-@pytest.mark.usefixtures("with_plugins", "clean_db")
-def test_readers_see_the_previous_rows_until_the_swap_then_the_new(site, live_ckan,
-                                                                   monkeypatch):
-    """``datastore_search`` over HTTP, again and again while a reload runs:
-    every answer is whole — the previous rows until the swap, then the new
-    ones; never an error, an empty table or a part of one."""
-    resource = add_resource(site, "rows.jsonl", _lines(3000, "old"), "JSONL")
-    assert push(site, resource)["status"] == "complete"
-    answers: list[tuple[int, Any, Any]] = []
-    stop = threading.Event()
-
-    def read() -> None:
-        while not stop.is_set():
-            response = requests.get(live_ckan + "/api/3/action/datastore_search", params={
-                "resource_id": resource["id"], "limit": 1, "sort": "_id"}, timeout=30)
-            result = response.json().get("result") or {}
-            answers.append((response.status_code, result.get("total"),
-                            (result.get("records") or [{}])[0].get("v")))
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    real_progress = lifecycle.progress
-
-    def slowly(session, job, loaded, total, logs=None):
-        # at each step of the load, readers come and read
-        seen = len(answers)
-        wait_for(lambda: len(answers) >= seen + 3, timeout=30, step=0.01)
-        return real_progress(session, job, loaded, total, logs)
-    try:
-        wait_for(lambda: len(answers) >= 3, timeout=30, step=0.01)
-        monkeypatch.setattr(lifecycle, "progress", slowly)
-        (site["folder"] / "rows.jsonl").write_text(_lines(5000, "new"))
-        assert push(site, resource)["status"] == "complete"
-        seen = len(answers)
-        wait_for(lambda: len(answers) >= seen + 3, timeout=30, step=0.01)
-    finally:
-        stop.set()
-        reader.join(timeout=30)
-    assert {status for status, _total, _v in answers} == {200}
-    assert set(answers) == {(200, 3000, "old"), (200, 5000, "new")}
-    states = [total for _status, total, _v in answers]
-    assert states == sorted(states), "never the previous rows after the new ones"
