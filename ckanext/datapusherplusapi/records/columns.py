@@ -333,13 +333,3 @@ class Columns:
 
     def __len__(self) -> int:
         return len(self.by_key)
-
-    def fields(self) -> list[dict[str, Any]]:
-        """The table's fields, as ``datastore_create`` takes them."""
-        fields = []
-        for column in self:
-            field: dict[str, Any] = {"id": column.name, "type": column.type}
-            if column.info:
-                field["info"] = column.info
-            fields.append(field)
-        return fields

@@ -81,12 +81,10 @@ class TableError(Exception):
         self.message = message
 
 
-def identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+# Quoting as the DataStore quotes: the index names computed from these
+# strings are then the ones CKAN computes.
+identifier = datastore_postgres.identifier
+literal = datastore_postgres.literal_string
 
 
 def new_name(resource_id: str, job_id: str) -> str:
