@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import sys
 import threading
 import time
 import tracemalloc
@@ -482,8 +483,11 @@ class TestLoads:
             return done
         monkeypatch.setattr(table.NewTable, step, failing)
         (site["folder"] / "people.json").write_text(json.dumps(PEOPLE[:1]))
+        switch_interval = sys.getswitchinterval()
         job = push(site, resource)
         assert (job["status"], job["error_type"]) == ("error", "datastore_error"), job
+        # (the load shortens the interpreter's switch interval while it runs)
+        assert sys.getswitchinterval() == switch_interval
         assert job["error"] == "The DataStore refused the data: " + (
             'relation "no_such_index" does not exist' if step == "swap" else "division by zero")
         after = datastore(resource["id"])
