@@ -247,10 +247,13 @@ def _section(figures: dict[str, Any], refused: Optional[str]) -> Section:
                LARGE, roof["index_count"]), "", _seconds(roof["with_indexes"]),
             "{:,.0f}".format(LARGE / roof["with_indexes"]), "", "", "six, typed"]], "lrrrrrl")
     detail += ("\n\nThe ceiling: COPY {:.2f} s, full-text UPDATE {:.2f} s; then the DataStore's "
-               "{} indexes ({}), {} at once: {:.2f} s.".format(
+               "{} indexes ({}), {} at once: {:.2f} s (each alone: {} s, {:.1f} s of a core in "
+               "all).".format(
                    roof["copy"], roof["full_text"], roof["index_count"],
                    tk.config.get("ckan.datastore.default_fts_index_method") or "gist",
-                   INDEX_CONNECTIONS, roof["indexes"]))
+                   INDEX_CONNECTIONS, roof["indexes"],
+                   ", ".join("{:.1f}".format(seconds) for seconds in roof["each_index"]),
+                   sum(roof["each_index"])))
     detail += (" Reload of JSON Lines ×"
                " {:,} ({:.2f} s, {:,.0f} rows/s) read {:,} times ({:,} while it ran): {} errors,"
                " {} empty, {} partial, {:,} answers with the old rows and {:,} with the new{}."
