@@ -58,8 +58,9 @@ setup(
     include_package_data=False,
     zip_safe=False,
     # CKAN itself (with its pinned requirements) is installed first, as CKAN's
-    # documentation says; requests and flask come with it.
-    install_requires=["requests", "flask"],
+    # documentation says; requests and flask come with it.  prometheus_client
+    # writes the metrics endpoint's answer (it needs nothing else).
+    install_requires=["requests", "flask", "prometheus_client>=0.16,<1"],
     entry_points={
         "ckan.plugins": [
             "datapusherplusapi = ckanext.datapusherplusapi.plugin:DatapusherPlusApiPlugin",

@@ -132,6 +132,9 @@ for r in m.requires("ckan") or []:
     # (SQLAlchemy 1.4 runs on it); one resolution of both would refuse.
     pipq "$VENV/bin/python" -r "$REPO/bin/requirements-dev.txt"
     pipq "$VENV/bin/python" --no-deps --no-build-isolation -e "$REPO"
+    # This package's own requirement beyond CKAN's (setup.py: requests and flask
+    # come with CKAN, pinned); it requires nothing itself.
+    pipq "$VENV/bin/python" "prometheus_client>=0.16,<1"
     (cd / && "$VENV/bin/python" -c "import ckan, ckanext.datapusherplusapi.plugin, ckanext.xloader.plugin") \
       || die "CKAN virtualenv is broken"
     echo "$want" > "$VENV/.dpp-stamp"

@@ -30,6 +30,7 @@ WEBHOOK_URL = "ckanext.datapusher_plus.webhook_url"
 WEBHOOK_SECRET = "ckanext.datapusher_plus.webhook_secret"
 BUILTIN_FORMATS = "ckanext.datapusher_plus.builtin_formats"
 LOAD_TIMEOUT = "ckanext.datapusher_plus.load_timeout"
+METRICS_TOKEN = "ckanext.datapusher_plus.metrics_token"
 
 BACKENDS = ("service", "xloader", "datapusher_plus")
 
@@ -92,6 +93,12 @@ def builtin_formats() -> list[str]:
 def load_timeout() -> int:
     """Seconds one load of the built-in loader may take."""
     return int(tk.config.get(LOAD_TIMEOUT) or 3600)
+
+
+def metrics_token() -> str:
+    """The secret a monitoring system sends for the metrics (secret; empty:
+    sysadmins' API tokens only)."""
+    return tk.config.get(METRICS_TOKEN) or ""
 
 
 def callback_url_base() -> str:
