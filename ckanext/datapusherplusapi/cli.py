@@ -16,6 +16,7 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.datapusherplusapi import backends, mail
 from ckanext.datapusherplusapi.logic import background
+from ckanext.datapusherplusapi.logic import reconcile as reconciling
 from ckanext.datapusherplusapi.logic.formats import resource_format
 from ckanext.datapusherplusapi.model.job import ACTIVE, Job
 from ckanext.datapusherplusapi.records import table
@@ -225,6 +226,28 @@ def leftovers(drop: bool) -> None:
         click.echo(tk.ungettext("{count} table left by an interrupted load",
                                 "{count} tables left by interrupted loads",
                                 count).format(count=count))
+
+
+@datapusherplusapi.command()
+@click.option("--dry-run", is_flag=True, help="list what would be done, change nothing")
+def reconcile(dry_run: bool) -> None:
+    """Put right the resources whose DataStore state disagrees with their last
+    push job (for cron): a mark datastore_active corrected, or a push again.
+    Prints one line per resource: its kind, dataset/resource, the fix."""
+    found = reconciling.find(model.Session)
+    context = _context()
+    failed = 0
+    for item in found:
+        outcome = "" if dry_run else background.fix_disagreement(dict(context), item)[0]
+        failed += outcome == "failed"
+        click.echo("\t".join(part for part in (item.kind, "{}/{}".format(
+            item.package_name, item.resource_id), item.fix, outcome) if part))
+    click.echo((tk.ungettext("{count} resource would be put right",
+                             "{count} resources would be put right", len(found)) if dry_run
+                else tk.ungettext("{count} resource put right ({failed} refused)",
+                                  "{count} resources put right ({failed} refused)", len(found))
+                ).format(count=len(found), failed=failed))
+    raise SystemExit(1 if failed else 0)
 
 
 @datapusherplusapi.command("send-mails")

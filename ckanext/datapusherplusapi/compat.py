@@ -80,14 +80,15 @@ def upload_url(package_id: str, package_type: str, resource_id: str, url: str) -
                         filename=munge_filename(url.rsplit("/")[-1]), qualified=True)
 
 
-def set_datastore_active(resource_id: str) -> None:
-    """Mark the resource ``datastore_active`` as ``datastore_create`` does
-    (see the module's docstring)."""
+def set_datastore_active(resource_id: str, active: bool = True) -> None:
+    """Mark the resource ``datastore_active`` (or, ``active`` false, remove
+    the mark) as ``datastore_create`` (``datastore_delete``) does (see the
+    module's docstring)."""
     set_flag = getattr(datastore_action, "set_datastore_active_flag", None)
     if set_flag is not None:  # CKAN 2.10, 2.11
         set_flag({"model": model, "ignore_auth": True, "user": ""},
-                    {"resource_id": resource_id}, True)
+                 {"resource_id": resource_id}, active)
         return
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
     tk.get_action("resource_patch")({"ignore_auth": True, "user": site_user["name"]},
-                                    {"id": resource_id, "datastore_active": True})
+                                    {"id": resource_id, "datastore_active": active})

@@ -31,6 +31,7 @@ __all__ = [
     "datapusherplusapi_task_status_label", "datapusherplusapi_queue_text",
     "datapusherplusapi_task_scope", "datapusherplusapi_plain",
     "datapusherplusapi_next_step", "datapusherplusapi_shown_status",
+    "datapusherplusapi_disagreement_text", "datapusherplusapi_fix_text",
     # presentation/numbers.py
     "datapusherplusapi_duration", "datapusherplusapi_percent", "datapusherplusapi_progress_text",
     "datapusherplusapi_datetime",
@@ -152,6 +153,8 @@ datapusherplusapi_task_scope = words.task_scope
 datapusherplusapi_plain = words.plain
 datapusherplusapi_next_step = words.next_step
 datapusherplusapi_shown_status = words.shown_status
+datapusherplusapi_disagreement_text = words.disagreement_text
+datapusherplusapi_fix_text = words.fix_text
 datapusherplusapi_datetime = numbers.datetime_text
 datapusherplusapi_duration = numbers.duration
 datapusherplusapi_percent = numbers.percent

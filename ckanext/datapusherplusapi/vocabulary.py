@@ -33,7 +33,7 @@ SUMMARY = (PENDING, RUNNING, COMPLETE, ERROR, STUCK)  # the dashboard's cards, i
 
 SORTS = ("submitted", "status", "duration", "format", "resource", "dataset", "organization")
 ORDERS = ("desc", "asc")
-BULK_MODES = ("not_in_datastore", "retry_failed")
+BULK_MODES = ("not_in_datastore", "retry_failed", "reconcile")
 HOOK_STATUSES = (COMPLETE, ERROR, "pending", RUNNING)  # what the DataPusher protocol reports
 
 

@@ -142,6 +142,11 @@ def datapusher_plus_bulk_submit(context: Context, data_dict: DataDict) -> AuthRe
     return _sysadmins_only(context, data_dict)
 
 
+def datapusher_plus_reconcile(context: Context, data_dict: DataDict) -> AuthResult:
+    """Sysadmins only (the dashboard)."""
+    return _sysadmins_only(context, data_dict)
+
+
 def datapusher_plus_task_list(context: Context, data_dict: DataDict) -> AuthResult:
     """Sysadmins only (the dashboard)."""
     return _sysadmins_only(context, data_dict)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import logging
 import time
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import sqlalchemy as sa
 
@@ -19,6 +19,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.redis import connect_to_redis
 
 from ckanext.datapusherplusapi import backends, config, vocabulary, watch
+from ckanext.datapusherplusapi.logic import reconcile
 from ckanext.datapusherplusapi.logic.errors import JobAlreadyActive, SubmitError
 from ckanext.datapusherplusapi.logic.formats import resource_format
 from ckanext.datapusherplusapi.model import job as job_model
@@ -102,24 +103,50 @@ def submit_one(context: dict[str, Any], resource_id: str,
     return "submitted", None
 
 
+Outcome = tuple[str, Optional[str]]
+
+
+def fix_disagreement(context: dict[str, Any], item: reconcile.Disagreement) -> Outcome:
+    """Put one disagreement right (``reconcile``): its mark corrected
+    (``submitted``), or the resource pushed again (as ``submit_one``)."""
+    if item.fix == reconcile.PUSH:
+        return submit_one(context, item.resource_id, force=True)
+    try:
+        reconcile.fix_mark(item)
+    except (tk.ValidationError, tk.ObjectNotFound) as e:
+        return "failed", str(e)
+    return "submitted", None
+
+
+def _reconcile(context: dict[str, Any]) -> tuple[list[str], Callable[[str], Outcome]]:
+    """The ``reconcile`` task's resources, and what puts each right."""
+    found = {item.resource_id: item for item in reconcile.find(model.Session)}
+    return list(found), lambda resource_id: fix_disagreement(context, found[resource_id])
+
+
 def run_bulk_task(task_id: str) -> None:
-    """Run a queued bulk task (``not_in_datastore`` or ``retry_failed``)."""
+    """Run a queued bulk task (``not_in_datastore``, ``retry_failed`` or
+    ``reconcile``)."""
     task = model.Session.get(Task, task_id)
     if task is None:
         log.warning("DataPusher+ bulk task %s vanished", task_id)
         return
     try:
         filters = task.filters or {}
-        resource_ids = (_resources_to_retry(filters) if task.kind == "retry_failed"
-                        else _resources_not_in_datastore(filters))
         user = model.Session.get(model.User, task.user_id) if task.user_id else None
+        context = {"user": user.name if user else "", "auth_user_obj": user,
+                   "ignore_auth": user is None}
+        fix: Optional[Callable[[str], Outcome]] = None
+        if task.kind == "reconcile":
+            resource_ids, fix = _reconcile(context)
+        else:
+            resource_ids = (_resources_to_retry(filters) if task.kind == "retry_failed"
+                            else _resources_not_in_datastore(filters))
         _save(task, status=TASK_RUNNING, total=len(resource_ids))
         counts = {"done": 0, "submitted": 0, "skipped": 0, "failed": 0}
         last_write = time.monotonic()
-        context = {"user": user.name if user else "", "auth_user_obj": user,
-                   "ignore_auth": user is None}
         for resource_id in resource_ids:
-            outcome, _why = submit_one(context, resource_id)
+            outcome, _why = fix(resource_id) if fix else submit_one(context, resource_id)
             counts[outcome] += 1
             counts["done"] += 1
             if time.monotonic() - last_write >= PROGRESS_EVERY:

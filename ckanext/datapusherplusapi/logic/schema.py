@@ -148,6 +148,11 @@ def _mode_or_resume(key: tuple[str, ...], data: dict[tuple[str, ...], object],
 
 
 @validator_args
+def reconcile(default: Validator, datapusherplusapi_int_between: Validator) -> Schema:
+    return {"limit": [default(100), datapusherplusapi_int_between(0, 1000)]}
+
+
+@validator_args
 def job_purge(not_missing: Validator, default: Validator, datapusherplusapi_boolean: Validator,
               datapusherplusapi_int_between: Validator) -> Schema:
     return {

@@ -11,6 +11,7 @@ from babel.lists import format_list
 import ckan.plugins.toolkit as tk
 
 from ckanext.datapusherplusapi import vocabulary
+from ckanext.datapusherplusapi.logic import reconcile
 from ckanext.datapusherplusapi.model import job as job_model
 from ckanext.datapusherplusapi.model import task as task_model
 from ckanext.datapusherplusapi.presentation.numbers import locale
@@ -197,6 +198,39 @@ def queue_text(workers: Optional[int], queued: Optional[int]) -> str:
     return tk._("{workers}, {queued}").format(
         workers=tk.ungettext("{n} worker", "{n} workers", w_form).format(n=w_figure),
         queued=tk.ungettext("{n} job queued", "{n} jobs queued", q_form).format(n=q_figure))
+
+
+def disagreement_text(kind: str, count: int) -> str:
+    """"3 resources loaded by their last push whose table is gone", and the
+    other kinds of ``logic/reconcile.py``, in the reader's language."""
+    texts = {
+        reconcile.COMPLETE_WITHOUT_TABLE: lambda: tk.ungettext(
+            "{n} resource loaded by its last push whose DataStore table is gone (deleted "
+            "outside DataPusher+)", "{n} resources loaded by their last push whose DataStore "
+            "table is gone (deleted outside DataPusher+)", count),
+        reconcile.FLAG_WITHOUT_TABLE: lambda: tk.ungettext(
+            "{n} resource marked as in the DataStore without a table",
+            "{n} resources marked as in the DataStore without a table", count),
+        reconcile.TABLE_WITHOUT_FLAG: lambda: tk.ungettext(
+            "{n} resource with a DataStore table CKAN does not show (not marked as in the "
+            "DataStore)", "{n} resources with a DataStore table CKAN does not show (not marked "
+            "as in the DataStore)", count),
+        reconcile.TABLE_NOT_FROM_LAST_JOB: lambda: tk.ungettext(
+            "{n} resource whose table its last push did not write (it failed or was "
+            "cancelled)", "{n} resources whose table their last push did not write (it "
+            "failed or was cancelled)", count),
+    }
+    text = texts.get(kind)
+    return text().format(n=count) if text else kind
+
+
+def fix_text(fix: str) -> str:
+    """What putting a disagreement right does, in words."""
+    texts = {reconcile.PUSH: lambda: tk._("push again"),
+             reconcile.MARK: lambda: tk._("mark as in the DataStore"),
+             reconcile.UNMARK: lambda: tk._("remove the mark")}
+    text = texts.get(fix)
+    return text() if text else fix
 
 
 def task_scope(filters: dict[str, Any]) -> str:

@@ -216,6 +216,17 @@ def run(action: str, data: dict[str, Any], done: str,
     return after(done)
 
 
+@admin.route("/reconcile", methods=["GET"])
+def reconcile() -> Any:
+    """The resources whose DataStore state disagrees with their last push job:
+    the dashboard's part (htmx loads it after the page), or a page of its own."""
+    data = {"reconciliation": tk.get_action("datapusher_plus_reconcile")(action_context(), {}),
+            "query": request.query_string.decode()}
+    if is_htmx():
+        return render_part("dashboard_reconcile", data)
+    return tk.render("datapusherplusapi/reconcile.html", extra_vars=data)
+
+
 @admin.route("/jobs/<job_id>", methods=["GET"])
 def job(job_id: str) -> Any:
     """One job: its timeline, who, its back end, its error in the loader's

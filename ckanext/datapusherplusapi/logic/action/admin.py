@@ -20,7 +20,7 @@ from ckan.types import Context, DataDict
 from ckanext.datapusherplusapi import backends, config, lifecycle, messages, vocabulary, watch
 from ckanext.datapusherplusapi.backends import rq
 from ckanext.datapusherplusapi.backends.base import ENDED, STOPPED
-from ckanext.datapusherplusapi.logic import background, csrf, schema
+from ckanext.datapusherplusapi.logic import background, csrf, reconcile, schema
 from ckanext.datapusherplusapi.logic import status as status_read
 from ckanext.datapusherplusapi.messages import Message
 from ckanext.datapusherplusapi.model import counts as job_counts
@@ -459,6 +459,32 @@ def datapusher_plus_bulk_submit(context: Context, data_dict: DataDict) -> dict[s
     tk.enqueue_job(background.run_bulk_task, [task.id],
                    title="DataPusher+ {}".format(task.kind), rq_kwargs={"timeout": 6 * 3600})
     return task.dictize()
+
+
+@tk.side_effect_free
+@validate(schema.reconcile)
+def datapusher_plus_reconcile(context: Context, data_dict: DataDict) -> dict[str, Any]:
+    """The resources whose DataStore state disagrees with their last push job
+    (sysadmins): ``datastore_active`` without a table, a table without it, a
+    complete latest job without a table, a table while the latest job failed.
+    ``datapusher_plus_bulk_submit`` with ``mode`` ``reconcile`` puts them
+    right in the background (``ckan datapusherplusapi reconcile`` at once).
+
+    :param limit: how many to list (default 100, at most 1000)
+    :type limit: int
+
+    :returns: ``counts`` of each kind (``complete_without_table``,
+        ``flag_without_table``, ``table_without_flag``,
+        ``table_not_from_last_job``), their ``total``, and ``resources``: the
+        first ``limit``, each with ``resource_id``, ``package_id``,
+        ``package_name``, ``resource_name``, ``kind``, ``fix`` (``push``,
+        ``mark``, ``unmark``) and ``latest_status``
+    :rtype: dictionary
+    """
+    tk.check_access("datapusher_plus_reconcile", context, data_dict)
+    found = reconcile.find(model.Session)
+    return {"counts": reconcile.counts(found), "total": len(found),
+            "resources": [item.dictize() for item in found[:data_dict["limit"]]]}
 
 
 @tk.side_effect_free
