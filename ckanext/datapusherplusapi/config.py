@@ -156,15 +156,16 @@ def webhook() -> tuple[str, str]:
 
 def effective() -> list[tuple[str, str]]:
     """Every option of this extension with the value in effect (defaults
-    included), as the dashboard shows them: the API token and the webhook's
-    secret only as set or not, the callback base's default as CKAN's site URL."""
+    included), as the dashboard shows them: the API token and the webhook's and
+    the metrics' secrets only as set or not, the callback base's default as
+    CKAN's site URL."""
     shown: list[tuple[str, str]] = []
     for option in (BACKEND, URL, API_TOKEN, FORMATS, BUILTIN_FORMATS, LOAD_TIMEOUT,
                    MAX_FILE_SIZE, TIMEOUT, MAX_RETRIES, BACKOFF_FACTOR, CALLBACK_URL_BASE,
                    AUTO_SUBMIT, POLL_INTERVAL, CHECK_AFTER,
                    STUCK_AFTER, DEBUG, NOTIFY_SUBMITTER, NOTIFY_ORG_ADMINS, NOTIFY_INTERVAL,
-                   WEBHOOK_URL, WEBHOOK_SECRET):
-        if option in (API_TOKEN, WEBHOOK_SECRET):
+                   WEBHOOK_URL, WEBHOOK_SECRET, METRICS_TOKEN):
+        if option in (API_TOKEN, WEBHOOK_SECRET, METRICS_TOKEN):
             value = tk._("set") if tk.config.get(option) else tk._("not set")
         elif option == FORMATS:
             value = " ".join(formats()) or tk._("not set: the loader's own")

@@ -184,10 +184,11 @@ class TestTable:
 
     def test_settings_in_effect(self, app, admin, fake_service, monkeypatch):
         monkeypatch.setitem(tk.config, "ckanext.datapusher_plus.webhook_secret", "whsec-8d1f")
+        monkeypatch.setitem(tk.config, "ckanext.datapusher_plus.metrics_token", "mtok-5c2e")
         page = _soup(app.get(URL, headers=_as(admin)))
         rows = {row.find("code").get_text(): row.find("td").get_text(strip=True)
                 for row in page.select("[data-dpp-part=settings] tbody tr")}
-        assert len(rows) == 21 and all(key.startswith("ckanext.datapusher_plus.") for key in rows)
+        assert len(rows) == 22 and all(key.startswith("ckanext.datapusher_plus.") for key in rows)
         assert rows["ckanext.datapusher_plus.backend"] == "service"
         assert rows["ckanext.datapusher_plus.url"] == fake_service.url
         assert rows["ckanext.datapusher_plus.auto_submit"] == "false"
@@ -197,6 +198,8 @@ class TestTable:
         assert tk.config["ckanext.datapusher_plus.api_token"] not in page.decode()
         assert rows["ckanext.datapusher_plus.webhook_secret"] == "set"
         assert "whsec-8d1f" not in page.decode()
+        assert rows["ckanext.datapusher_plus.metrics_token"] == "set"
+        assert "mtok-5c2e" not in page.decode()
 
     def test_the_chart_reads_at_a_glance(self, app, admin):
         empty = _soup(app.get(URL, headers=_as(admin))).find(attrs={"data-dpp-part": "chart"})

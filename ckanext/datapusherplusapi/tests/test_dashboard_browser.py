@@ -14,6 +14,7 @@ import pytest
 import ckan.plugins.toolkit as tk
 from ckan.tests import factories
 
+from ckanext.datapusherplusapi import compat
 from ckanext.datapusherplusapi import config as dpp_config
 from ckanext.datapusherplusapi.tests.helpers import (
     PASSWORD,
@@ -154,3 +155,40 @@ def test_the_dashboard_shows_what_matters(page, service_user, fake_service, live
     assert current.evaluate("e => getComputedStyle(e).outlineStyle") == "solid"
     assert page.locator("[aria-current=true][data-dpp-count]").count() == 1
     shot(page, "dashboard-reason-{}-{}".format(lang, width))
+
+
+@pytest.mark.parametrize("lang, width, words", [
+    pytest.param("en", 1280, {"button": "Put them right", "task": "Reconcile with the DataStore"},
+                 id="en-1280"),
+    pytest.param("ar", 390, {"button": "تصحيحها", "task": "المطابقة مع"}, id="ar-390"),
+])
+def test_the_reconciliation_loads_after_the_page_and_queues_its_fix(
+        page, service_user, fake_service, live_ckan, lang, width, words):
+    """The reconciliation part comes after the page (htmx), lists what
+    disagrees within the screen, asks before it acts, and its Yes queues the
+    task the Background work list then shows."""
+    admin = factories.Sysadmin(password=PASSWORD)
+    unmarked = make_resource(name="sans-marque.csv")
+    tk.get_action("datastore_create")({"ignore_auth": True, "user": admin["name"]}, {
+        "resource_id": unmarked["id"], "force": True, "records": [{"a": 1}]})
+    compat.set_datastore_active(unmarked["id"], False)  # a table CKAN does not show
+    page.set_viewport_size({"width": width, "height": 900})
+    login(page, live_ckan, admin)
+    base = live_ckan + ("" if lang == "en" else "/" + lang)
+    page.goto(base + "/ckan-admin/datapusher-plus/", wait_until="load")
+    part = page.locator("#dpp-reconcile[data-dpp-reconcile='1']")
+    part.wait_for(timeout=10_000)
+    part.scroll_into_view_if_needed()
+    assert page.evaluate(SIDEWAYS) <= 0
+    row = part.locator("tr[data-dpp-kind='table_without_flag']")
+    assert _inside(row.evaluate(BOX)), "the listed resource is off screen"
+    button = part.locator("form button")
+    assert button.inner_text() == words["button"]
+    button.click()
+    question = part.locator(".dpp-confirm")
+    question.wait_for()
+    shot(page, "dashboard-reconcile-{}-{}".format(lang, width))
+    question.locator("[data-dpp-yes]").click()
+    task = page.locator("#dpp-live [data-dpp-task]")
+    task.wait_for(timeout=10_000)
+    assert words["task"] in task.inner_text()
