@@ -233,21 +233,29 @@ def leftovers(drop: bool) -> None:
 def reconcile(dry_run: bool) -> None:
     """Put right the resources whose DataStore state disagrees with their last
     push job (for cron): a mark datastore_active corrected, or a push again.
-    Prints one line per resource: its kind, dataset/resource, the fix."""
+    Prints one line per resource: its kind, dataset/resource, the fix (none:
+    shown only) and, without --dry-run, what happened."""
     found = reconciling.find(model.Session)
     context = _context()
-    failed = 0
+    outcomes = {"submitted": 0, "skipped": 0, "failed": 0}
     for item in found:
-        outcome = "" if dry_run else background.fix_disagreement(dict(context), item)[0]
-        failed += outcome == "failed"
+        outcome = ""
+        if not dry_run and item.fix != reconciling.NONE:
+            outcome = background.fix_disagreement(dict(context), item)[0]
+            outcomes[outcome] += 1
         click.echo("\t".join(part for part in (item.kind, "{}/{}".format(
             item.package_name, item.resource_id), item.fix, outcome) if part))
-    click.echo((tk.ungettext("{count} resource would be put right",
-                             "{count} resources would be put right", len(found)) if dry_run
-                else tk.ungettext("{count} resource put right ({failed} refused)",
-                                  "{count} resources put right ({failed} refused)", len(found))
-                ).format(count=len(found), failed=failed))
-    raise SystemExit(1 if failed else 0)
+    to_fix = sum(1 for item in found if item.fix != reconciling.NONE)
+    if dry_run:
+        click.echo(tk.ungettext("{count} resource would be put right",
+                                "{count} resources would be put right", to_fix).format(
+                                    count=to_fix))
+    else:
+        click.echo(tk.ungettext(
+            "{count} resource put right ({skipped} changed meanwhile, {failed} refused)",
+            "{count} resources put right ({skipped} changed meanwhile, {failed} refused)",
+            outcomes["submitted"]).format(count=outcomes["submitted"], **outcomes))
+    raise SystemExit(1 if outcomes["failed"] else 0)
 
 
 @datapusherplusapi.command("send-mails")

@@ -107,20 +107,27 @@ Outcome = tuple[str, Optional[str]]
 
 
 def fix_disagreement(context: dict[str, Any], item: reconcile.Disagreement) -> Outcome:
-    """Put one disagreement right (``reconcile``): its mark corrected
-    (``submitted``), or the resource pushed again (as ``submit_one``)."""
+    """Put one disagreement right (``reconcile``), if it is still so: its
+    mark corrected (``submitted``), or the resource pushed again (as
+    ``submit_one``); ``skipped`` when it changed meanwhile or is only shown."""
+    if item.fix == reconcile.NONE or not reconcile.still(model.Session, item):
+        return "skipped", None
     if item.fix == reconcile.PUSH:
         return submit_one(context, item.resource_id, force=True)
     try:
         reconcile.fix_mark(item)
-    except (tk.ValidationError, tk.ObjectNotFound) as e:
-        return "failed", str(e)
+    except Exception as e:  # the resource gone meanwhile, its search index refused...
+        model.Session.rollback()
+        log.warning("DataPusher+: could not correct the mark of %s: %s", item.resource_id, e)
+        return "failed", str(e)[:500] or type(e).__name__
     return "submitted", None
 
 
 def _reconcile(context: dict[str, Any]) -> tuple[list[str], Callable[[str], Outcome]]:
-    """The ``reconcile`` task's resources, and what puts each right."""
-    found = {item.resource_id: item for item in reconcile.find(model.Session)}
+    """The ``reconcile`` task's resources (those it puts right), and what
+    puts each right."""
+    found = {item.resource_id: item for item in reconcile.find(model.Session)
+             if item.fix != reconcile.NONE}
     return list(found), lambda resource_id: fix_disagreement(context, found[resource_id])
 
 

@@ -21,8 +21,9 @@ import datetime
 from typing import Any, Iterator, Optional
 
 import sqlalchemy as sa
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeHistogramMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
 from ckanext.datapusherplusapi import backends, config, lifecycle
@@ -35,7 +36,7 @@ PREFIX = "ckan_datapusherplus_"
 WINDOW = datetime.timedelta(hours=24)
 # Upper bounds (seconds) of the duration histogram's buckets: a push takes
 # from a second (a small file) to an hour (the built-in loader's default limit).
-BUCKETS = (1, 5, 15, 60, 300, 900, 3600)
+BUCKETS = (1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0)
 DEFAULT_QUEUE = "default"  # CKAN's, where this extension's own work and the built-in loader's go
 
 
@@ -146,8 +147,12 @@ class JobsCollector(Collector):
         yield workers
 
 
-def exposition(session: Any) -> bytes:
-    """The whole answer, in Prometheus' text format."""
+def exposition(session: Any, accept: str = "") -> tuple[bytes, str]:
+    """The whole answer and its content type: OpenMetrics when the ``Accept``
+    header asks for it (as Prometheus does: the durations are then a
+    ``gaugehistogram``), else Prometheus' text format (version 0.0.4, where a
+    gauge histogram is written as a histogram with ``_gcount`` and ``_gsum``)."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(JobsCollector(session))
-    return generate_latest(registry)
+    encoder, content_type = choose_encoder(accept)
+    return encoder(registry), content_type

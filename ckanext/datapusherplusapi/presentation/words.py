@@ -228,7 +228,9 @@ def fix_text(fix: str) -> str:
     """What putting a disagreement right does, in words."""
     texts = {reconcile.PUSH: lambda: tk._("push again"),
              reconcile.MARK: lambda: tk._("mark as in the DataStore"),
-             reconcile.UNMARK: lambda: tk._("remove the mark")}
+             reconcile.UNMARK: lambda: tk._("remove the mark"),
+             reconcile.NONE: lambda: tk._(
+                 "none here: retry its failed push once its file is right")}
     text = texts.get(fix)
     return text() if text else fix
 

@@ -8,12 +8,15 @@ import re
 from typing import Any
 
 import pytest
+from prometheus_client.openmetrics.parser import (
+    text_string_to_metric_families as openmetrics_families,
+)
 from prometheus_client.parser import text_string_to_metric_families
 from rq import Worker
 
 from ckan.lib.jobs import get_queue
 from ckan.lib.redis import connect_to_redis
-from ckan.tests import factories
+from ckan.tests import factories, helpers
 
 from ckanext.datapusherplusapi import config as dpp_config
 from ckanext.datapusherplusapi.tests.helpers import (
@@ -31,6 +34,9 @@ URL = "/datapusher-plus/metrics"
 PREFIX = "ckan_datapusherplus_"
 SECRET = "a-scrape-secret-of-thirty-two-characters"
 DOCS = REPO / "docs" / "metrics.md"
+# What Prometheus sends (its scrape's Accept header)
+PROMETHEUS = ("application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+              "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
 
 
 def scrape(app: Any, headers: dict[str, str]) -> dict[tuple[str, tuple[tuple[str, str], ...]],
@@ -65,7 +71,8 @@ def test_the_figures_are_the_job_tables(app):
     seed_jobs(None, 1, "submitted", submitted_at=waiting, updated_at=waiting, started_at=None)
     seed_jobs(None, 1, "running", submitted_at=_ago(minutes=5),
               updated_at=_ago(minutes=5))  # its last news five minutes ago
-    figures = scrape(app, {"Authorization": sysadmin_with_token()["token"]})
+    sysadmin = sysadmin_with_token()
+    figures = scrape(app, {"Authorization": sysadmin["token"]})
 
     def value(name: str, **labels: str) -> float:
         return figures[(PREFIX + name, tuple(sorted(labels.items())))]
@@ -84,8 +91,8 @@ def test_the_figures_are_the_job_tables(app):
     }
     histogram = {dict(labels).get("le"): n for (name, labels), n in figures.items()
                  if name == PREFIX + "job_duration_seconds_bucket"}
-    assert histogram == {"1": 0, "5": 3, "15": 3, "60": 3, "300": 4, "900": 4, "3600": 4,
-                         "+Inf": 4}
+    assert histogram == {"1.0": 0, "5.0": 3, "15.0": 3, "60.0": 3, "300.0": 4, "900.0": 4,
+                         "3600.0": 4, "+Inf": 4}
     assert value("job_duration_seconds_gcount") == 4
     assert value("job_duration_seconds_gsum") == pytest.approx(3 * 2 + 120, abs=0.01)
     assert value("rows_loaded_last_day") == 3 * 100 + 5
@@ -93,6 +100,15 @@ def test_the_figures_are_the_job_tables(app):
     assert value("silent_jobs") == 2  # both without news for more than check_after (20 s)
     age = value("oldest_pending_job_age_seconds")
     assert 2 * 3600 <= age < 2 * 3600 + 60
+    # Prometheus asks for OpenMetrics: the durations are then a gauge histogram.
+    answer = app.get(URL, headers={"Authorization": sysadmin["token"], "Accept": PROMETHEUS})
+    assert answer.headers["Content-Type"].startswith("application/openmetrics-text")
+    durations = next(family for family in openmetrics_families(answer.get_data(as_text=True))
+                     if family.name == PREFIX + "job_duration_seconds")
+    assert durations.type == "gaugehistogram"
+    totals = {sample.name: sample.value for sample in durations.samples if not sample.labels}
+    assert totals[PREFIX + "job_duration_seconds_gcount"] == 4
+    assert totals[PREFIX + "job_duration_seconds_gsum"] == pytest.approx(126, abs=0.01)
     listening = sum(1 for worker in Worker.all(connection=connect_to_redis())
                     if get_queue().name in worker.queue_names())
     assert value("queue_reachable") == 1
@@ -100,12 +116,16 @@ def test_the_figures_are_the_job_tables(app):
     assert value("queue_jobs", queue="default") == len(get_queue())
 
 
-def test_only_a_sysadmin_or_the_scrape_secret_reads_them(app, ckan_config, monkeypatch):
+def test_only_a_sysadmin_or_the_scrape_secret_reads_them(app, ckan_config, monkeypatch, caplog):
     """Anonymous: 401 and how to authenticate (in the reader's language);
-    a user who is not a sysadmin, a wrong secret: 403; a sysadmin's token
-    (alone, or after Bearer) and the configured secret: the figures."""
+    a user who is not a sysadmin, a deleted sysadmin, a wrong secret: 403; a
+    sysadmin's token (alone, or after Bearer) and the configured secret: the
+    figures, without the error CKAN logs for a header it cannot read as a
+    token."""
     sysadmin = sysadmin_with_token()
     user = user_with_token()
+    gone = sysadmin_with_token()
+    helpers.call_action("user_delete", id=gone["id"])
     anonymous = app.get(URL)
     assert anonymous.status_code == 401
     assert anonymous.headers["WWW-Authenticate"].startswith("Bearer")
@@ -117,6 +137,8 @@ def test_only_a_sysadmin_or_the_scrape_secret_reads_them(app, ckan_config, monke
     assert app.get(URL, headers={"Authorization": user["token"]}).status_code == 403
     assert app.get(URL, headers={"Authorization": "Bearer " + user["token"]}).status_code == 403
     assert app.get(URL, headers={"Authorization": "Bearer " + SECRET}).status_code == 403
+    assert app.get(URL, headers={"Authorization": "Bearer " + gone["token"]}).status_code == 403
+    caplog.clear()
     scrape(app, {"Authorization": sysadmin["token"]})
     answer = app.get(URL, headers={"Authorization": "Bearer " + sysadmin["token"]})
     assert answer.status_code == 200
@@ -127,6 +149,7 @@ def test_only_a_sysadmin_or_the_scrape_secret_reads_them(app, ckan_config, monke
     assert len(documented) == 10 and documented <= names
     monkeypatch.setitem(ckan_config, dpp_config.METRICS_TOKEN, SECRET)
     scrape(app, {"Authorization": "Bearer " + SECRET})
+    assert not [r for r in caplog.records if "Cannot decode JWT" in r.getMessage()]
     refused = app.get(URL, headers={"Authorization": "Bearer " + SECRET[:-1]})
     assert refused.status_code == 403 and PREFIX not in refused.get_data(as_text=True)
 

@@ -26,7 +26,13 @@ from ckanext.datapusherplusapi.messages import Message
 from ckanext.datapusherplusapi.model import counts as job_counts
 from ckanext.datapusherplusapi.model import job as job_model
 from ckanext.datapusherplusapi.model.job import ACTIVE, LIST_LIMIT, Job
-from ckanext.datapusherplusapi.model.task import TASK_FAILED, TASK_QUEUED, TASK_RUNNING, Task
+from ckanext.datapusherplusapi.model.task import (
+    TASK_ACTIVE,
+    TASK_FAILED,
+    TASK_QUEUED,
+    TASK_RUNNING,
+    Task,
+)
 from ckanext.datapusherplusapi.records import table
 
 log = logging.getLogger(__name__)
@@ -452,6 +458,16 @@ def datapusher_plus_bulk_submit(context: Context, data_dict: DataDict) -> dict[s
     filters = {key: (value.isoformat() if isinstance(value, datetime.date) else value)
                for key, value in _dashboard_filters(data_dict).items()
                if key in vocabulary.BULK_FILTERS}
+    if data_dict["mode"] == "reconcile":
+        if filters:
+            raise tk.ValidationError({"mode": [tk._(
+                "The reconciliation covers the whole portal: it takes no filter")]})
+        under_way = model.Session.execute(sa.select(Task).where(
+            Task.kind == "reconcile", Task.status.in_(TASK_ACTIVE))).scalars().all()
+        if any(not task.interrupted for task in under_way):
+            raise tk.ValidationError({"mode": [tk._(
+                "A reconciliation is already under way: its progress shows in the "
+                "background work")]})
     task = Task(id=str(uuid.uuid4()), kind=data_dict["mode"], status=TASK_QUEUED, filters=filters,
                 user_id=user.id if user else None, created_at=_now(), updated_at=_now())
     model.Session.add(task)
@@ -465,8 +481,10 @@ def datapusher_plus_bulk_submit(context: Context, data_dict: DataDict) -> dict[s
 @validate(schema.reconcile)
 def datapusher_plus_reconcile(context: Context, data_dict: DataDict) -> dict[str, Any]:
     """The resources whose DataStore state disagrees with their last push job
-    (sysadmins): ``datastore_active`` without a table, a table without it, a
-    complete latest job without a table, a table while the latest job failed.
+    (sysadmins; ``logic/reconcile.py`` says how each kind is told and put
+    right): ``datastore_active`` without a table, a table without it, a
+    complete latest job whose table is gone, a table while the latest job
+    failed.
     ``datapusher_plus_bulk_submit`` with ``mode`` ``reconcile`` puts them
     right in the background (``ckan datapusherplusapi reconcile`` at once).
 
@@ -474,16 +492,19 @@ def datapusher_plus_reconcile(context: Context, data_dict: DataDict) -> dict[str
     :type limit: int
 
     :returns: ``counts`` of each kind (``complete_without_table``,
-        ``flag_without_table``, ``table_without_flag``,
-        ``table_not_from_last_job``), their ``total``, and ``resources``: the
-        first ``limit``, each with ``resource_id``, ``package_id``,
-        ``package_name``, ``resource_name``, ``kind``, ``fix`` (``push``,
-        ``mark``, ``unmark``) and ``latest_status``
+        ``flag_without_table``, ``table_not_from_last_job``,
+        ``table_without_flag``), their ``total``, ``to_fix`` (those the
+        bulk task puts right: all but ``table_not_from_last_job``, shown
+        only), and ``resources``: the first ``limit``, each with
+        ``resource_id``, ``package_id``, ``package_name``,
+        ``resource_name``, ``kind``, ``fix`` (``push``, ``mark``,
+        ``unmark``, ``none``) and ``latest_status``
     :rtype: dictionary
     """
     tk.check_access("datapusher_plus_reconcile", context, data_dict)
     found = reconcile.find(model.Session)
     return {"counts": reconcile.counts(found), "total": len(found),
+            "to_fix": sum(1 for item in found if item.fix != reconcile.NONE),
             "resources": [item.dictize() for item in found[:data_dict["limit"]]]}
 
 
