@@ -132,8 +132,9 @@ class JobsCollector(Collector):
                                     "to a queue the loaders use", labels=["queue"])
         up = GaugeMetricFamily(PREFIX + "queue_reachable", "1 when the job queue (Redis) "
                                "answers, else 0")
+        names = _queues()
         try:
-            figures = [(name, rq.queue_figures([name])) for name in _queues()]
+            figures = [(name, rq.queue_figures([name])) for name in names]
         except Exception:  # Redis down: said by queue_reachable, no per-queue figures
             up.add_metric([], 0)
             yield up
