@@ -111,10 +111,28 @@ pipq() {
 
 stamp_ok() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
 
+# The loaders' requirements past CKAN's pins, by CKAN version (installed after
+# bin/requirements-loaders.txt, without constraints): on CKAN 2.12,
+# ckanext-xloader 2.6.0 and what pip upgrades for it.  The other versions keep
+# xloader 2.5.2 under CKAN's pins.
+case "$CKAN_VERSION" in
+  2.12.*) LOADERS_PAST_PINS="$REPO/bin/requirements-loaders-2.12.txt" ;;
+  *) LOADERS_PAST_PINS="" ;;
+esac
+
+# pip check: every installed distribution's requirements met, or its output and die.
+pip_check() {
+  local py="$1" out
+  if ! out="$("$py" -m pip check --disable-pip-version-check 2>&1)"; then
+    printf '%s\n' "$out" >&2
+    die "pip check failed in $(dirname "$(dirname "$py")")"
+  fi
+}
+
 install_python() {
   local want
   want="$(cat "$REPO/setup.py" "$REPO/bin/requirements-dev.txt" "$REPO/bin/requirements-loaders.txt" \
-    | sha1sum | cut -c1-12)-$CKAN_VERSION"
+    ${LOADERS_PAST_PINS:+"$LOADERS_PAST_PINS"} | sha1sum | cut -c1-12)-$CKAN_VERSION"
   if ! stamp_ok "$VENV/.dpp-stamp" "$want"; then
     log "virtualenv for CKAN $CKAN_VERSION in $VENV"
     [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
@@ -128,6 +146,11 @@ for r in m.requires("ckan") or []:
         print(re.sub(r"\[.*?\]", "", r.split(";")[0]).strip())  # constraints have no extras' \
       > "$VENV/ckan-pins.txt"
     pipq "$VENV/bin/python" -c "$VENV/ckan-pins.txt" -r "$REPO/bin/requirements-loaders.txt"
+    # Then, on a version that has one, what goes past CKAN's pins, as an
+    # operator's pip install does: pip upgrades only what it must.
+    if [ -n "$LOADERS_PAST_PINS" ]; then
+      pipq "$VENV/bin/python" -r "$LOADERS_PAST_PINS"
+    fi
     # In a second step: CKAN 2.10 pins greenlet 2.0.2, Playwright needs greenlet 3
     # (SQLAlchemy 1.4 runs on it); one resolution of both would refuse.
     pipq "$VENV/bin/python" -r "$REPO/bin/requirements-dev.txt"
@@ -137,6 +160,7 @@ for r in m.requires("ckan") or []:
     pipq "$VENV/bin/python" "prometheus_client>=0.16,<1"
     (cd / && "$VENV/bin/python" -c "import ckan, ckanext.datapusherplusapi.plugin, ckanext.xloader.plugin") \
       || die "CKAN virtualenv is broken"
+    pip_check "$VENV/bin/python"
     echo "$want" > "$VENV/.dpp-stamp"
     echo "$REPO" > "$VENV/.dpp-repo"
   elif ! stamp_ok "$VENV/.dpp-repo" "$REPO"; then
@@ -152,6 +176,7 @@ for r in m.requires("ckan") or []:
     pipq "$DP_VENV/bin/python" -r "$REPO/bin/harness/datapusher-requirements.txt"
     (cd / && PYTHONPATH="$DPP_HARNESS_DIR" LANG=C LC_ALL=C "$DP_VENV/bin/python" -c "import datapusher.jobs") \
       || die "DataPusher virtualenv is broken"
+    pip_check "$DP_VENV/bin/python"
     echo "$want" > "$DP_VENV/.dpp-stamp"
   fi
 }

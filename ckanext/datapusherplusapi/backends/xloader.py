@@ -4,6 +4,13 @@ It is driven through its own actions: ``xloader_submit`` (``ignore_hash`` when
 forced), ``xloader_hook`` (chained: every change of state) and
 ``xloader_status`` (its log).  What it loads is its own
 ``ckanext.xloader.formats`` (CSV, TSV, XLS, XLSX, ODS by default).
+
+Tested with ckanext-xloader 2.5.2 (CKAN 2.10 and 2.11, under CKAN's pins) and
+2.6.0 (CKAN 2.12, with the newer requests, urllib3, certifi, idna… it
+requires): what this back end uses — those actions, ``IXloader``, its
+``task_status`` row, its job log and messages, ``ckanext.xloader.api_token`` —
+is the same in both (2.6.0 changed its declared requirements, one import and
+formatting), so nothing here depends on which one the operator has.
 """
 from __future__ import annotations
 

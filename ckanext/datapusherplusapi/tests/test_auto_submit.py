@@ -178,7 +178,7 @@ class TestUnderXloader:
         dataset = factories.Dataset(owner_org=factories.Organization()["id"])
         resource = helpers.call_action("resource_create", package_id=dataset["id"],
                                        url="http://127.0.0.1:9/villes.csv", format="CSV")
-        # (no worker here: xloader 2.5.2 on RQ 2 fails to submit a resource whose
+        # (no worker here: xloader (2.5.2, 2.6.0) on RQ 2 fails to submit a resource whose
         # earlier load still waits on its queue, so that one is taken off first)
         ckan_jobs.get_queue().empty()
         helpers.call_action("resource_patch", id=resource["id"],
