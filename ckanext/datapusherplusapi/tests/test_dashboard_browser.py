@@ -79,6 +79,8 @@ def test_the_dashboard_shows_what_matters(page, service_user, fake_service, live
     login(page, live_ckan, admin)
     base = live_ckan + ("" if lang == "en" else "/" + lang)
     page.goto(base + "/ckan-admin/datapusher-plus/", wait_until="load")
+    # (the reconciliation part comes after the page: the page is whole once it is there)
+    page.locator("#dpp-reconcile[data-dpp-reconcile]").wait_for(timeout=10_000)
     page.evaluate(COUNT_SWAPS)
     row = page.locator('#dpp-jobs tr[data-dpp-job="{}"]'.format(failed[0]))
 
