@@ -32,6 +32,7 @@ from ckanext.datapusherplusapi.records import table
 log = logging.getLogger(__name__)
 
 DURATION_SAMPLE = 1000  # completed jobs behind the dashboard's median and p95
+PURGE_BATCH = 10_000  # job rows a purge deletes per transaction
 
 
 def _now() -> datetime.datetime:
@@ -327,9 +328,27 @@ def datapusher_plus_job_purge(context: Context, data_dict: DataDict) -> dict[str
     if data_dict["dry_run"]:
         count = session.execute(sa.select(sa.func.count(Job.id)).where(*old)).scalar()
         return {"would_delete": count}
-    deleted = session.execute(sa.delete(Job).where(*old)
-                              .execution_options(synchronize_session=False)).rowcount
-    session.commit()
+    # In batches, each its own transaction: a submit (which inserts a job and
+    # clears its resource's ``is_latest``) never waits for more than one
+    # batch, and no transaction holds millions of row locks. Each batch is
+    # the oldest rows left, by the index on ``submitted_at``, from where the
+    # previous one ended (the rows kept before it are not read again).
+    deleted = 0
+    since: Optional[datetime.datetime] = None
+    while True:
+        chosen = sa.select(Job.id).where(*old)
+        if since is not None:
+            chosen = chosen.where(Job.submitted_at >= since)
+        gone = session.execute(
+            sa.delete(Job).where(Job.id.in_(chosen.order_by(Job.submitted_at)
+                                            .limit(PURGE_BATCH).scalar_subquery()), *old)
+            .returning(Job.submitted_at)
+            .execution_options(synchronize_session=False)).scalars().all()
+        session.commit()
+        deleted += len(gone)
+        if not gone:  # (a short batch may have lost rows to a submit: go on)
+            break
+        since = max(gone)
     log.info("DataPusher+: purged %s job rows older than %s days", deleted,
              data_dict["older_than"])
     return {"deleted": deleted}
