@@ -156,10 +156,13 @@ class Job(tk.BaseModel):
 
     @classmethod
     def flag_latest(cls) -> sa.sql.Update:
-        """Recompute ``is_latest`` for every resource (after bulk writes)."""
+        """Recompute ``is_latest`` for every resource (after bulk writes);
+        only the rows whose flag changes are written."""
         latest = (sa.select(cls.id).distinct(cls.resource_id)
                   .order_by(cls.resource_id, cls.submitted_at.desc(), cls.id.desc()))
-        return sa.update(cls).values(is_latest=cls.id.in_(latest.scalar_subquery()))
+        flag = cls.id.in_(latest.scalar_subquery())
+        return (sa.update(cls).values(is_latest=flag).where(cls.is_latest != flag)
+                .execution_options(synchronize_session="fetch"))
 
     def dictize(self) -> dict[str, Any]:
         """See ``dictize`` below."""
