@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 DURATION_SAMPLE = 1000  # completed jobs behind the dashboard's median and p95
 PURGE_BATCH = 10_000  # job rows a purge deletes per transaction
+# The job list's filters its count can read from the counts per dataset.
+COUNTED_FILTERS = {"organization", "format", "status", "sort", "order"}
 
 
 def _now() -> datetime.datetime:
@@ -99,6 +101,14 @@ def datapusher_plus_job_list(context: Context, data_dict: DataDict) -> dict[str,
     session = model.Session
     if set(filters) <= {"sort", "order"}:  # every job: the trigger-kept counts
         count = sum(job_counts.totals(session).values())
+    elif set(filters) <= COUNTED_FILTERS and filters.get("status") != job_model.STUCK:
+        # an organization's, a format's: the trigger-kept counts per dataset
+        by_status = job_counts.by_dataset(session, filters.get("organization"),
+                                          filters.get("format"))
+        status = filters.get("status")
+        wanted = (job_model.PENDING_STATUSES if status == job_model.PENDING
+                  else [status] if status else list(by_status))
+        count = sum(by_status.get(one, 0) for one in wanted)
     else:
         count = session.execute(count_stmt).scalar() or 0
     results = [_for_reader(context, _listed(row, stuck_before)) for row in session.execute(
@@ -277,13 +287,23 @@ def _figures(scoped: Scope, now: datetime.datetime, by_status: dict[str, int],
 
 def _filtered_stats(filters: dict[str, Any]) -> dict[str, Any]:
     """``datapusher_plus_stats`` of the jobs ``filters`` select, read from the
-    job table itself (the trigger-kept counts are portal-wide)."""
+    job table itself, but for the counts of an organization's or a format's
+    jobs (the trigger-kept counts per dataset)."""
     session = model.Session
     now = _now()
     scoped = job_model.scope(filters)
     by_status = dict.fromkeys(job_model.STATUSES, 0)
-    by_status.update(session.execute(scoped(
-        sa.select(Job.status, sa.func.count(Job.id)).group_by(Job.status))).all())
+    if set(filters) <= {"organization", "format"}:
+        # The trigger-kept counts per dataset: a few rows per dataset,
+        # whatever the number of its jobs.
+        if job_counts.compact(session, now):
+            session.commit()
+        by_status.update({status: n for status, n in job_counts.by_dataset(
+            session, filters.get("organization"), filters.get("format")).items()
+            if status in by_status})
+    else:
+        by_status.update(session.execute(scoped(
+            sa.select(Job.status, sa.func.count(Job.id)).group_by(Job.status))).all())
     hour = now.replace(minute=0, second=0, microsecond=0)
     rates: dict[str, Optional[float]] = {}
     for key, hours in (("24h", 23), ("7d", 7 * 24 - 1)):
