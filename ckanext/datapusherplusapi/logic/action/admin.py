@@ -112,7 +112,7 @@ def datapusher_plus_job_list(context: Context, data_dict: DataDict) -> dict[str,
     else:
         count = session.execute(count_stmt).scalar() or 0
     results = [_for_reader(context, _listed(row, stuck_before)) for row in session.execute(
-        rows_stmt.offset((page - 1) * limit).limit(limit))]
+        job_model.page(rows_stmt, (page - 1) * limit, limit))]
     return {"count": count, "page": page, "limit": limit, "results": results}
 
 
