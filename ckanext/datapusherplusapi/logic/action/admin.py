@@ -353,22 +353,23 @@ def datapusher_plus_job_purge(context: Context, data_dict: DataDict) -> dict[str
     # batch, and no transaction holds millions of row locks. Each batch is
     # the oldest rows left, by the index on ``submitted_at``, from where the
     # previous one ended (the rows kept before it are not read again).
+    # The ids are read first and deleted by their primary key: a DELETE whose
+    # ids come from a subquery was planned as a scan of the whole table per
+    # batch (a million-row table purged 4x slower than in one DELETE).
     deleted = 0
     since: Optional[datetime.datetime] = None
     while True:
-        chosen = sa.select(Job.id).where(*old)
+        chosen = sa.select(Job.id, Job.submitted_at).where(*old)
         if since is not None:
             chosen = chosen.where(Job.submitted_at >= since)
-        gone = session.execute(
-            sa.delete(Job).where(Job.id.in_(chosen.order_by(Job.submitted_at)
-                                            .limit(PURGE_BATCH).scalar_subquery()), *old)
-            .returning(Job.submitted_at)
-            .execution_options(synchronize_session=False)).scalars().all()
-        session.commit()
-        deleted += len(gone)
-        if not gone:  # (a short batch may have lost rows to a submit: go on)
+        batch = session.execute(chosen.order_by(Job.submitted_at).limit(PURGE_BATCH)).all()
+        if not batch:
             break
-        since = max(gone)
+        deleted += session.execute(
+            sa.delete(Job).where(Job.id.in_([row.id for row in batch]), *old)
+            .execution_options(synchronize_session=False)).rowcount
+        session.commit()
+        since = batch[-1].submitted_at
     if deleted:
         # The counts' triggers appended a -1 row per deleted job: fold them
         # now, planned on fresh statistics (on those of the tables before
