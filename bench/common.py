@@ -55,7 +55,10 @@ def sized(full: T, tiny: T) -> T:
 
 
 def count(number: int) -> str:
-    """1000 → "1k", 100000 → "100k", 300 → "300", 1500 → "1,500" (for titles)."""
+    """1000 → "1k", 100000 → "100k", 1000000 → "1M", 300 → "300", 1500 →
+    "1,500" (for titles)."""
+    if number >= 1_000_000 and number % 1_000_000 == 0:
+        return "{:,}M".format(number // 1_000_000)
     if number >= 1000 and number % 1000 == 0:
         return "{:,}k".format(number // 1000)
     return "{:,}".format(number)

@@ -1,7 +1,7 @@
 """Run the benchmarks and print one summary table of ratios and targets.
 
     make bench                         every benchmark (about 30 minutes)
-    bin/dpp.sh bench polls|dashboard|submit|load|records   one or more of them
+    bin/dpp.sh bench polls|dashboard|jobs|submit|load|records   one or more of them
     DPP_BENCH_SIZE=tiny bin/dpp.sh bench                   all of them in a minute or two
 
 ``DPP_BENCH_SIZE`` chooses the sizes: ``full`` (the default: the sizes of the
@@ -38,7 +38,7 @@ from common import REPO, SIZE, TINY, Bench, Section, table
 import ckan
 import ckan.model as model
 
-SECTIONS = ("polls", "dashboard", "submit", "load", "records")
+SECTIONS = ("polls", "dashboard", "jobs", "submit", "load", "records")
 
 
 def _machine() -> str:

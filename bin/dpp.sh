@@ -11,7 +11,7 @@
 #   bin/dpp.sh lint         ruff, mypy, import layers, catalogues, docs (all in bin/lint/)
 #   bin/dpp.sh docs         docs/configuration.md from config_declaration.yaml
 #   bin/dpp.sh i18n[-check] the translation catalogues (bin/i18n/build.py)
-#   bin/dpp.sh bench [polls|dashboard|submit|load|records]  benchmarks (bench/), markdown tables
+#   bin/dpp.sh bench [polls|dashboard|jobs|submit|load|records]  benchmarks (bench/), markdown tables
 #   bin/dpp.sh dev          install + services + a demo portal on $DPP_CKAN_PORT
 #   bin/dpp.sh dev-config INI SITE   the demo's config for a site's databases
 #   bin/dpp.sh stop         stop everything this script started

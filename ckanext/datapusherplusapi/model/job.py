@@ -82,6 +82,12 @@ job_table = sa.Table(
              postgresql_where=sa.text("is_latest")),
     sa.Index("datapusherplusapi_job_finished_idx", "finished_at",
              postgresql_where=sa.text("status = 'complete'")),
+    # An organization's filter goes through its datasets: their jobs by
+    # status and end (the filtered list, the median and p95 of the latest
+    # completed), and by submission (the chart, the rates) (migration 009).
+    sa.Index("datapusherplusapi_job_package_idx", "package_id", "status", "finished_at",
+             "resource_format"),
+    sa.Index("datapusherplusapi_job_package_time_idx", "package_id", "submitted_at"),
     # At most one active job per resource, enforced by the database.
     sa.Index("datapusherplusapi_job_one_active_idx", "resource_id", unique=True,
              postgresql_where=sa.text(
@@ -156,10 +162,13 @@ class Job(tk.BaseModel):
 
     @classmethod
     def flag_latest(cls) -> sa.sql.Update:
-        """Recompute ``is_latest`` for every resource (after bulk writes)."""
+        """Recompute ``is_latest`` for every resource (after bulk writes);
+        only the rows whose flag changes are written."""
         latest = (sa.select(cls.id).distinct(cls.resource_id)
                   .order_by(cls.resource_id, cls.submitted_at.desc(), cls.id.desc()))
-        return sa.update(cls).values(is_latest=cls.id.in_(latest.scalar_subquery()))
+        flag = cls.id.in_(latest.scalar_subquery())
+        return (sa.update(cls).values(is_latest=flag).where(cls.is_latest != flag)
+                .execution_options(synchronize_session="fetch"))
 
     def dictize(self) -> dict[str, Any]:
         """See ``dictize`` below."""
@@ -342,3 +351,12 @@ def listing(filters: dict[str, Any], stuck_before: datetime.datetime
                    ).order_by(ordered, Job.id)
     count = joined(sa.select(sa.func.count(Job.id)))
     return rows, count
+
+
+def page(rows: sa.sql.Select, offset: int, limit: int) -> sa.sql.Select:
+    """The rows of ``listing`` from ``offset`` on, at most ``limit``: the
+    page's jobs are chosen first by their ids alone, then those jobs read
+    with their resource, dataset, organization and submitter (thousands of
+    matching jobs sorted by duration are not each joined to their names)."""
+    ids = rows.with_only_columns(Job.id).offset(offset).limit(limit)
+    return rows.where(Job.id.in_(ids.scalar_subquery()))

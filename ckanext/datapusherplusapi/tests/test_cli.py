@@ -14,6 +14,7 @@ import ckan.model as model
 from ckan.tests import factories, helpers
 
 from ckanext.datapusherplusapi.cli import datapusherplusapi
+from ckanext.datapusherplusapi.logic.action import admin as admin_actions
 from ckanext.datapusherplusapi.model.job import Job
 from ckanext.datapusherplusapi.tests.fake_service import Answer
 from ckanext.datapusherplusapi.tests.helpers import seed_jobs
@@ -130,6 +131,33 @@ def test_purge_keeps_each_resources_latest_job(run, portal):
     stats = helpers.call_action("datapusher_plus_stats")
     assert stats["total"] == 2  # the trigger-kept counts followed the delete
     assert run("purge").exit_code == 2  # --older-than is required
+
+
+def test_purge_larger_than_a_batch_deletes_every_old_row_in_batches(run, portal, monkeypatch):
+    monkeypatch.setattr(admin_actions, "PURGE_BATCH", 2)
+    a, c, e = (helpers.call_action("resource_show", id=portal[name]) for name in "ace")
+    seed_jobs([a, e], 7, "complete", days_ago=60)  # 4 of a, 3 of e
+    seed_jobs([a], 2, "error", days_ago=50, error="boom")
+    running = seed_jobs([a], 1, "running", days_ago=45)  # a's latest, and active
+    c_latest = seed_jobs([c], 3, "complete", days_ago=40)[0]  # the first is the newest
+    e_latest = seed_jobs([e], 1, "complete", days_ago=1)
+    deletes = []
+
+    def count_deletes(conn, cursor, statement, *args):
+        if statement.startswith("DELETE FROM datapusherplusapi_job"):
+            deletes.append(statement)
+
+    engine = model.Session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", count_deletes)
+    try:
+        result = run("purge", "--older-than", 30)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count_deletes)
+    assert result.exit_code == 0 and "11 job rows deleted" in result.output, result.output
+    assert len(deletes) >= 6  # 11 rows, 2 a transaction
+    left = model.Session.execute(sa.select(Job.id, Job.is_latest)).all()
+    assert sorted(left) == sorted([(running[0], True), (c_latest, True), (e_latest[0], True)])
+    assert helpers.call_action("datapusher_plus_stats")["total"] == 3
 
 
 def test_the_ckan_command(portal):

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import datetime
+import functools
 
 import pytest
 import sqlalchemy as sa
 
 import ckan.model as model
-from ckan.tests import helpers
+from ckan.tests import factories, helpers
 
 from ckanext.datapusherplusapi.model import counts
 from ckanext.datapusherplusapi.model.job import Job
@@ -75,3 +76,38 @@ def test_the_unfiltered_job_list_counts_every_job(reset_db, migrate_db_for):
     reset_db()
     migrate_db_for("datapusherplusapi")
     assert counts.totals(model.Session) == {}
+
+
+def test_the_counts_per_dataset_answer_an_organizations_and_a_formats_counts():
+    one, two = factories.Organization(name="one"), factories.Organization(name="two")
+    first = factories.Dataset(owner_org=one["id"], resources=[
+        {"url": "http://127.0.0.1:9/a.csv", "format": "CSV"},
+        {"url": "http://127.0.0.1:9/b.json", "format": "JSON"}])
+    second = factories.Dataset(owner_org=two["id"], resources=[
+        {"url": "http://127.0.0.1:9/c.csv", "format": "csv"}])
+    seed_jobs(first["resources"], 6, "complete")  # 3 CSV, 3 JSON
+    failed = seed_jobs(second["resources"], 4, "error", error="e")
+    model.Session.execute(sa.update(Job).where(Job.id == failed[0]).values(status="complete"))
+    model.Session.execute(sa.delete(Job).where(Job.id == failed[1]))
+    model.Session.commit()
+
+    def listed(**filters):
+        """(the count read from the counts per dataset, the count of the job
+        table's rows: a date filter that selects every job takes that path)."""
+        call = functools.partial(helpers.call_action, "datapusher_plus_job_list",
+                                 {"ignore_auth": True})
+        return call(**filters)["count"], call(date_from="2000-01-01", **filters)["count"]
+
+    assert counts.by_dataset(model.Session, "one") == {"complete": 6}
+    assert counts.by_dataset(model.Session, "two", "CSV") == {"complete": 1, "error": 2}
+    assert listed(organization="two") == (3, 3)
+    assert listed(organization="two", status="error", format="csv") == (2, 2)
+    assert listed(format="CSV", status="complete") == (4, 4)
+    assert listed(status="pending") == (0, 0)
+    stats = helpers.call_action("datapusher_plus_stats", {"ignore_auth": True},
+                                organization="two", format="CSV")
+    assert stats["total"] == 3 and stats["counts"]["error"] == 2  # (compacted on the way)
+    # A dataset moved to another organization takes its jobs' counts with it.
+    helpers.call_action("package_patch", id=second["id"], owner_org=one["id"])
+    assert listed(organization="one") == (9, 9) and listed(organization="two") == (0, 0)
+    assert counts.by_dataset(model.Session) == _truth()
