@@ -1,6 +1,6 @@
 """Run the benchmarks and print one summary table of ratios and targets.
 
-    make bench                         every benchmark (about 30 minutes)
+    make bench                         every benchmark (about 22 minutes: bench/README.md)
     bin/dpp.sh bench polls|dashboard|jobs|submit|load|records   one or more of them
     DPP_BENCH_SIZE=tiny bin/dpp.sh bench                   all of them in a minute or two
 
