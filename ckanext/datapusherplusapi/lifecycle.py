@@ -141,7 +141,7 @@ def start(session: Any, resource: dict[str, Any], fmt: str, *, force: bool,
     # The new row is the resource's latest; the database refuses it (and so
     # this update, rolled back with it) while another job is active.
     session.execute(
-        sa.update(Job).where(Job.resource_id == resource["id"], Job.is_latest)
+        sa.update(Job).where(Job.resource_id == resource["id"], Job.is_latest.is_(True))
         .values(is_latest=False).execution_options(synchronize_session=False))
     job = Job(
         resource_id=resource["id"],
