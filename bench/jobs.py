@@ -9,8 +9,8 @@ of 10 datasets in 5 organizations, submitted over five years (a tenth of
 them in the last ``PURGE_DAYS`` days), mostly complete, a fifth failed with
 one of ten reasons, with durations and rows loaded; ``is_latest`` flagged
 afterwards by ``Job.flag_latest()``. COPY fires the triggers that keep the
-job counts (``ckanext/datapusherplusapi/model/counts.py``: per hour, per dataset); the seeding checks
-that both match the table.
+job counts (``ckanext/datapusherplusapi/model/counts.py``: per hour, per
+dataset); the seeding checks that both match the table.
 
 Then, at each size, the median of ``REPEAT`` requests through CKAN's WSGI
 app as a sysadmin (one more before them, shown apart), SQL statements
