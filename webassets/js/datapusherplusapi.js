@@ -43,9 +43,12 @@
     }
   });
 
-  // htmx:load is dispatched on the new content, which is in the page (the
-  // request's own element may be gone after an outerHTML swap).
-  document.addEventListener("htmx:load", function (event) {
+  // htmx:afterSwap is dispatched on the new content, which is in the page
+  // (the request's own element may be gone after an outerHTML swap), in the
+  // same task as the swap: the focus is back before anything else runs.
+  // (htmx:load comes with the "settle", 20 ms later or more on a busy
+  // machine, while the focus would be on the page's body.)
+  document.addEventListener("htmx:afterSwap", function (event) {
     var part = event.target;
     if (!part || !held[part.id]) { return; }
     var was = held[part.id];
@@ -216,7 +219,9 @@
     };
   });
 
-  document.addEventListener("htmx:load", function (event) {
+  // At the swap itself, not at htmx's settle (see above): no moment with
+  // the details closed, the message gone or the focus on the page's body.
+  document.addEventListener("htmx:afterSwap", function (event) {
     var part = event.target;
     if (!part || part.id !== LIVE || !kept) { return; }
     var was = kept;

@@ -319,6 +319,12 @@ HEAR = """() => {
         .observe(region, {childList: true, characterData: true, subtree: true});
 }"""
 
+# htmx ends a swap 20 ms after it (its "settle": the new part's own
+# triggers start then); a busy machine stretches that.  A long settle shows
+# that what the reader had (the focus) is back at the swap itself, never on
+# the page's body meanwhile.
+SLOW_SETTLE = "() => { htmx.config.defaultSettleDelay = 800; }"
+
 
 def editor_and_resource(url: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """An editor (password ``PASSWORD``) of an organization, its dataset and a CSV resource."""

@@ -31,6 +31,7 @@ from ckanext.datapusherplusapi.tests.helpers import (
     DPP_HOME,
     HEAR,
     PASSWORD,
+    SLOW_SETTLE,
     editor_and_resource,
     login,
     shot,
@@ -191,6 +192,7 @@ def test_keyboard_only_and_live_region(page, service_user, fake_service, live_ck
     page.goto("{}/dataset/{}/datapusher-plus/{}".format(live_ckan, dataset["name"],
                                                        resource["id"]))
     page.evaluate(HEAR)
+    page.evaluate(SLOW_SETTLE)
     _tab_to(page, page.locator("#dpp-status button[type=submit]"))
     assert page.evaluate("""() => { const el = document.activeElement;
         const s = getComputedStyle(el); return s.outlineStyle !== 'none' ||
@@ -230,6 +232,7 @@ def test_keyboard_only_resource_page_and_dashboard(page, service_user, fake_serv
     login(page, live_ckan, admin)
     page.goto("{}/dataset/{}/resource/{}".format(live_ckan, dataset["name"], resource["id"]))
     page.evaluate(HEAR)
+    page.evaluate(SLOW_SETTLE)
     _tab_to(page, page.locator("#dpp-badge button"))
     page.keyboard.press("Enter")
     page.locator('#dpp-badge [data-dpp-status="complete"]').wait_for(timeout=20_000)
@@ -244,6 +247,7 @@ def test_keyboard_only_resource_page_and_dashboard(page, service_user, fake_serv
     fake_service.wait_callbacks(2)
     fake_service.callback = Callback(delay=1.0)
     page.goto(live_ckan + "/ckan-admin/datapusher-plus/?latest_only=true")
+    page.evaluate(SLOW_SETTLE)
     retry = page.locator("#dpp-jobs tbody tr[data-dpp-job] button", has_text="Retry").first
     _tab_to(page, retry, presses=150)
     page.keyboard.press("Enter")
