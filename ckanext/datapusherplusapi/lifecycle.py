@@ -29,7 +29,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.datapusherplusapi import signals
+from ckanext.datapusherplusapi import causes, signals
 from ckanext.datapusherplusapi.messages import Message, Text, as_text, stored
 from ckanext.datapusherplusapi.model.job import (
     ACTIVE,
@@ -267,6 +267,7 @@ def fail(session: Any, job_id: str, error_type: str, message: Text,
     error, params = stored(message)
     values: dict[str, Any] = {
         "error": error, "error_params": params, "error_type": error_type, "error_detail": detail,
+        "cause": causes.code_of_failure(error_type, error, None),
         "started_at": sa.func.coalesce(Job.started_at, Job.submitted_at)}
     if logs:
         values["logs"] = logs

@@ -24,7 +24,7 @@ from ckanext.datapusherplusapi.model.job import NOT_SUBMITTED, Job, job_table
 log = logging.getLogger(__name__)
 
 _FROM_JOB = ("submitted", "job_id", "last_updated", "started", "finished", "duration",
-             "attempt", "error", "error_type", "started_by_loader", "progress")
+             "attempt", "error", "error_type", "started_by_loader", "progress", "cause")
 
 
 def attempts(resource_id: str, limit: int) -> sa.sql.Select:
@@ -244,6 +244,7 @@ def of(row: Row) -> dict[str, Any]:
         "backend": row.backend if has_job else backends.current().name,
         "started_by_loader": False,
         "progress": None,
+        "cause": None,
     }
     if has_job:
         data = job_model.dictize(row)
@@ -262,8 +263,12 @@ PUBLIC = ("resource_id", "status", "submitted", "resource_url", "last_updated", 
 
 
 def for_public(result: dict[str, Any]) -> dict[str, Any]:
-    """The status as a caller who may not push the resource reads it."""
-    return {key: result[key] for key in PUBLIC if key in result}
+    """The status as a caller who may not push the resource reads it (of
+    its cause, the code and its few words: the fix is for sysadmins)."""
+    public = {key: result[key] for key in PUBLIC if key in result}
+    cause = result.get("cause")
+    public["cause"] = {"code": cause["code"], "title": cause["title"]} if cause else None
+    return public
 
 
 def _url(row: Row) -> Optional[str]:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 
-from ckanext.datapusherplusapi import messages
+from ckanext.datapusherplusapi import causes, messages
 from ckanext.datapusherplusapi.vocabulary import (  # noqa: F401 (the model's words)
     ACTIVE,
     CANCELLED,
@@ -73,6 +73,10 @@ job_table = sa.Table(
     # Rows written so far, of how many: loaders that tell (the built-in one).
     sa.Column("rows_loaded", sa.BigInteger, nullable=True),
     sa.Column("rows_total", sa.BigInteger, nullable=True),
+    # A failed job's cause (one of causes.STORED), derived when it failed.
+    sa.Column("cause", sa.UnicodeText, nullable=True),
+    sa.Index("datapusherplusapi_job_cause_idx", "cause", "submitted_at",
+             postgresql_where=sa.text("cause IS NOT NULL")),
     sa.Index("datapusherplusapi_job_resource_idx", "resource_id", "submitted_at"),
     sa.Index("datapusherplusapi_job_status_idx", "status", "submitted_at"),
     sa.Index("datapusherplusapi_job_submitted_idx", "submitted_at"),
@@ -126,6 +130,7 @@ class Job(tk.BaseModel):
     origin: Mapped[str]
     rows_loaded: Mapped[Optional[int]]
     rows_total: Mapped[Optional[int]]
+    cause: Mapped[Optional[str]]
 
     @property
     def is_active(self) -> bool:
@@ -212,7 +217,27 @@ def dictize(job: Any) -> dict[str, Any]:
         "backend": job.backend,
         "started_by_loader": job.origin == "loader",
         "progress": progress(job),
+        "cause": cause_dict(job),
     }
+
+
+def cause_of(job: Any) -> Optional[causes.Cause]:
+    """A failed job's cause, its parameters derived again from its error (the
+    stored code wins where they differ); None for any other job.  An active
+    job's live cause (no worker) is ``logic/status.py``'s."""
+    if job.status != ERROR:
+        return None
+    derived = causes.of_failure(job.error_type, job.error, getattr(job, "backend", None))
+    stored = getattr(job, "cause", None)
+    if stored and (derived is None or derived.code != stored):
+        return causes.Cause(stored)
+    return derived
+
+
+def cause_dict(job: Any) -> Optional[dict[str, Any]]:
+    """``cause_of`` as the API gives it (code, parameters, words, fix)."""
+    cause = cause_of(job)
+    return cause.as_dict() if cause else None
 
 
 def progress(job: Any) -> Optional[dict[str, Any]]:
