@@ -77,15 +77,16 @@ class JobsCollector(Collector):
         since = self.now - WINDOW
         recent = GaugeMetricFamily(
             PREFIX + "jobs_last_day",
-            "Push jobs submitted in the last 24 hours, by status, back end and error type "
-            "(empty for jobs without an error)", labels=["status", "backend", "error_type"])
+            "Push jobs submitted in the last 24 hours, by status, back end, error type and "
+            "cause (both empty for jobs without an error)",
+            labels=["status", "backend", "error_type", "cause"])
         rows = self.session.execute(
-            sa.select(Job.status, Job.backend, Job.error_type, sa.func.count(Job.id))
+            sa.select(Job.status, Job.backend, Job.error_type, Job.cause, sa.func.count(Job.id))
             .where(Job.submitted_at >= since)
-            .group_by(Job.status, Job.backend, Job.error_type)
-            .order_by(Job.status, Job.backend, Job.error_type))
-        for status, backend, error_type, n in rows:
-            recent.add_metric([status, backend or "", error_type or ""], n)
+            .group_by(Job.status, Job.backend, Job.error_type, Job.cause)
+            .order_by(Job.status, Job.backend, Job.error_type, Job.cause))
+        for status, backend, error_type, cause, n in rows:
+            recent.add_metric([status, backend or "", error_type or "", cause or ""], n)
         yield recent
         seconds = sa.func.extract("epoch", Job.finished_at - Job.submitted_at)
         finished = [Job.status == job_model.COMPLETE, Job.finished_at >= since]

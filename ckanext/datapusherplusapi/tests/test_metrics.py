@@ -83,11 +83,13 @@ def test_the_figures_are_the_job_tables(app):
     last_day = {labels: n for (name, labels), n in figures.items()
                 if name == PREFIX + "jobs_last_day"}
     assert last_day == {
-        (("backend", "service"), ("error_type", ""), ("status", "complete")): 4,
-        (("backend", "service"), ("error_type", ""), ("status", "running")): 1,
-        (("backend", "service"), ("error_type", ""), ("status", "submitted")): 1,
-        (("backend", "xloader"), ("error_type", "download_failed"), ("status", "error")): 1,
-        (("backend", "service"), ("error_type", "service_job_error"), ("status", "error")): 1,
+        (("backend", "service"), ("cause", ""), ("error_type", ""), ("status", "complete")): 4,
+        (("backend", "service"), ("cause", ""), ("error_type", ""), ("status", "running")): 1,
+        (("backend", "service"), ("cause", ""), ("error_type", ""), ("status", "submitted")): 1,
+        (("backend", "xloader"), ("cause", "download_failed"), ("error_type", "download_failed"),
+         ("status", "error")): 1,
+        (("backend", "service"), ("cause", "unknown"), ("error_type", "service_job_error"),
+         ("status", "error")): 1,
     }
     histogram = {dict(labels).get("le"): n for (name, labels), n in figures.items()
                  if name == PREFIX + "job_duration_seconds_bucket"}
