@@ -17,7 +17,7 @@ Two live causes come from here (``causes.py``):
   every ``job_monitoring_interval``, 30 s, while its work-horse runs); RQ
   never marks such a job, which would read running until ``stuck_after``.
   ``news`` says so (``error_type`` ``worker_died``), and also when RQ itself
-  recorded its work-horse killed.
+  recorded its work-horse killed, or failed the job as abandoned.
 """
 from __future__ import annotations
 
@@ -53,11 +53,14 @@ WORKER_DIED = "worker_died"  # the error type of a load whose worker died (cause
 HEARTBEAT_LOST = 45
 WORKERS_FRESH = 5.0  # seconds a process reuses its count of the workers per queue
 UNREACHABLE_FRESH = 30.0  # seconds a process waits before it asks an unreachable Redis again
-# What RQ writes when a worker's work-horse dies under it (RQ 1.11 on CKAN
-# 2.10: "Work-horse was terminated unexpectedly (waitpid returned 9)"; RQ
-# 1.16 and 2.x: "Work-horse terminated unexpectedly; waitpid returned 9
-# (signal 9); ").
-_HORSE_KILLED = re.compile(r"work-horse (?:was )?terminated unexpectedly", re.IGNORECASE)
+# What RQ writes of a job whose worker died: its work-horse killed under it
+# (RQ 1.11 on CKAN 2.10: "Work-horse was terminated unexpectedly (waitpid
+# returned 9)"; RQ 1.16 and 2.x: "Work-horse terminated unexpectedly; waitpid
+# returned 9 (signal 9); "), or a started job whose worker stopped
+# heartbeating, failed by another worker's clean-up ("Moved to
+# FailedJobRegistry at …"; 1.16 and 2.x: "…, due to AbandonedJobError, at …").
+_WORKER_DIED = re.compile(r"work-horse (?:was )?terminated unexpectedly"
+                          r"|^Moved to FailedJobRegistry\b|AbandonedJobError", re.IGNORECASE)
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +193,7 @@ def news(label: str, job_id: Optional[str],
     if status in DEAD:
         reason = _reason(rq_job)
         params = {"loader": label, "state": status, "reason": reason}
-        killed = bool(_HORSE_KILLED.search(reason))
+        killed = bool(_WORKER_DIED.search(reason))
         return News(ERROR, logs=logs, error_type=WORKER_DIED if killed else "loader_job_failed",
                     error=Message("{loader}'s background job {state}: {reason}", params)
                     if reason else Message("{loader}'s background job {state}, without a reason",
