@@ -6,17 +6,24 @@ workers stopped and killed: ``test_xloader.py``.)
 """
 from __future__ import annotations
 
+import datetime
+import re
 from typing import Any, Iterator
 
 import pytest
 import redis
 from rq import Worker
+from rq.job import Job as RQJob
+from rq.utils import utcformat
 
 import ckan.plugins.toolkit as tk
-from ckan.lib.jobs import add_queue_name_prefix
+from ckan.lib.jobs import add_queue_name_prefix, get_queue
+from ckan.lib.redis import connect_to_redis
 from ckan.tests import helpers as ckan_helpers
 
+from ckanext.datapusherplusapi import config as dpp_config
 from ckanext.datapusherplusapi.backends import rq as dpp_rq
+from ckanext.datapusherplusapi.records import load as loader
 from ckanext.datapusherplusapi.tests.helpers import (
     STATUS_URL,
     auth,
@@ -135,3 +142,43 @@ def test_a_listening_worker_leaves_a_waiting_job_without_cause(app, counted, tmp
         stop_worker(process)
     dpp_rq.forget_workers()
     assert status(app, pushed[0]["id"], admin)["cause"]["code"] == "no_worker"
+
+
+@pytest.mark.parametrize("worker", ["gone", "silent", "alive"])
+def test_a_started_load_whose_worker_died_ends_in_error_saying_so(app, monkeypatch, worker):
+    """The JSON/XML loader's RQ job reads started, as RQ writes it when a
+    worker takes it, by a worker whose key is gone (killed, then RQ's TTL
+    ended), or still registered but silent for longer than
+    ``HEARTBEAT_LOST`` (killed moments ago): once the job is silent, the
+    first read of its status ends it in ``error``, ``worker_died``. A worker
+    registered that heartbeat a second ago runs it still."""
+    monkeypatch.setitem(tk.config, dpp_config.CHECK_AFTER, 1)
+    resource = make_resource(format="JSON", url="http://127.0.0.1:9/data.json")
+    before = datetime.datetime.utcnow() - datetime.timedelta(minutes=1)
+    [job_id] = seed_jobs([resource], 1, status="running", backend="builtin", finished_at=None,
+                         submitted_at=before, started_at=before, updated_at=before)
+    tk.enqueue_job(loader.load, [job_id], rq_kwargs={"job_id": job_id})
+    rq_job = RQJob.fetch(job_id, connection=connect_to_redis())
+    get_queue().remove(rq_job)
+    beat = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(
+        seconds=dpp_rq.HEARTBEAT_LOST + 5 if worker == "silent" else 1)
+    registered = Worker([get_queue()], connection=connect_to_redis())
+    if worker != "gone":
+        registered.register_birth()
+    connect_to_redis().hset(rq_job.key, mapping={
+        "status": "started", "worker_name": registered.name, "last_heartbeat": utcformat(beat)})
+    try:
+        found = status(app, resource["id"], sysadmin_with_token())  # silent: its loader is asked
+    finally:
+        if worker != "gone":
+            registered.register_death()
+        rq_job.delete()
+    if worker == "alive":
+        assert (found["status"], found["error"], found["cause"]) == ("running", None, None)
+        return
+    assert (found["status"], found["error_type"]) == ("error", "worker_died"), found
+    assert found["cause"]["code"] == "worker_died"
+    assert found["error"].startswith("The background worker {} that ran DataPusher+ JSON/XML's "
+                                     "job ".format(registered.name)), found["error"]
+    assert re.search("is gone:" if worker == "gone" else "has not been heard of for 5[0-9] "
+                     "seconds:", found["error"]), found["error"]
