@@ -214,7 +214,8 @@ def answer(row: Optional[Row], latest: bool = True) -> Latest:
     """(the status, the latest attempt as the history shows it, or None
     unless ``latest``) from ``read``; ObjectNotFound unless the resource is
     active in a dataset not deleted. A job without news for ``check_after``
-    seconds is asked about first."""
+    seconds is asked about first; a job still waiting gets its live cause
+    (``live_cause``: no worker listens on its queue)."""
     if row is None or not is_active(row):
         raise tk.ObjectNotFound(tk._("Resource was not found."))
     if row.id is not None and watch.is_silent(row):
