@@ -105,6 +105,12 @@ class Backend:
         """``reachable``, ``name``, ``version``, ``job_types``, ``stats``, ``error``."""
         raise NotImplementedError
 
+    def queue_of(self, package_id: Optional[str]) -> Optional[str]:
+        """The queue of CKAN's background workers (its short name) where a
+        job of this dataset waits for a worker; None when the loader does not
+        run in CKAN's workers (the DataPusher service)."""
+        return None
+
 
 # ------------------------------------------------- last contact (Redis) ---
 def _last_contact_key() -> str:

@@ -60,6 +60,9 @@ class BuiltinBackend(Backend):
                 {"loader": self.label}))
         return news  # None: queued or running, and the job reports itself
 
+    def queue_of(self, package_id: Optional[str]) -> Optional[str]:
+        return "default"  # ``tk.enqueue_job``'s queue (see ``submit``)
+
     def can_cancel(self, status: str) -> bool:
         return status in ACTIVE
 

@@ -65,6 +65,9 @@ class PluginLoader(Backend):
     def queue_names(self) -> list[str]:
         return ["default"]
 
+    def queue_of(self, package_id: Optional[str]) -> Optional[str]:
+        return self.queue_names()[0]
+
     def check_config(self) -> list[str]:
         # Listed is enough: CKAN 2.10 configures each plugin as it loads it, so
         # a loader listed after this plugin is not loaded yet (compat.py).

@@ -14,6 +14,8 @@ formatting), so nothing here depends on which one the operator has.
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import ckan.plugins.toolkit as tk
 
 from ckanext.datapusherplusapi.backends.plugin_loader import PluginLoader
@@ -40,6 +42,13 @@ class XloaderBackend(PluginLoader):
 
     def queue_names(self) -> list[str]:
         return str(tk.config.get("ckanext.xloader.queue_names") or "default").split()
+
+    def queue_of(self, package_id: Optional[str]) -> Optional[str]:
+        # As xloader chooses (its ``jobs.get_default_queue_name``): a
+        # dataset's loads all go to one of its queues, by the first character
+        # of the dataset's id.
+        names = self.queue_names()
+        return names[ord(package_id[0]) % len(names)] if package_id else names[0]
 
     def check_config(self) -> list[str]:
         problems = super().check_config()

@@ -18,8 +18,14 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 
 from ckanext.datapusherplusapi import backends, compat, watch
+from ckanext.datapusherplusapi.backends import rq
 from ckanext.datapusherplusapi.model import job as job_model
-from ckanext.datapusherplusapi.model.job import NOT_SUBMITTED, Job, job_table
+from ckanext.datapusherplusapi.model.job import (
+    NOT_SUBMITTED,
+    PENDING_STATUSES,
+    Job,
+    job_table,
+)
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +214,8 @@ def answer(row: Optional[Row], latest: bool = True) -> Latest:
     """(the status, the latest attempt as the history shows it, or None
     unless ``latest``) from ``read``; ObjectNotFound unless the resource is
     active in a dataset not deleted. A job without news for ``check_after``
-    seconds is asked about first."""
+    seconds is asked about first; a job still waiting gets its live cause
+    (``live_cause``: no worker listens on its queue)."""
     if row is None or not is_active(row):
         raise tk.ObjectNotFound(tk._("Resource was not found."))
     if row.id is not None and watch.is_silent(row):
@@ -218,7 +225,39 @@ def answer(row: Optional[Row], latest: bool = True) -> Latest:
             if row is None or not is_active(row):
                 raise tk.ObjectNotFound(tk._("Resource was not found."))
     item = history_item(row, row.u_name, row.u_fullname) if latest and row.id else None
-    return of(row), item
+    result = of(row)
+    add_live_causes([result] + ([item] if item else []), row.package_id)
+    return result, item
+
+
+# Only ``backend`` is read of a job by ``backends.of_job``.
+_OfBackend = collections.namedtuple("_OfBackend", "backend")
+
+
+def live_cause(backend: Optional[str], status: Optional[str],
+               package_id: Optional[str]) -> Optional[dict[str, Any]]:
+    """An active job's live cause (``causes.no_worker``, as the API gives
+    it): a job still waiting (submitting, submitted) in a queue of CKAN's
+    workers that no worker listens to; None otherwise, for a loader that
+    does not run in CKAN's workers, and when Redis is unreachable. The
+    workers are counted once every few seconds per process (``rq``), never
+    once per job."""
+    if status not in PENDING_STATUSES or not backend:
+        return None
+    loader = backends.of_job(_OfBackend(backend))
+    queue = loader.queue_of(package_id) if loader is not None else None
+    cause = rq.no_worker(queue) if queue else None
+    return cause.as_dict() if cause else None
+
+
+def add_live_causes(items: list[dict[str, Any]], package_id: Optional[str] = None) -> None:
+    """Set the live cause of each waiting job among ``items`` (job dicts, or
+    statuses: ``backend``, ``status``, and ``package_id`` or the one given)
+    that has no cause yet."""
+    for item in items:
+        if item.get("cause") is None:
+            item["cause"] = live_cause(item.get("backend"), item.get("status"),
+                                       item.get("package_id") or package_id)
 
 
 def of(row: Row) -> dict[str, Any]:

@@ -11,7 +11,10 @@ import contextlib
 import http.server
 import importlib.metadata
 import json
+import os
+import signal
 import threading
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -27,6 +30,8 @@ from ckan.lib.redis import connect_to_redis
 from ckan.tests import factories, helpers
 
 from ckanext.datapusherplusapi import config as dpp_config
+from ckanext.datapusherplusapi import watch
+from ckanext.datapusherplusapi.backends import rq as dpp_rq
 from ckanext.datapusherplusapi.cli import datapusherplusapi
 from ckanext.datapusherplusapi.model import Job
 from ckanext.datapusherplusapi.tests import tabular_files
@@ -478,3 +483,116 @@ def test_a_csv_through_xloader_and_through_the_builtin_loader_gives_the_same_row
     assert values[2] == ["Évry, Courcouronnes", "91000", None, "0.5", "2025-01-02"]
     assert names == ["commune", "code postal", "population", "surface", "créée"]
     assert their_names == names[:4] + ["creee"]
+
+
+# ------------------------------------------------- live causes (workers) ---
+COMMAND = "ckan -c /etc/ckan/default/ckan.ini jobs worker"
+
+
+def cause_of(site: dict[str, Any], resource_id: str, code: str) -> Any:
+    """The resource's status once its cause is ``code``, else None."""
+    found = status(site, resource_id)
+    return found if (found["cause"] or {}).get("code") == code else None
+
+
+def test_a_push_waiting_for_a_missing_worker_says_so_until_one_starts(site, tmp_path):
+    """No worker on xloader's queue nor on CKAN's default queue: xloader's
+    own load of a new CSV and a JSON pushed through the API (the JSON/XML
+    loader's) wait, and the status, the dashboard's list, an organization's
+    list and the job page say that no worker listens, on which queue, and
+    the command that starts one. Workers started, both loads complete and
+    the cause is gone."""
+    worker = site["worker"]
+    stop_worker(worker["process"])  # SIGTERM: it deregisters at once
+    default = None
+    try:
+        tabular_files.write_delimited(site["folder"] / "cities.csv")
+        csv = add_resource(site, "cities.csv", "CSV")  # xloader queues its own load
+        (site["folder"] / "villes.json").write_text(json.dumps([{"city": "Rabat"}]))
+        pushed = add_resource(site, "villes.json", "JSON")
+        answer = api(site, "POST", "datapusher_plus_submit", resource_id=pushed["id"])
+        assert answer.status_code == 200, answer.text
+        waiting = wait_for(lambda: cause_of(site, csv["id"], "no_worker"), timeout=30)
+        assert waiting["status"] == "submitted", waiting
+        assert waiting["cause"]["params"] == {"queue": QUEUE, "command": COMMAND + " " + QUEUE}
+        assert QUEUE in waiting["cause"]["message"]
+        assert waiting["cause"]["fix"] == "Start a worker on that queue: {} {}".format(
+            COMMAND, QUEUE)
+        json_waiting = cause_of(site, pushed["id"], "no_worker")
+        assert json_waiting and json_waiting["backend"] == "builtin", status(site, pushed["id"])
+        assert json_waiting["cause"]["params"] == {"queue": "default", "command": COMMAND}
+        # the dicts the dashboard, an organization's tab and the job page show
+        admin = factories.Sysadmin()
+        listed = helpers.call_action("datapusher_plus_job_list", {"user": admin["name"]})
+        assert {(job["resource_id"], job["cause"]["code"], job["cause"]["params"]["queue"])
+                for job in listed["results"]} == {(csv["id"], "no_worker", QUEUE),
+                                                  (pushed["id"], "no_worker", "default")}
+        mine = helpers.call_action("datapusher_plus_job_list", {"user": site["editor"]["name"]},
+                                   organization=site["org"]["id"])
+        assert [job["cause"]["code"] for job in mine["results"]] == ["no_worker"] * 2
+        shown = helpers.call_action("datapusher_plus_job_show", {"user": admin["name"]},
+                                    id=listed["results"][0]["id"])
+        assert shown["cause"]["code"] == "no_worker"
+        assert [attempt["cause"]["code"] for attempt in shown["attempts"]] == ["no_worker"]
+        worker["process"] = start_worker(worker["ini"], worker["log"], *WORKER_QUEUES)
+        default = start_worker(worker["ini"], tmp_path / "default-worker.log", "default")
+        for resource in (csv, pushed):
+            final = final_status(site, resource["id"])
+            assert (final["status"], final["cause"]) == ("complete", None), final
+    finally:
+        if worker["process"].poll() is not None:
+            worker["process"] = start_worker(worker["ini"], worker["log"], *WORKER_QUEUES)
+        if default is not None:
+            stop_worker(default)
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes ``pid`` started, and theirs (RQ's work-horse)."""
+    found = []
+    for task in Path("/proc/{}/task".format(pid)).glob("*/children"):
+        for child in task.read_text().split():
+            found += [int(child)] + _descendants(int(child))
+    return found
+
+
+@pytest.mark.parametrize("killed", ["worker", "work-horse"])
+def test_a_load_whose_worker_is_killed_ends_in_error_saying_so(site, slow_csv, monkeypatch,
+                                                                killed):
+    """SIGKILL in the middle of a load: the whole ``ckan jobs worker`` (it
+    never tells RQ: its job reads started, its key lives on until RQ's TTL,
+    its heartbeats stop), or its work-horse alone (the worker tells RQ).
+    The job ends in ``error``, its cause ``worker_died``, instead of reading
+    running until it is stuck."""
+    resource = factories.Resource(package_id=site["dataset"]["id"], url=slow_csv["url"],
+                                  format="CSV", name="villes.csv")
+    assert slow_csv["requested"].wait(60), site["worker"]["log"].read_text()[-4000:]
+    wait_for(lambda: status(site, resource["id"])["status"] == "running", timeout=30, step=0.2)
+    process = site["worker"]["process"]
+    horses = _descendants(process.pid)
+    assert horses, "the worker runs the load in a work-horse"
+    try:
+        for pid in horses + ([process.pid] if killed == "worker" else []):
+            os.kill(pid, signal.SIGKILL)
+        monkeypatch.setitem(tk.config, dpp_config.CHECK_AFTER, 1)
+        monkeypatch.setattr(watch, "CHECK_EVERY", 1)
+        if killed == "worker":
+            process.wait(timeout=30)
+            # heartbeats every 30 s: taken for dead after 45 s without, here 2
+            monkeypatch.setattr(dpp_rq, "HEARTBEAT_LOST", 2)
+        final = final_status(site, resource["id"], timeout=30)
+    finally:
+        if killed == "worker":
+            for dead in Worker.all(connection=connect_to_redis()):  # it could not say it died
+                if dead.pid == process.pid:
+                    dead.register_death()
+            site["worker"]["process"] = start_worker(site["worker"]["ini"], site["worker"]["log"],
+                                                     *WORKER_QUEUES)
+    assert (final["status"], final["error_type"]) == ("error", "worker_died"), final
+    assert final["cause"]["code"] == "worker_died", final
+    assert final["cause"]["title"] == "The worker died"
+    if killed == "worker":
+        assert "has not been heard of for" in final["error"], final["error"]
+    else:  # RQ's own words (RQ 1.11: "Work-horse was terminated unexpectedly (…)")
+        assert "erminated unexpectedly" in final["error"], final["error"]
+    if killed == "work-horse":
+        wait_for(worker_idle, timeout=30, step=0.2)  # the worker itself goes on

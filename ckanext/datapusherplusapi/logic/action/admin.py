@@ -119,6 +119,7 @@ def datapusher_plus_job_list(context: Context, data_dict: DataDict) -> dict[str,
         count = session.execute(count_stmt).scalar() or 0
     results = [_for_reader(context, _listed(row, stuck_before)) for row in session.execute(
         job_model.page(rows_stmt, (page - 1) * limit, limit))]
+    status_read.add_live_causes(results)  # no worker on a waiting job's queue
     return {"count": count, "page": page, "limit": limit, "results": results}
 
 
@@ -172,6 +173,7 @@ def datapusher_plus_job_show(context: Context, data_dict: DataDict) -> dict[str,
     item["attempts"] = [status_read.history_item(attempt, name, fullname)
                         for attempt, name, fullname in model.Session.execute(
                             status_read.attempts(job.resource_id, LIST_LIMIT))]
+    status_read.add_live_causes([item] + item["attempts"])
     return item
 
 
