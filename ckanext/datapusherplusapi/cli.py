@@ -258,6 +258,18 @@ def reconcile(dry_run: bool) -> None:
     raise SystemExit(1 if outcomes["failed"] else 0)
 
 
+@datapusherplusapi.command()
+def check() -> None:
+    """Ask the loaders about every job without news for check_after seconds
+    and record their answers (run it from cron every minute: a load whose
+    worker died, or that its loader lost, then ends in error within a minute
+    even when no page of the portal is open)."""
+    asked, changed = background.check_silent_jobs()
+    click.echo(tk.ungettext("{count} silent job asked about, {changed} changed",
+                            "{count} silent jobs asked about, {changed} changed",
+                            asked).format(count=asked, changed=changed))
+
+
 @datapusherplusapi.command("send-mails")
 def send_mails() -> None:
     """Send the failure mails whose interval is over (run it from cron every

@@ -179,13 +179,18 @@ def queue_stuck_refresh() -> bool:
 def refresh_stuck_jobs(limit: int = 200) -> int:
     """Ask the loader about every active job without news for ``check_after``
     seconds (the oldest news first); return how many were asked about."""
+    return check_silent_jobs(limit)[0]
+
+
+def check_silent_jobs(limit: int = 200) -> tuple[int, int]:
+    """``refresh_stuck_jobs``'s work: (jobs asked about, jobs whose status
+    the answer changed: ended, most often)."""
     silent_since = datetime.datetime.utcnow() - datetime.timedelta(seconds=config.check_after())
     silent = model.Session.execute(
         sa.select(Job).where(Job.status.in_(job_model.ACTIVE), Job.updated_at < silent_since)
         .order_by(Job.updated_at).limit(limit)).scalars().all()
-    for job in silent:
-        watch.check(model.Session, job, at_once=True)
-    return len(silent)
+    changed = sum(1 for job in silent if watch.check(model.Session, job, at_once=True))
+    return len(silent), changed
 
 
 # ------------------------------------------------------------ auto-submit ---

@@ -170,3 +170,20 @@ def test_the_ckan_command(portal):
     usage = subprocess.run([str(ckan), "-c", str(ini), "datapusherplusapi", "submit"],
                            capture_output=True, text=True, timeout=120)
     assert usage.returncode == 2
+
+
+def test_check_ends_the_silent_jobs_their_loader_lost(run, portal, fake_service):
+    """``check`` (cron, every minute) asks the loader about each job without
+    news, even with no page open: one the service no longer knows ends in
+    error with its cause; one with recent news is left alone."""
+    silent = {"id": portal["a"], "package_id": None, "url": "http://127.0.0.1:9/a.csv",
+              "format": "CSV"}
+    fresh = dict(silent, id=portal["c"])
+    seed_jobs([silent], 1, "submitted", days_ago=1)
+    seed_jobs([fresh], 1, "submitted")
+    result = run("check")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "1 silent job asked about, 1 changed"
+    status = helpers.call_action("datapusher_plus_status", resource_id=portal["a"])
+    assert (status["status"], status["cause"]["code"]) == ("error", "job_lost")
+    assert _latest(portal["c"]) == "submitted"
