@@ -7,8 +7,9 @@ the loader's token was refused…  The list is ``CODES`` (docs/causes.md gives
 it with every loader's words that lead to each).
 
 - A failed job's cause is derived once, when it fails (``of_failure``: from
-  its ``error_type`` and the loader's own message), and stored in the job's
-  ``cause`` column: the dashboard filters and counts by it.
+  its ``error_type`` and the loader's own message, or our message read in
+  English with its parameters), and stored in the job's ``cause`` column:
+  the dashboard filters and counts by it.
 - An active job's cause (no worker listens on its queue) is live: whoever
   shows the job asks the queue (``logic/status.py``), and it is never stored.
 

@@ -44,6 +44,11 @@ JOB = "service_job_error"
     # ckanext-xloader (2.5.2, 2.6.0), run for real
     (JOB, XLOADER_404, None, XL, "download_failed", {"detail": "http_404"}),
     (JOB, XLOADER_NO_HOST, None, XL, "download_failed", {"detail": "name"}),
+    (JOB, "HTTPConnectionPool(host='127.0.0.1', port=1): Max retries exceeded with url: /x.csv "
+     "(Caused by NewConnectionError('<urllib3.connection.HTTPConnection object at 0x7f>: Failed "
+     "to establish a new connection: [Errno 111] Connection refused')) status=None "
+     "url=http://127.0.0.1:1/x.csv response=None", None, XL, "download_failed",
+     {"detail": "connection_refused"}),
     (JOB, "Data too large to load into Datastore: 240004 bytes > max 100000 bytes.", None, XL,
      "file_too_large", {"option": "ckanext.xloader.max_content_length"}),
     (JOB, XLOADER_REFUSED, None, XL, "callback_refused",
