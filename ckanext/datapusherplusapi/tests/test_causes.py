@@ -14,8 +14,13 @@ import re
 from typing import Any, Optional
 
 import pytest
+import sqlalchemy as sa
+
+import ckan.model as model
+from ckan.cli import db as db_cli
 
 from ckanext.datapusherplusapi import causes
+from ckanext.datapusherplusapi.model import Job
 
 XLOADER_404 = (
     "Xloader received a bad HTTP response when trying to download the data file status=404 "
@@ -172,6 +177,32 @@ def test_options_are_the_loaders_own():
     for backend in (XL, BUILTIN):
         assert set(causes.OPTIONS[backend].values()) <= declared, backend
     assert {causes.OPTIONS[DPP]["token"], causes.OPTIONS[DPP]["size"]} <= declared
+
+
+@pytest.mark.usefixtures("with_plugins", "clean_db")
+def test_jobs_failed_before_the_cause_column_get_theirs():
+    """Migration 010 gives the jobs that failed before it their cause, read
+    from their error with its parameters, as a job failing now gets it."""
+    now = sa.func.now()
+    failed = {
+        "silence": ("service_silent", SILENCE_HTTP, {
+            "seconds": 21, "line": "Fetching from: http://x/f.csv", "status": 404,
+            "reason": "File not found"}),
+        "xloader": (JOB, "Data too large to load into Datastore: 2 bytes > max 1 bytes.", None),
+        "ours": ("invalid_file", "The file is not UTF-8 text (line {line}, column {column})",
+                 {"line": 1, "column": 1}),
+    }
+    for name, (error_type, error, params) in failed.items():
+        model.Session.add(Job(id=name, resource_id=name, status="error", error_type=error_type,
+                              error=error, error_params=params, submitted_at=now,
+                              updated_at=now))
+    model.Session.commit()
+    model.Session.remove()
+    db_cli._run_migrations("datapusherplusapi", version="f1c8b7e4a2d6", forward=False)
+    db_cli._run_migrations("datapusherplusapi")
+    model.Session.remove()
+    assert dict(model.Session.query(Job.id, Job.cause)) == {
+        "silence": "download_failed", "xloader": "file_too_large", "ours": "encoding"}
 
 
 # What each cause's words name, so that every branch of its words is read.
