@@ -7,8 +7,9 @@ the loader's token was refused…  The list is ``CODES`` (docs/causes.md gives
 it with every loader's words that lead to each).
 
 - A failed job's cause is derived once, when it fails (``of_failure``: from
-  its ``error_type`` and the loader's own message), and stored in the job's
-  ``cause`` column: the dashboard filters and counts by it.
+  its ``error_type`` and the loader's own message, or our message read in
+  English with its parameters), and stored in the job's ``cause`` column:
+  the dashboard filters and counts by it.
 - An active job's cause (no worker listens on its queue) is live: whoever
   shows the job asks the queue (``logic/status.py``), and it is never stored.
 
@@ -54,9 +55,11 @@ OPTIONS: dict[str, dict[str, str]] = {
     "xloader": {"token": "ckanext.xloader.api_token",
                 "size": "ckanext.xloader.max_content_length",
                 "timeout": "ckanext.xloader.job_timeout"},
+    # DataPusher+ 2.x queues its job with RQ's timeout ckan.datapusher.timeout
+    # (3000 s); its download_timeout bounds each download request only.
     "datapusher_plus": {"token": "ckanext.datapusher_plus.api_token",
                         "size": "ckanext.datapusher_plus.max_content_length",
-                        "timeout": "ckanext.datapusher_plus.download_timeout"},
+                        "timeout": "ckan.datapusher.timeout"},
     "service": {"token": "ckanext.datapusher_plus.api_token",
                 "size": "MAX_CONTENT_LENGTH",
                 "timeout": "DOWNLOAD_TIMEOUT"},
@@ -81,73 +84,119 @@ class Cause:
 
 
 # ------------------------------------------------------------ deriving ---
-# Where a loader's own message says it (ckanext-xloader, DataPusher+, the
-# DataPusher service, RQ and requests write them in English).
+# Where a loader's own message says it: each pattern holds the words a real
+# loader writes (ckanext-xloader 2.5/2.6, DataPusher+ 2.x, the DataPusher
+# service 0.0.17, RQ, requests and our JSON/XML loader: docs/causes.md quotes
+# them, tests/test_causes.py checks each), and nothing looser, so that one
+# loader's words never read as another cause.
 _WORKER_DIED = re.compile(
-    r"work-?horse terminated|waitpid returned|abandoned|moved to (?:the )?FailedJobRegistry"
+    r"work-?horse terminated unexpectedly|waitpid returned|AbandonedJobError"
     r"|worker (?:died|was killed|stopped unexpectedly)", re.IGNORECASE)
+# RQ's JobTimeoutException ("Task exceeded maximum timeout value (3600
+# seconds)"), xloader's "Job timed out after 3600s"; not xloader's
+# "Connection timed out after 30s", which is a download's.
 _TIMEOUT = re.compile(
-    r"JobTimeoutException|job exceeded maximum timeout|exceeded (?:the )?(?:maximum )?timeout"
-    r"|timed out after \d+", re.IGNORECASE)
+    r"JobTimeoutException|exceeded maximum timeout value|\bJob timed out after \d+",
+    re.IGNORECASE)
+# xloader: "Data too large to load into Datastore: 240004 bytes > max 100000
+# bytes."; the service and DataPusher+: "Resource too large to download: …",
+# "Resource too large to process: …"; ours: "larger than the limit of 1 MB".
 _TOO_LARGE = re.compile(
-    r"too large|larger than|exceeds? (?:the )?(?:maximum )?(?:size|content length|limit)"
-    r"|max(?:imum)?[_ ]content[_ ]length|file size limit", re.IGNORECASE)
+    r"Data too large to load into Datastore|Resource too large to (?:download|process)"
+    r"|larger than the limit of", re.IGNORECASE)
+# CKAN refusing the token a loader acts with: its NotAuthorized (xloader's
+# job reading a private resource), CKAN's API answering 403 with "Access
+# denied" (the service's calls), or the service's "CKAN bad response. Status
+# code: 403 FORBIDDEN" when the answer was no JSON; the service's own record
+# of a job whose report CKAN refused: "Process completed but unable to post
+# to result_url".
 _REFUSED_CALL = re.compile(
-    r"\b(?:401|403)\b.*(?:/api/|action|ckan)|(?:/api/|action|ckan).*\b(?:401|403)\b"
-    r"|NotAuthorized|Not authori[sz]ed|Access denied|Authorization (?:error|failed)"
-    r"|invalid (?:api )?token|api[_ ]token", re.IGNORECASE | re.DOTALL)
-_HTTP_STATUS = re.compile(r"(?:status[= ]?|HTTP (?:error )?|response:? )([45]\d\d)\b",
-                          re.IGNORECASE)
+    r"\bNotAuthorized\b|\bnot authori[sz]ed to\b|^Access denied\b|Authorization Error"
+    r"|CKAN bad response\. Status code: 40[13]\b|No CKAN API key provided"
+    r"|unable to post to result_url",
+    re.IGNORECASE | re.MULTILINE)
+# A download that failed: xloader's and the service's "received a bad HTTP
+# response when trying to download the data file status=404", requests'
+# connection errors (xloader and the service give them whole), ours.
 _NOT_FETCHED = re.compile(
-    r"bad HTTP response|could not (?:be )?(?:download|fetch)|HTTPConnectionPool"
-    r"|HTTPSConnectionPool|Max retries exceeded|Connection refused|Name or service not known"
-    r"|NameResolutionError|Temporary failure in name resolution|getaddrinfo failed"
-    r"|ConnectTimeout|ReadTimeout|ConnectionError|download", re.IGNORECASE)
+    r"when trying to download the data file|could not be downloaded|HTTPConnectionPool"
+    r"|HTTPSConnectionPool|Max retries exceeded with url|Connection timed out after \d+"
+    r"|Only http, https, and ftp resources may be fetched|The file answers HTTP [45]\d\d"
+    r"|redirects (?:to another site|too many times)|not an http or https URL"
+    r"|missing from CKAN's storage", re.IGNORECASE)
+_HTTP_STATUS = re.compile(
+    r"\bstatus=([45]\d\d)\b|\bHTTP ([45]\d\d)\b|\b([45]\d\d) (?:Client|Server) Error",
+    re.IGNORECASE)
 _NAME = re.compile(r"Name or service not known|NameResolutionError|name resolution"
-                   r"|getaddrinfo failed|nodename nor servname", re.IGNORECASE)
-_TIMED_OUT = re.compile(r"timed? ?out|Timeout", re.IGNORECASE)
+                   r"|getaddrinfo failed|nodename nor servname|Failed to resolve",
+                   re.IGNORECASE)
+_TIMED_OUT = re.compile(r"timed out|ConnectTimeout|ReadTimeout|\bTimeout\b", re.IGNORECASE)
 _CONNECTION_REFUSED = re.compile(r"Connection refused|ConnectionRefused", re.IGNORECASE)
-_ADDRESS_REFUSED = re.compile(r"not (?:an )?allowed|private (?:address|network)|blocked"
-                              r"|not (?:an )?http or https", re.IGNORECASE)
-_ENCODING = re.compile(r"codec can't decode|UnicodeDecodeError|encoding|charset",
-                       re.IGNORECASE)
+_ADDRESS_REFUSED = re.compile(
+    r"Only http, https, and ftp resources|not an http or https URL|redirects to another site"
+    r"|private (?:address|network)", re.IGNORECASE)
+# Ours ("The file is not UTF-8 text (line 1, column 9)", "Line 3 is not
+# UTF-16 text, the file's encoding"), Python's codecs, PostgreSQL's.
+_ENCODING = re.compile(
+    r"is not (?:UTF-8|UTF-16|[\w-]+) text\b|codec can't decode|UnicodeDecodeError"
+    r"|invalid byte sequence for encoding|cannot be re-encoded to UTF-8", re.IGNORECASE)
+# xloader's words for a file that is no table.
+_INVALID = re.compile(r"could not be read as a table|No entries found - nothing to load",
+                      re.IGNORECASE)
 _DATASTORE = re.compile(
-    r"datastore_(?:create|upsert)|DataStore|permission denied|at most 1600 columns"
-    r"|invalid input syntax for type|out of range for type|value too long for type"
-    r"|ProgrammingError|DataError", re.IGNORECASE)
+    r"datastore_(?:create|upsert)|The DataStore refused|permission denied"
+    r"|at most 1600 columns|invalid input syntax for type|out of range for type"
+    r"|value too long for type|ProgrammingError|DataError"
+    r"|Error during the load into PostgreSQL|Could not create the database table"
+    r"|Validation error writing rows to db|Could not connect to the Datastore", re.IGNORECASE)
 _PERMISSION = re.compile(r"permission denied|must be owner", re.IGNORECASE)
 _COLUMNS = re.compile(r"1600 columns|too many columns|column count", re.IGNORECASE)
+_TYPE = re.compile(r"for type|type mismatch|does not fit", re.IGNORECASE)
 
 _FILE_AT_FAULT = ("invalid_file", "mixed_structure", "no_records", "hostile_xml")
 
 
+def english(error: Optional[str], params: Optional[dict[str, Any]] = None) -> str:
+    """A job's error as its loader or we wrote it, in English: our message's
+    parameters put in its msgid (``{status}`` → ``404``), a loader's text as it
+    is."""
+    text = error or ""
+    if not params:
+        return text
+    try:
+        return text.format(**params)
+    except (KeyError, IndexError, ValueError, AttributeError):
+        return text
+
+
 def of_failure(error_type: Optional[str], error: Optional[str],
-               backend: Optional[str]) -> Optional[Cause]:
+               backend: Optional[str],
+               params: Optional[dict[str, Any]] = None) -> Optional[Cause]:
     """The cause of a failed job, from its ``error_type``, the text of its
-    ``error`` (a loader's own words, or our English message) and its back end
-    (``service``, ``xloader``, ``datapusher_plus``, ``builtin``); None for a
-    job that was cancelled or replaced (that is no failure)."""
+    ``error`` (a loader's own words, or our English message with its
+    ``params``: the job's ``error_params``) and its back end (``service``,
+    ``xloader``, ``datapusher_plus``, ``builtin``); None for a job that was
+    cancelled or replaced (that is no failure)."""
     if error_type in ("cancelled", "superseded"):
         return None
-    text = error or ""
+    text = english(error, params)
     options = OPTIONS.get(backend or "", OPTIONS["service"])
+    at_fault = error_type in _FILE_AT_FAULT
     if error_type == WORKER_DIED or (error_type == "loader_job_failed"
                                      and _WORKER_DIED.search(text)):
         return Cause(WORKER_DIED)
-    if error_type == "load_timeout" or _TIMEOUT.search(text):
+    if error_type == "load_timeout" or (not at_fault and _TIMEOUT.search(text)):
         return Cause(LOAD_TIMEOUT, {"option": options["timeout"]})
-    if error_type == "file_too_large" or (error_type not in _FILE_AT_FAULT
-                                          and _TOO_LARGE.search(text)):
+    if error_type == "file_too_large" or (not at_fault and _TOO_LARGE.search(text)):
         return Cause(FILE_TOO_LARGE, {"option": options["size"]})
-    if error_type == "callback_rejected" or _REFUSED_CALL.search(text):
-        return Cause(CALLBACK_REFUSED, {"option": options["token"]})
-    if error_type == "download_failed" or (
-            error_type not in _FILE_AT_FAULT and _NOT_FETCHED.search(text)):
+    if error_type == "download_failed" or (not at_fault and _NOT_FETCHED.search(text)):
         return Cause(DOWNLOAD_FAILED, {"detail": _download_detail(text)})
-    if error_type in _FILE_AT_FAULT:
-        return Cause(INVALID_FILE)
+    if error_type == "callback_rejected" or (not at_fault and _REFUSED_CALL.search(text)):
+        return Cause(CALLBACK_REFUSED, {"option": options["token"]})
     if _ENCODING.search(text):
         return Cause(ENCODING)
+    if at_fault or _INVALID.search(text):
+        return Cause(INVALID_FILE)
     if error_type in ("datastore_error", "type_mismatch") or _DATASTORE.search(text):
         return Cause(DATASTORE_REFUSED, {"detail": _datastore_detail(error_type, text)})
     if error_type in ("service_error", "service_timeout"):
@@ -162,16 +211,17 @@ def of_failure(error_type: Optional[str], error: Optional[str],
 
 
 def code_of_failure(error_type: Optional[str], error: Optional[str],
-                    backend: Optional[str]) -> Optional[str]:
+                    backend: Optional[str],
+                    params: Optional[dict[str, Any]] = None) -> Optional[str]:
     """``of_failure``'s code alone: what the job's ``cause`` column keeps."""
-    cause = of_failure(error_type, error, backend)
+    cause = of_failure(error_type, error, backend, params)
     return cause.code if cause else None
 
 
 def _download_detail(text: str) -> str:
     status = _HTTP_STATUS.search(text)
     if status:
-        return "http_" + status.group(1)
+        return "http_" + next(group for group in status.groups() if group)
     for detail, pattern in (("name", _NAME), ("timeout", _TIMED_OUT),
                             ("connection_refused", _CONNECTION_REFUSED),
                             ("address_refused", _ADDRESS_REFUSED)):
@@ -185,7 +235,7 @@ def _datastore_detail(error_type: Optional[str], text: str) -> str:
         return "permissions"
     if _COLUMNS.search(text):
         return "columns"
-    if error_type == "type_mismatch" or re.search(r"for type|type mismatch", text, re.I):
+    if error_type == "type_mismatch" or _TYPE.search(text):
         return "type"
     return ""
 

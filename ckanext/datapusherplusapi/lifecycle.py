@@ -267,7 +267,7 @@ def fail(session: Any, job_id: str, error_type: str, message: Text,
     error, params = stored(message)
     values: dict[str, Any] = {
         "error": error, "error_params": params, "error_type": error_type, "error_detail": detail,
-        "cause": causes.code_of_failure(error_type, error, None),
+        "cause": causes.code_of_failure(error_type, error, None, params),
         "started_at": sa.func.coalesce(Job.started_at, Job.submitted_at)}
     if logs:
         values["logs"] = logs

@@ -227,7 +227,8 @@ def cause_of(job: Any) -> Optional[causes.Cause]:
     job's live cause (no worker) is ``logic/status.py``'s."""
     if job.status != ERROR:
         return None
-    derived = causes.of_failure(job.error_type, job.error, getattr(job, "backend", None))
+    derived = causes.of_failure(job.error_type, job.error, getattr(job, "backend", None),
+                                getattr(job, "error_params", None))
     stored = getattr(job, "cause", None)
     if stored and (derived is None or derived.code != stored):
         return causes.Cause(stored)

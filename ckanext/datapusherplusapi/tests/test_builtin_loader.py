@@ -302,6 +302,14 @@ def push(site: dict[str, Any], resource: dict[str, Any], **body: Any) -> dict[st
     return dict(job.dictize(), logs=job.logs)
 
 
+def cause_of(resource: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The code and parameters of the ``cause`` the status API gives."""
+    cause = ckan_helpers.call_action("datapusher_plus_status",
+                                     resource_id=resource["id"])["cause"]
+    assert cause["title"] and cause["message"] and cause["fix"], cause
+    return cause["code"], cause["params"]
+
+
 def datastore(resource_id: str) -> dict[str, Any]:
     found = ckan_helpers.call_action("datastore_search", resource_id=resource_id, sort="_id",
                                      limit=1000)
@@ -448,6 +456,8 @@ class TestLoads:
         job = model.Session.get(Job, answer["job_id"]).dictize()
         assert (job["status"], job["error_type"]) == ("error", "file_too_large")
         assert job["error"] == "The file is larger than the limit of 1 MB"
+        assert cause_of(resource) == ("file_too_large", {
+            "option": "ckanext.datapusher_plus.max_file_size"})
 
     def test_a_file_that_cannot_be_downloaded(self, site):
         resource = factories.Resource(package_id=site["dataset"]["id"], format="JSON",
@@ -455,6 +465,19 @@ class TestLoads:
         job = push(site, resource)
         assert (job["status"], job["error_type"]) == ("error", "download_failed")
         assert job["error"] == "The file could not be downloaded: HTTP 404"
+        assert cause_of(resource) == ("download_failed", {"detail": "http_404"})
+
+    def test_a_json_file_that_is_not_utf8_fails_on_its_encoding(self, site):
+        """JSON is read as UTF-8 only: a Windows-1252 file ends in error,
+        caused by its encoding (a CSV of another encoding is read as such)."""
+        (site["folder"] / "villes.json").write_bytes(
+            '[{"ville": "Fès"}]'.encode("cp1252"))
+        resource = factories.Resource(package_id=site["dataset"]["id"], format="JSON",
+                                      url=site["files"] + "/villes.json")
+        job = push(site, resource)
+        assert (job["status"], job["error_type"]) == ("error", "invalid_file")
+        assert job["error"] == "The file is not UTF-8 text (line 1, column 1)"
+        assert cause_of(resource) == ("encoding", {})
 
     @pytest.mark.parametrize("step", ["_copy_and_type", "build", "indexes", "finish", "swap"])
     def test_a_failure_at_any_step_leaves_the_live_table_as_it_was(self, site, monkeypatch,
@@ -680,6 +703,8 @@ class TestLoads:
         assert (job["status"], job["error_type"]) == ("error", "load_timeout")
         assert job["error"] == ("The load took longer than 1 s "
                                 "(ckanext.datapusher_plus.load_timeout) and was stopped")
+        assert cause_of(resource) == ("load_timeout", {
+            "option": "ckanext.datapusher_plus.load_timeout"})
 
     def test_a_record_path_set_on_the_resource(self, site):
         content = json.dumps({"a": [{"x": 1}], "b": {"rows": [{"y": 1}, {"y": 2}]}})

@@ -155,3 +155,26 @@ def test_jobs_the_service_fails_silently_end_in_error_within_a_minute(pipeline):
             pipeline["files"], name) in state["error"], (name, state)
     assert final["missing.csv"]["error"].endswith("The file answers HTTP 404 File not found.")
     assert "HTTP" not in final["cities.xlsx"]["error"]
+    # the missing file's cause is its download; the others', the silence
+    assert {name: (state["cause"]["code"], state["cause"]["params"])
+            for name, state in final.items()} == {
+        "missing.csv": ("download_failed", {"detail": "http_404"}),
+        "cities.xlsx": ("silent", {}), "cities.json": ("silent", {})}
+
+
+@pytest.mark.ckan_config(dpp_config.CHECK_AFTER, 5)
+def test_a_token_ckan_refuses_ends_in_error_with_its_cause(pipeline, monkeypatch):
+    """The token the service acts with is one CKAN does not know: the service
+    reads the public resource, its DataStore write and its report are refused
+    (HTTP 403), and it records "Process completed but unable to post to
+    result_url", which the question after ``check_after`` reads."""
+    monkeypatch.setitem(tk.config, dpp_config.API_TOKEN, "not-a-token")
+    _submit(pipeline, pipeline["resource"]["id"])
+    final = wait_for(lambda: (lambda s: s if s["status"] in ("complete", "error") else None)(
+        _status(pipeline)), timeout=60, step=1)
+    assert (final["status"], final["error"]) == (
+        "error", "Process completed but unable to post to result_url"), final
+    assert (final["cause"]["code"], final["cause"]["params"]) == (
+        "callback_refused", {"option": "ckanext.datapusher_plus.api_token"}), final["cause"]
+    assert "Set ckanext.datapusher_plus.api_token to the API token of an active sysadmin" \
+        in final["cause"]["fix"]

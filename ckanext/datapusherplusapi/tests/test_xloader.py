@@ -69,6 +69,9 @@ pytestmark = [
 ]
 
 TERMINAL = ("complete", "error", "cancelled")
+# The worker's ckanext.xloader.max_content_length: every file of this module
+# is under it but the one that tests the limit.
+MAX_CONTENT_LENGTH = 100_000
 
 
 @pytest.fixture
@@ -88,7 +91,8 @@ def xloader_worker(tmp_path_factory: pytest.TempPathFactory) -> Any:
         ckanext__xloader__queue_names=QUEUE, ckanext__xloader__site_url=SITE,
         # the worker acts with the token each job carries, not this one
         ckanext__xloader__api_token="unused-by-the-worker",
-        ckanext__xloader__jobs_db__uri=xloader_jobs_db())
+        ckanext__xloader__jobs_db__uri=xloader_jobs_db(),
+        ckanext__xloader__max_content_length=str(MAX_CONTENT_LENGTH))
     log = folder / "worker.log"
     worker = {"process": start_worker(ini, log, *WORKER_QUEUES), "ini": ini, "log": log}
     yield worker
@@ -185,6 +189,48 @@ def test_a_missing_file_ends_in_error_with_xloader_reason(site):
         "Xloader received a bad HTTP response when trying to download the data file "
         "status=404"), final["error"]
     assert not helpers.call_action("resource_show", id=resource["id"]).get("datastore_active")
+    cause = final["cause"]
+    assert (cause["code"], cause["params"]) == ("download_failed", {"detail": "http_404"})
+    assert cause["message"] == ("The file could not be downloaded: the file's server answered "
+                                "HTTP 404.")
+
+
+@pytest.mark.parametrize("case, code, params, words", [
+    ("too_large", "file_too_large", {"option": "ckanext.xloader.max_content_length"},
+     "Data too large to load into Datastore: 240004 bytes > max 100000 bytes."),
+    ("unresolved_host", "download_failed", {"detail": "name"}, "nowhere.invalid"),
+    # A token CKAN does not know, and another organization's editor's: xloader
+    # cannot read the private resource, and its reports are refused (HTTP 403):
+    # the job falls silent, and the check of a silent job reads xloader's own
+    # record of the error.
+    ("invalid_token", "callback_refused", {"option": "ckanext.xloader.api_token"},
+     "not authorized to read"),
+    ("other_users_token", "callback_refused", {"option": "ckanext.xloader.api_token"},
+     "not authorized to read"),
+], ids=["too_large", "unresolved_host", "invalid_token", "other_users_token"])
+def test_each_failure_xloader_reports_has_its_cause(site, monkeypatch, case, code, params,
+                                                     words):
+    monkeypatch.setitem(tk.config, dpp_config.CHECK_AFTER, 1)
+    url = site["files"] + "/cities.csv"
+    tabular_files.write_delimited(site["folder"] / "cities.csv")
+    dataset = site["dataset"]
+    if case == "too_large":
+        (site["folder"] / "big.csv").write_text("a,b\n" + "1,2\n" * 60_000)
+        url = site["files"] + "/big.csv"
+    elif case == "unresolved_host":
+        url = "http://nowhere.invalid/x.csv"
+    else:
+        dataset = factories.Dataset(owner_org=site["org"]["id"], private=True)
+        token = "not-a-token" if case == "invalid_token" else member_of(
+            factories.Organization()["id"], "editor")["token"]
+        monkeypatch.setitem(tk.config, "ckanext.xloader.api_token", token)
+    resource = factories.Resource(package_id=dataset["id"], url=url, format="CSV")
+    final = final_status(site, resource["id"], timeout=30)
+    assert (final["status"], final["backend"]) == ("error", "xloader"), final
+    assert words in final["error"], final["error"]
+    assert (final["cause"]["code"], final["cause"]["params"]) == (code, params), final["cause"]
+    if "option" in params:
+        assert params["option"] in final["cause"]["fix"]
 
 
 def test_formats_xloader_does_not_read_are_refused(site):

@@ -9,6 +9,8 @@ Create Date: 2026-12-05 12:00:00
 """
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -26,14 +28,17 @@ def upgrade() -> None:
     op.add_column(JOB, sa.Column("cause", sa.UnicodeText, nullable=True))
     bind = op.get_bind()
     pairs = bind.execute(sa.text(
-        "SELECT DISTINCT error_type, error FROM {} WHERE status = 'error'".format(JOB))).all()
-    for error_type, error in pairs:
+        "SELECT DISTINCT error_type, error, error_params::text FROM {}"
+        " WHERE status = 'error'".format(JOB))).all()
+    for error_type, error, params in pairs:
         bind.execute(sa.text(
             "UPDATE {} SET cause = :cause WHERE status = 'error'"
             " AND error_type IS NOT DISTINCT FROM :error_type"
-            " AND error IS NOT DISTINCT FROM :error".format(JOB)),
-            {"cause": causes.code_of_failure(error_type, error, None),
-             "error_type": error_type, "error": error})
+            " AND error IS NOT DISTINCT FROM :error"
+            " AND error_params::text IS NOT DISTINCT FROM :params".format(JOB)),
+            {"cause": causes.code_of_failure(error_type, error, None,
+                                             json.loads(params) if params else None),
+             "error_type": error_type, "error": error, "params": params})
     op.create_index("datapusherplusapi_job_cause_idx", JOB, ["cause", "submitted_at"],
                     postgresql_where=sa.text("cause IS NOT NULL"))
 
