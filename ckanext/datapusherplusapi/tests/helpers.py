@@ -24,6 +24,7 @@ from ckan.lib.jobs import get_queue
 from ckan.lib.redis import connect_to_redis
 from ckan.tests import factories, helpers
 
+from ckanext.datapusherplusapi import causes
 from ckanext.datapusherplusapi.logic import status as status_read
 from ckanext.datapusherplusapi.model.job import Job
 
@@ -118,7 +119,9 @@ def seed_jobs(resources: Optional[list[dict[str, Any]]], count: int, status: str
     turn; None: each job a resource of its own that exists nowhere, for tests
     of the job table alone), submitted ``days_ago`` (a second apart), written
     straight through the model, each resource's latest one flagged as such.
-    ``extra`` overrides any column. Returns the jobs' ids."""
+    ``extra`` overrides any column (a failed job's ``cause`` is derived from
+    its error type and error, as ``lifecycle.fail`` does). Returns the jobs'
+    ids."""
     now = datetime.datetime.utcnow() - datetime.timedelta(days=days_ago)
     rows = []
     for i in range(count):
@@ -136,6 +139,9 @@ def seed_jobs(resources: Optional[list[dict[str, Any]]], count: int, status: str
                 "complete", "error", "cancelled") else None,
             error=error, error_type="service_job_error" if error else None)
         row.update(extra)
+        if "cause" not in extra:  # as lifecycle.fail stores it
+            row["cause"] = (causes.code_of_failure(row["error_type"], row["error"], None)
+                            if status == "error" else None)
         rows.append(row)
     model.Session.execute(sa.insert(Job), rows)
     model.Session.execute(Job.flag_latest())
