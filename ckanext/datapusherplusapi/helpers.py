@@ -32,6 +32,8 @@ __all__ = [
     "datapusherplusapi_task_scope", "datapusherplusapi_plain",
     "datapusherplusapi_next_step", "datapusherplusapi_shown_status",
     "datapusherplusapi_disagreement_text", "datapusherplusapi_fix_text",
+    "datapusherplusapi_cause_choices", "datapusherplusapi_cause_title",
+    "datapusherplusapi_cause_for_publishers",
     # presentation/numbers.py
     "datapusherplusapi_duration", "datapusherplusapi_percent", "datapusherplusapi_progress_text",
     "datapusherplusapi_datetime",
@@ -155,6 +157,9 @@ datapusherplusapi_next_step = words.next_step
 datapusherplusapi_shown_status = words.shown_status
 datapusherplusapi_disagreement_text = words.disagreement_text
 datapusherplusapi_fix_text = words.fix_text
+datapusherplusapi_cause_choices = words.cause_choices
+datapusherplusapi_cause_title = words.cause_title
+datapusherplusapi_cause_for_publishers = words.cause_for_publishers
 datapusherplusapi_datetime = numbers.datetime_text
 datapusherplusapi_duration = numbers.duration
 datapusherplusapi_percent = numbers.percent

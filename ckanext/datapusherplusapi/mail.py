@@ -13,6 +13,10 @@ person twice) and keeps the others due. Failures held back by the interval
 go out at the next failure, or when ``ckan datapusherplusapi send-mails``
 runs (cron, every few minutes, as CKAN's own ``ckan notify send_emails``).
 
+Each failure's cause (causes.py) is said in the reader's words: its title,
+code and fix to sysadmins and to the organization's admins, what the
+publisher can do (or that the administrators must act) to the others.
+
 Each user can turn these mails off (``/user/datapusher-plus/mail``, linked
 from every mail); the choice is kept in the user's ``plugin_extras``. Mails
 are written in the portal's default language (``ckan.locale_default``).
@@ -25,14 +29,15 @@ import os
 from typing import Any, Callable, Optional
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib import mailer
 from ckan.lib.redis import connect_to_redis
 
-from ckanext.datapusherplusapi import config, messages
-from ckanext.datapusherplusapi.model.job import Job
+from ckanext.datapusherplusapi import causes, config, messages
+from ckanext.datapusherplusapi.model.job import Job, cause_of
 
 log = logging.getLogger(__name__)
 
@@ -159,10 +164,44 @@ def send_due() -> int:
 
 
 # ------------------------------------------------------------- the mail ---
+def _locale() -> str:
+    return tk.config.get("ckan.locale_default") or "en"
+
+
 def _translations() -> Any:
     """Our catalogue in the portal's default language (English without one)."""
-    locale = tk.config.get("ckan.locale_default") or "en"
-    return stdlib_gettext.translation(DOMAIN, I18N, languages=[locale], fallback=True)
+    return stdlib_gettext.translation(DOMAIN, I18N, languages=[_locale()], fallback=True)
+
+
+def _operates(user: model.User, organization_id: Optional[str]) -> bool:
+    """Whether ``user`` reads a failure as the portal's operators do: a
+    sysadmin, or an admin of the job's organization."""
+    if user.sysadmin:
+        return True
+    if not organization_id:
+        return False
+    return model.Session.execute(sa.select(sa.func.count()).select_from(model.Member).where(
+        model.Member.group_id == organization_id, model.Member.table_name == "user",
+        model.Member.table_id == user.id, model.Member.capacity == "admin",
+        model.Member.state == "active")).scalar() > 0
+
+
+def cause_lines(job: Any, operator: bool, _: Callable[[str], str]) -> list[str]:
+    """A failed job's cause in a mail (indented lines, none without a
+    cause): for operators its title, code and fix; for the publisher what
+    they can do, or that the portal's administrators must act. Written in
+    the portal's language (``force_locale``, for the causes' own words)."""
+    cause = cause_of(job)
+    if cause is None:
+        return []
+    with force_locale(_locale()):
+        if operator:
+            return ["  " + _("Cause: {title} ({code})").format(title=causes.title(cause.code),
+                                                             code=cause.code),
+                    "  " + _("Fix: {fix}").format(fix=causes.fix(cause))]
+        if cause.code == causes.UNKNOWN:
+            return []
+        return ["  " + causes.for_publishers(cause)]
 
 
 def compose(user: model.User, job_ids: list[str]) -> Optional[tuple[str, str]]:
@@ -184,6 +223,7 @@ def compose(user: model.User, job_ids: list[str]) -> Optional[tuple[str, str]]:
                   or _("The push to the DataStore failed."))
         lines.append("- {}{}: {}".format(
             name, " ({})".format(package.title or package.name) if package else "", reason))
+        lines += cause_lines(job, _operates(user, job.organization_id), _)
         if package:
             lines.append("  {}/dataset/{}/datapusher-plus/{}".format(site, package.name,
                                                                      job.resource_id))

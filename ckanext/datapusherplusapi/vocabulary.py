@@ -44,4 +44,4 @@ def is_stuck(status: str, submitted_at: Optional[datetime.datetime],
 
 # The dashboard's filters a bulk task (retry failed, submit what is not in the
 # DataStore) keeps and applies.
-BULK_FILTERS = ("organization", "format", "q", "date_from", "date_to")
+BULK_FILTERS = ("organization", "format", "q", "date_from", "date_to", "cause")

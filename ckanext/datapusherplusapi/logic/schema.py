@@ -12,7 +12,7 @@ import ckan.plugins.toolkit as tk
 from ckan.logic.schema import validator_args
 from ckan.types import Schema, Validator
 
-from ckanext.datapusherplusapi import vocabulary
+from ckanext.datapusherplusapi import causes, vocabulary
 from ckanext.datapusherplusapi.model.job import LIST_LIMIT
 
 MAX_PAGE = 100_000  # 100,000 pages of 1,000 jobs: far more than any portal has
@@ -78,6 +78,12 @@ def _sort_words() -> dict[str, str]:
     }
 
 
+def cause_words() -> dict[str, str]:
+    """The causes a failed job is filtered by (``causes.STORED``), each with
+    its title (as the dashboard's menu says them)."""
+    return {code: causes.title(code) for code in causes.STORED}
+
+
 def _order_words() -> dict[str, str]:
     return {"desc": tk._("newest or largest first"), "asc": tk._("oldest or smallest first")}
 
@@ -97,6 +103,7 @@ def job_list(ignore_missing: Validator, default: Validator,
         "q": [ignore_missing, datapusherplusapi_text],
         "latest_only": [default(False), datapusherplusapi_boolean],
         "reason": [ignore_missing, datapusherplusapi_reason],
+        "cause": [ignore_missing, datapusherplusapi_choice(cause_words)],
         "sort": [ignore_missing, datapusherplusapi_choice(_sort_words)],
         "order": [ignore_missing, datapusherplusapi_choice(_order_words)],
         "page": [default(1), datapusherplusapi_int_between(1, MAX_PAGE)],
@@ -105,7 +112,7 @@ def job_list(ignore_missing: Validator, default: Validator,
 
 
 # The filters the dashboard's summary follows (the table's, status aside).
-STATS_FILTERS = ("organization", "format", "date_from", "date_to", "q", "latest_only")
+STATS_FILTERS = ("organization", "format", "date_from", "date_to", "q", "latest_only", "cause")
 
 
 def stats() -> Schema:
@@ -126,8 +133,8 @@ def job_refresh(ignore_missing: Validator, datapusherplusapi_id: Validator) -> S
 
 @validator_args
 def bulk_submit(ignore_missing: Validator, one_of: Validator, datapusherplusapi_id: Validator,
-                datapusherplusapi_text: Validator, datapusherplusapi_date: Validator
-                ) -> Schema:
+                datapusherplusapi_text: Validator, datapusherplusapi_date: Validator,
+                datapusherplusapi_choice: Validator) -> Schema:
     """``mode`` or ``resume``: a new task, or an interrupted one again."""
     return {
         "mode": [ignore_missing, one_of(list(vocabulary.BULK_MODES))],
@@ -137,6 +144,7 @@ def bulk_submit(ignore_missing: Validator, one_of: Validator, datapusherplusapi_
         "q": [ignore_missing, datapusherplusapi_text],
         "date_from": [ignore_missing, datapusherplusapi_date],
         "date_to": [ignore_missing, datapusherplusapi_date],
+        "cause": [ignore_missing, datapusherplusapi_choice(cause_words)],
         "__after": [_mode_or_resume],
     }
 

@@ -286,6 +286,9 @@ def _scope(filters: dict[str, Any], stuck_before: datetime.datetime
         conditions.append(Job.resource_format == filters["format"].upper())
     if filters.get("reason"):
         conditions.append(reason_key() == filters["reason"])
+    if filters.get("cause"):
+        # as the partial index says it (``cause IS NOT NULL``): the planner uses it
+        conditions += [Job.cause == filters["cause"], Job.cause.isnot(None)]
     if filters.get("date_from"):
         conditions.append(Job.submitted_at >= filters["date_from"])
     if filters.get("date_to"):
@@ -321,20 +324,29 @@ def reason_key() -> Any:
 
 def failure_reasons(filters: dict[str, Any], since: datetime.datetime,
                     limit: int = REASONS_LIMIT) -> sa.sql.Select:
-    """The most frequent reasons of the failed jobs submitted from ``since``
-    on, among those ``filters`` select (their ``status`` and ``reason``
-    aside): one grouped query over the failed jobs of the period, which the
-    index on (status, submitted_at) finds. Rows are ``(key, error type,
-    error, its parameters as JSON text, jobs)``, most frequent first."""
+    """The most frequent causes of the failed jobs submitted from ``since``
+    on, among those ``filters`` select (their ``status``, ``reason`` and
+    ``cause`` aside), each with its most frequent message as an example: one
+    query over the failed jobs of the period, which the index on (status,
+    submitted_at) finds, grouped by cause and message, then ranked within
+    each cause. Rows are ``(cause, jobs of that cause, the example's error
+    type, error and parameters as JSON text)``, most frequent cause first."""
     joined = _scope({key: value for key, value in filters.items()
-                     if key not in ("status", "reason")}, _now())[0]
-    key = reason_key()
+                     if key not in ("status", "reason", "cause")}, _now())[0]
     params = sa.cast(Job.error_params, sa.UnicodeText)
     jobs = sa.func.count(Job.id)
-    return (joined(sa.select(key, Job.error_type, Job.error, params, jobs))
-            .where(Job.status == ERROR, Job.submitted_at >= since)
-            .group_by(key, Job.error_type, Job.error, params)
-            .order_by(jobs.desc(), Job.error_type, Job.error).limit(limit))
+    by_message = (joined(sa.select(
+        Job.cause.label("cause"), Job.error_type.label("error_type"),
+        Job.error.label("error"), params.label("params"), jobs.label("jobs"),
+        sa.func.sum(jobs).over(partition_by=Job.cause).label("total"),
+        sa.func.row_number().over(partition_by=Job.cause, order_by=(
+            jobs.desc(), Job.error_type, Job.error)).label("rank")))
+        .where(Job.status == ERROR, Job.submitted_at >= since, Job.cause.isnot(None))
+        .group_by(Job.cause, Job.error_type, Job.error, params)).subquery()
+    return (sa.select(by_message.c.cause, by_message.c.total, by_message.c.error_type,
+                      by_message.c.error, by_message.c.params)
+            .where(by_message.c.rank == 1)
+            .order_by(by_message.c.total.desc(), by_message.c.cause).limit(limit))
 
 
 def reason_of(key: str) -> sa.sql.Select:
@@ -359,7 +371,8 @@ def listing(filters: dict[str, Any], stuck_before: datetime.datetime
     ``organization`` (id or name), ``format``, ``date_from``/``date_to``
     (dates, on submission), ``q`` (resource or dataset name/title),
     ``latest_only`` (the latest job of each resource), ``reason`` (a failure
-    reason's key, see ``reason_key``), ``sort`` and ``order``.
+    reason's key, see ``reason_key``), ``cause`` (a failed job's cause, one
+    of ``causes.STORED``), ``sort`` and ``order``.
     Rows are ``(Job, resource name, dataset name, dataset title,
     organization name, organization title, user name, user full name)``.
     """

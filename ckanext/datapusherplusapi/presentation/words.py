@@ -10,7 +10,7 @@ from babel.lists import format_list
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.datapusherplusapi import vocabulary
+from ckanext.datapusherplusapi import causes, vocabulary
 from ckanext.datapusherplusapi.logic import reconcile
 from ckanext.datapusherplusapi.model import job as job_model
 from ckanext.datapusherplusapi.model import task as task_model
@@ -134,10 +134,25 @@ _NOT_FETCHED = re.compile(
     r"|could not (?:be )?(?:download|fetch)", re.IGNORECASE)
 
 
-def next_step(error_type: Optional[str], message: Optional[str] = None) -> str:
+# A cause the publisher can remove, as the error type whose next step says how.
+_CAUSE_STEPS = {causes.DOWNLOAD_FAILED: "download_failed",
+                causes.FILE_TOO_LARGE: "file_too_large"}
+
+
+def next_step(error_type: Optional[str], message: Optional[str] = None,
+              cause: Optional[dict[str, Any]] = None) -> str:
     """What a publisher does about a failed push, in one sentence: which
     row to correct when the loader names one, how to replace the file, or
-    whom to ask."""
+    whom to ask. ``cause`` (a job's ``cause`` dict) decides first, so that
+    the step never contradicts ``cause_for_publishers``: a cause the
+    portal's administrators must remove is theirs (push again later), one
+    of the file is the publisher's; the unknown cause leaves it to the
+    error type and the message, as without a cause."""
+    code = (cause or {}).get("code")
+    if code and code != causes.UNKNOWN:
+        if not causes.publisher_can_fix(code):
+            return tk._("Push it again later; if this goes on, ask a sysadmin.")
+        error_type = _CAUSE_STEPS.get(code, "invalid_file")
     if error_type == "download_failed" or (
             error_type in _FILE_AT_FAULT and _NOT_FETCHED.search(message or "")):
         return tk._("Check the file's link, or upload the file again, through “Edit "
@@ -154,6 +169,27 @@ def next_step(error_type: Optional[str], message: Optional[str] = None) -> str:
         return tk._("Correct the file where the message says (or choose the format the file "
                     "really has), replace it through “Edit resource”, then push it again.")
     return tk._("Push it again later; if this goes on, ask a sysadmin.")
+
+
+def cause_choices() -> list[tuple[str, str]]:
+    """The causes a failed job is filtered by (``causes.STORED``): ``(code,
+    title)``, in the list's order (docs/causes.md)."""
+    return [(code, causes.title(code)) for code in causes.STORED]
+
+
+def cause_title(code: Optional[str]) -> str:
+    """A cause's few words (its code when it is none of the list's)."""
+    return causes.title(code) if code else ""
+
+
+def cause_for_publishers(cause: Optional[dict[str, Any]]) -> str:
+    """A job's cause (its ``cause`` dict) in the publisher's words: what they
+    can do, or that the portal's administrators must act; "" for none, and
+    for the unknown cause (the loader's message and the error type say it
+    better than "another error")."""
+    if not cause or not cause.get("code") or cause["code"] == causes.UNKNOWN:
+        return ""
+    return causes.for_publishers(causes.Cause(cause["code"], dict(cause.get("params") or {})))
 
 
 def already_active(status: str) -> str:
@@ -239,8 +275,10 @@ def task_scope(filters: dict[str, Any]) -> str:
     """What a bulk task was asked to cover, in words: "organization: stats,
     format: CSV", or "the whole portal"."""
     labels = {"organization": tk._("organization"), "format": tk._("format"),
-              "q": tk._("text"), "date_from": tk._("from"), "date_to": tk._("to")}
-    parts = [tk._("{what}: {value}").format(what=labels[key], value=filters[key])
+              "q": tk._("text"), "date_from": tk._("from"), "date_to": tk._("to"),
+              "cause": tk._("cause")}
+    shown = dict(filters, cause=cause_title(filters.get("cause")))
+    parts = [tk._("{what}: {value}").format(what=labels[key], value=shown[key])
              for key in vocabulary.BULK_FILTERS if key in labels and filters.get(key)]
     if not parts:
         return tk._("the whole portal")

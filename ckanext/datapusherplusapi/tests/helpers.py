@@ -139,7 +139,8 @@ def seed_jobs(resources: Optional[list[dict[str, Any]]], count: int, status: str
             error=error, error_type="service_job_error" if error else None)
         row.update(extra)
         if row["status"] == "error" and "cause" not in extra:  # as lifecycle.fail stores it
-            row["cause"] = causes.code_of_failure(row["error_type"], row["error"], None)
+            row["cause"] = causes.code_of_failure(row["error_type"], row["error"], None,
+                                                  row.get("error_params"))
         rows.append(row)
     model.Session.execute(sa.insert(Job), rows)
     model.Session.execute(Job.flag_latest())

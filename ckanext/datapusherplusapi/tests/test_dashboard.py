@@ -270,7 +270,7 @@ class TestCsv:
             "id", "loader_job_id", "resource_id", "resource_name", "dataset_name",
             "organization_name", "resource_format", "status", "submitted", "finished",
             "duration", "started_by_loader", "user_name", "user_display_name", "attempt",
-            "error_type", "error"]
+            "error_type", "error", "cause"]
         # ``id``: the job's page's own (this extension's id, not the loader's).
         assert sorted(row["id"] for row in rows) == sorted(jobs)
         assert app.get(URL + "jobs/" + rows[0]["id"], headers=_as(admin)).status_code == 200
@@ -331,38 +331,81 @@ class TestFiltersAndCounts:
                           headers=_as(admin))
         assert refused.status_code == 400 and said in refused.get_data(as_text=True)
 
-    def test_the_top_failure_reasons_lead_to_their_jobs(self, app, admin, monkeypatch):
+    def test_the_top_failure_reasons_are_causes_that_lead_to_their_jobs(self, app, admin,
+                                                                       monkeypatch):
         org = factories.Organization()
         first, second = make_resource(org), make_resource(org)
-        long_url = "http://example.org/" + "donnees/" * 12 + "fichier.csv"
-        seed_jobs([first, second], 3, "error", error="Could not fetch " + long_url)
-        seed_jobs([second], 1, "error", error="bad header", error_type="validation")
+        missing = ("Xloader received a bad HTTP response when trying to download the data "
+                   "file status=404 url=http://example.org/{}.csv")
+        seed_jobs([first, second], 2, "error", error=missing.format("a"))
+        seed_jobs([first], 1, "error", error=missing.format("b"))  # the same cause
+        seed_jobs([second], 1, "error", error="bad header", error_type="invalid_file")
         seed_jobs([first], 4, "error", error="old failure", days_ago=10)  # before the period
-        seed_jobs([first], 2, "complete")
+        seed_jobs([make_resource(org)], 2, "complete")
         with sql_statements(monkeypatch) as statements:
             stats = helpers.call_action("datapusher_plus_stats", {"user": admin["name"]})
-        # One grouped query over the period's failed jobs.
-        assert len([sql for sql in statements if "md5(" in sql and "GROUP BY" in sql]) == 1
+        # One query over the period's failed jobs, grouped by cause and message.
+        assert len([sql for sql in statements if "row_number()" in sql]) == 1
         reasons = stats["failure_reasons"]
-        assert [(r["error"], r["count"]) for r in reasons] == [
-            ("Could not fetch " + long_url, 3), ("bad header", 1)]
+        assert [(r["cause"], r["title"], r["count"], r["error"]) for r in reasons] == [
+            ("download_failed", "The file could not be downloaded", 3, missing.format("a")),
+            ("invalid_file", "The file is not a well-formed table", 1, "bad header")]
         page = _soup(app.get(URL, headers=_as(admin)))
-        links = page.select("[data-dpp-part=reasons] a[data-dpp-reason]")
-        assert [a.get_text(strip=True) for a in links][1] == "bad header"
-        assert "3 jobs" in links[0].find_parent("li").get_text()
-        listed = _soup(app.get(links[0]["href"], headers=_as(admin)))
+        items = page.select("[data-dpp-part=reasons] li[data-dpp-cause]")
+        assert [li["data-dpp-cause"] for li in items] == ["download_failed", "invalid_file"]
+        assert items[0].find("a").get_text(strip=True) == "The file could not be downloaded"
+        assert "3 jobs" in items[0].get_text()
+        assert missing.format("a") in items[0].select_one("[data-dpp-part=example]").get_text()
+        listed = _soup(app.get(items[0].find("a")["href"], headers=_as(admin)))
         rows = listed.select("#dpp-jobs tbody tr[data-dpp-job]")
         assert len(rows) == 3 and {r["data-dpp-status"] for r in rows} == {"error"}
-        assert long_url in listed.select_one("[data-dpp-part=reason-filter]").get_text()
+        assert {r.select_one(".dpp-cell-error [data-dpp-cause]").get_text(strip=True)
+                for r in rows} == {"The file could not be downloaded"}
+        assert listed.select_one("#dpp-cause option[selected]")["value"] == "download_failed"
+        # The summary counts the jobs so chosen; the top reasons stay every cause's.
+        assert listed.select_one('[data-dpp-count="error"] .fs-4').get_text() == "3"
+        assert len(listed.select("[data-dpp-part=reasons] li[data-dpp-cause]")) == 2
         # The Error card is coloured (not zero) and the active filter marked.
         card = listed.select_one('[data-dpp-count="error"]')
         assert "dpp-card-alert" in card["class"] and card["aria-current"] == "true"
         assert not listed.select_one('[data-dpp-count="stuck"]').has_attr("aria-current")
         assert "dpp-card-alert" not in listed.select_one('[data-dpp-count="stuck"]')["class"]
-        # A reason no dashboard gave is refused in words, the list unfiltered by it.
-        bad = _soup(app.get(URL, query_string={"reason": "x' OR 1=1"}, headers=_as(admin)))
-        assert "Must be one of the failure reasons the dashboard lists" in bad.find(
-            role="alert").get_text()
+        # The bulk retry keeps the cause: the one resource whose latest push failed so
+        # (the other's latest failed otherwise).
+        retry = listed.select_one("[data-dpp-retry-count]")
+        assert retry["data-dpp-retry-count"] == "1"
+        assert retry.find_parent("form").select_one("input[name=cause]")["value"] == (
+            "download_failed")
+        # The export too: only those jobs, each with its cause's code.
+        exported = list(csv.DictReader(io.StringIO(app.get(
+            URL + "export.csv", query_string={"cause": "invalid_file"},
+            headers=_as(admin)).get_data().decode("utf-8-sig"))))
+        assert [(row["cause"], row["error"]) for row in exported] == [
+            ("invalid_file", "bad header")]
+
+    @pytest.mark.parametrize("locale, said", [
+        ("en", "Must be one of: The worker died (worker_died), "),
+        ("fr", "Doit être l’une de ces valeurs : "),
+    ])
+    def test_an_unknown_cause_is_refused_in_words(self, app, admin, locale, said):
+        prefix = "" if locale == "en" else "/" + locale
+        for path in ("/api/action/datapusher_plus_job_list",
+                     "/api/action/datapusher_plus_stats"):
+            refused = app.get(prefix + path, query_string={"cause": "no_such_cause"},
+                              headers=_as(admin))
+            # CKAN's API answers a validation error with its 409 ("Validation Error").
+            assert refused.status_code == 409
+            error = refused.json["error"]
+            assert error["__type"] == "Validation Error"
+            assert said in error["cause"][0] and "(download_failed)" in error["cause"][0]
+            assert "(no_worker)" not in error["cause"][0]  # never stored: no filter
+        # The export, the dashboard's own URL, says it with a 400.
+        export = app.get(prefix + URL + "export.csv", query_string={"cause": "no_such_cause"},
+                         headers=_as(admin))
+        assert export.status_code == 400 and said in export.get_data(as_text=True)
+        bad = _soup(app.get(prefix + URL, query_string={"cause": "' OR 1=1"},
+                            headers=_as(admin)))
+        assert said in bad.find(id="dpp-live").find(role="alert").get_text()
 
     def test_people_by_their_display_name(self, app, admin):
         user = factories.User(fullname="Fatima Zahra El Idrissi")

@@ -1,6 +1,7 @@
 """The sysadmins' dashboard as a person sees it, in real headless Chromium:
 the jobs table fits the screen (a card per job on a phone), the failing
-cards stand out, the top failure reasons lead to their jobs, a row's
+cards stand out, the top failure reasons (causes) lead to their jobs, the
+Cause menu narrows the list, a job's page says its cause, a row's
 question and its answer appear beside the row with the focus there, and an
 error the reader opened stays open while the page polls.
 
@@ -56,10 +57,12 @@ def _inside(box, vertical=False):
 
 
 @pytest.mark.parametrize("lang, width, words", [
-    pytest.param("en", 1280, {"yes": "Yes", "jobs": "3 jobs"}, id="en-1280"),
-    pytest.param("ar", 390, {"yes": "\u0646\u0639\u0645", "jobs": "3 \u0645\u0647\u0627\u0645"},
-                 id="ar-390"),
-    pytest.param("fr", 1440, {"yes": "Oui", "jobs": "3 t\u00e2ches"}, id="fr-1440"),
+    pytest.param("en", 1280, {"yes": "Yes", "jobs": "3 jobs", "cause": "Cause: ", "fix": "Fix: "},
+                 id="en-1280"),
+    pytest.param("ar", 390, {"yes": "\u0646\u0639\u0645", "jobs": "3 \u0645\u0647\u0627\u0645",
+                             "cause": "السبب: ", "fix": "الحل: "}, id="ar-390"),
+    pytest.param("fr", 1440, {"yes": "Oui", "jobs": "3 t\u00e2ches", "cause": "Cause : ",
+                              "fix": "Correctif : "}, id="fr-1440"),
 ])
 def test_the_dashboard_shows_what_matters(page, service_user, fake_service, live_ckan,
                                           monkeypatch, lang, width, words):
@@ -144,19 +147,43 @@ def test_the_dashboard_shows_what_matters(page, service_user, fake_service, live
                          " .getAttribute('data-dpp-job')") == pending
     shot(page, "dashboard-answer-{}-{}".format(lang, width))
 
-    # 2. The top failure reasons lead to their jobs; the list then marks its filter.
-    reasons = page.locator("[data-dpp-part=reasons] a[data-dpp-reason]")
-    assert reasons.count() == 2
-    assert words["jobs"] in reasons.first.locator("xpath=..").inner_text()
-    reasons.first.click()
-    page.wait_for_url(lambda url: "reason=" in url)
+    # 2. The top failure reasons are causes that lead to their jobs; the list then
+    #    marks its filter, the Cause menu shows it.
+    reasons = page.locator("[data-dpp-part=reasons] li[data-dpp-cause]")
+    assert reasons.evaluate_all("items => items.map(i => i.dataset.dppCause)") == [
+        "download_failed", "unknown"]
+    assert words["jobs"] in reasons.first.inner_text()
+    assert LONG_URL[:60] in reasons.first.locator("[data-dpp-part=example]").inner_text()
+    reasons.first.locator("a").click()
+    page.wait_for_url(lambda url: "cause=download_failed" in url)
     rows = page.locator("#dpp-jobs tbody tr[data-dpp-job]")
     assert sorted(rows.evaluate_all("rows => rows.map(r => r.dataset.dppJob)")) == sorted(failed)
     current = page.locator('[data-dpp-count="error"]')
     assert current.get_attribute("aria-current") == "true"
     assert current.evaluate("e => getComputedStyle(e).outlineStyle") == "solid"
     assert page.locator("[aria-current=true][data-dpp-count]").count() == 1
-    shot(page, "dashboard-reason-{}-{}".format(lang, width))
+    menu = page.locator("#dpp-cause")
+    assert menu.input_value() == "download_failed"
+    assert _inside(menu.evaluate(BOX)) and page.evaluate(SIDEWAYS) <= 0
+    shot(page, "dashboard-cause-{}-{}".format(lang, width))
+    # The Cause menu narrows the list by itself: the other cause's one job.
+    menu.select_option("unknown")
+    page.locator("form:has(#dpp-cause) button[type=submit].btn-primary").click()
+    page.wait_for_url(lambda url: "cause=unknown" in url)
+    assert rows.count() == 1
+
+    # 5. A job's page says its cause: its title, what happened, the fix, the code;
+    #    within the screen, in the page's direction.
+    page.goto(base + "/ckan-admin/datapusher-plus/jobs/" + failed[0], wait_until="load")
+    cause = page.locator("#dpp-job [data-dpp-part=error] [data-dpp-part=cause]")
+    assert cause.get_attribute("data-dpp-cause") == "download_failed"
+    assert cause.locator("h3").inner_text().startswith(words["cause"])
+    assert cause.locator("[data-dpp-part=cause-code]").inner_text() == "download_failed"
+    assert cause.locator("[data-dpp-part=cause-fix]").inner_text().startswith(words["fix"])
+    assert _inside(cause.evaluate(BOX)) and page.evaluate(SIDEWAYS) <= 0
+    assert cause.evaluate("e => getComputedStyle(e).direction") == (
+        "rtl" if lang == "ar" else "ltr")
+    shot(page, "job-cause-{}-{}".format(lang, width))
 
 
 @pytest.mark.parametrize("lang, width, words", [

@@ -55,20 +55,20 @@ ACTIONS = {  # action -> its parameters
     "datapusher_plus_status": ("resource_id",),
     "datapusher_plus_job_history": ("resource_id", "limit"),
     "datapusher_plus_job_list": ("status", "organization", "format", "date_from", "date_to",
-                                 "q", "latest_only", "sort", "order", "page", "limit"),
+                                 "q", "latest_only", "cause", "sort", "order", "page", "limit"),
     "datapusher_plus_job_retry": ("id",),
     "datapusher_plus_job_cancel": ("id",),
     "datapusher_plus_job_refresh": ("id",),
     "datapusher_plus_bulk_submit": ("mode", "resume", "organization", "format", "q",
-                                    "date_from", "date_to"),
+                                    "date_from", "date_to", "cause"),
     "datapusher_plus_job_purge": ("older_than", "dry_run"),
     "datapusher_plus_hook": ("job_id", "status", "metadata", "error", "logs"),
     "datapusher_plus_stats": ("organization", "format", "date_from", "date_to", "q",
-                              "latest_only"),
+                              "latest_only", "cause"),
     "datapusher_plus_task_list": ("x",),
 }
 DASHBOARD_FILTERS = ("status", "organization", "format", "date_from", "date_to", "q",
-                     "latest_only", "sort", "order", "page")
+                     "latest_only", "cause", "sort", "order", "page")
 
 
 @pytest.fixture

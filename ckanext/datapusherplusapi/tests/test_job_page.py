@@ -12,6 +12,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.tests import factories, helpers
 
+from ckanext.datapusherplusapi import lifecycle
 from ckanext.datapusherplusapi.model import Job
 from ckanext.datapusherplusapi.tests.helpers import (
     auth,
@@ -185,3 +186,52 @@ def test_retry_then_cancel_from_the_page(app, admin, failed):
     assert not part.find(attrs={"data-dpp-part": "error"})
     live = client.get(_url(new_id) + "?part=live", headers=dict(HX, **auth(admin)))
     assert live.status_code == 286  # ended: htmx stops polling
+
+
+NOT_FOUND = ("Xloader received a bad HTTP response when trying to download the data file "
+             "status=404 url=http://files.example.org/regions.csv")
+
+
+def test_the_cause_for_sysadmins_here_for_publishers_on_the_resource(app, admin):
+    """A job that xloader failed on a 404 (recorded as ``lifecycle.fail``
+    records it): its page tells sysadmins the cause, what happened, the fix
+    and the code; the resource's tab and badge tell the publisher what they
+    can do, in a next step that agrees with it, the fix only to sysadmins."""
+    org = factories.Organization()
+    editor = member_of(org["id"], "editor")
+    resource = make_resource(org, name="regions.csv", format="CSV")
+    [job_id] = seed_jobs([resource], 1, "running", backend="xloader")
+    assert lifecycle.fail(model.Session, job_id, "loader_job_failed", NOT_FOUND)
+    model.Session.commit()
+    assert model.Session.get(Job, job_id).cause == "download_failed"  # stored
+
+    cause = _soup(app.get(_url(job_id), headers=auth(admin))).select_one(
+        "#dpp-job [data-dpp-part=error] [data-dpp-part=cause]")
+    assert cause["data-dpp-cause"] == "download_failed"
+    assert cause.find("h3").get_text(" ", strip=True) == (
+        "Cause: The file could not be downloaded download_failed")
+    assert cause.select_one("[data-dpp-part=cause-code]").get_text() == "download_failed"
+    assert cause.select_one("[data-dpp-part=cause-message]").get_text(strip=True) == (
+        "The file could not be downloaded: the file's server answered HTTP 404.")
+    assert cause.select_one("[data-dpp-part=cause-fix]").get_text(strip=True) == (
+        "Fix: Check the resource's link from the loader's machine, or ask the publisher to "
+        "upload the file; then push it again.")
+
+    tab = "/dataset/{}/datapusher-plus/{}".format(resource["package_id"], resource["id"])
+    page = "/dataset/{}/resource/{}".format(resource["package_id"], resource["id"])
+    for url, where in ((tab, "#dpp-status"), (page, "#dpp-badge")):
+        failure = _soup(app.get(url, headers=auth(editor))).select_one(
+            where + " [data-dpp-part=failure]")
+        said = failure.select_one("[data-dpp-part=cause]")
+        assert said["data-dpp-cause"] == "download_failed"
+        assert said.get_text(strip=True) == (
+            "The file could not be downloaded (the file's server answered HTTP 404): "
+            "check its link.")
+        assert failure.select_one("[data-dpp-part=next-step]").get_text(" ", strip=True) == (
+            "Check the file's link, or upload the file again, through “Edit resource”; then "
+            "push it again. Edit resource")
+        assert failure.select_one("[data-dpp-part=cause-fix]") is None  # the sysadmins'
+        fix = _soup(app.get(url, headers=auth(admin))).select_one(
+            where + " [data-dpp-part=cause-fix]")
+        assert fix.get_text(strip=True).startswith(
+            "Fix (sysadmins): Check the resource's link from the loader's machine")

@@ -134,11 +134,24 @@ def test_the_organizations_admins_too_when_asked(inbox, site, monkeypatch):
     for user, address in ((admin, "admin@example.org"), (member, "member@example.org")):
         model.Session.get(model.User, user["id"]).email = address
     model.Session.commit()
+    site["fake"].callback = Callback(status="error", error={"message": (
+        "Xloader received a bad HTTP response when trying to download the data file "
+        "status=404 url=http://files.example.org/regions.csv")})
     _fail(site, "regions.csv")
     _work()
-    assert len(inbox.to("editor@example.org")) == 1
-    assert len(inbox.to("admin@example.org")) == 1
+    [to_editor] = inbox.to("editor@example.org")
+    [to_admin] = inbox.to("admin@example.org")
     assert inbox.to("member@example.org") == []
+    # The cause: what the publisher can do; its title, code and fix for the admin.
+    publisher = ("The file could not be downloaded (the file's server answered HTTP 404): "
+                 "check its link.")
+    assert publisher in to_editor.get_content()
+    assert "Fix:" not in to_editor.get_content()
+    body = to_admin.get_content()
+    assert "Cause: The file could not be downloaded (download_failed)" in body
+    assert ("Fix: Check the resource's link from the loader's machine, or ask the publisher "
+            "to upload the file; then push it again.") in body
+    assert publisher not in body
 
 
 def test_a_user_turns_them_off(app, inbox, site):

@@ -87,6 +87,13 @@ def test_editors_see_their_organizations_jobs_only(app, site):
                           headers=auth(site["editor"])))
     assert [r["data-dpp-status"] for r in _rows(found)] == ["complete"]
     assert found.find(attrs={"data-dpp-summary": "filtered"})
+    # The top failure reasons are this organization's causes, each a link within the tab.
+    [reason] = page.select("[data-dpp-part=reasons] li[data-dpp-cause]")
+    assert reason["data-dpp-cause"] == "unknown" and "2 jobs" in reason.get_text()
+    assert reason.find("a")["href"].startswith(_tab(site["stats"]) + "?")
+    by_cause = _soup(app.get(reason.find("a")["href"], headers=auth(site["editor"])))
+    assert len(_rows(by_cause)) == 2
+    assert by_cause.select_one("#dpp-cause option[selected]")["value"] == "unknown"
     # The organization's pages show the tab to its editors.
     about = _soup(app.get("/organization/about/stats", headers=auth(site["editor"])))
     assert about.find("a", href=_tab(site["stats"]))

@@ -140,13 +140,17 @@ class TestTabContents:
         status = _soup(response).find(id="dpp-status")
         alert = status.find(class_="alert-danger")
         # The reason first, whole (the loader's own words, as text), then
-        # what the error type means and what to do.
+        # its cause in the publisher's words and a next step that agrees.
         reason = alert.find(attrs={"data-dpp-part": "reason"})
         assert reason.get_text(strip=True) == "<script>alert(1)</script>Resource too large"
         assert reason["dir"] == "auto"
-        assert "could not load the file" in alert.get_text()
+        cause = alert.find(attrs={"data-dpp-part": "cause"})
+        assert cause["data-dpp-cause"] == "file_too_large"
+        assert cause.get_text(strip=True) == (
+            "The file is larger than this portal loads: publish smaller files.")
+        assert alert.find(attrs={"data-dpp-part": "cause-fix"}) is None  # the sysadmins'
         step = alert.find(attrs={"data-dpp-part": "next-step"})
-        assert "replace it through “Edit resource”" in step.get_text()
+        assert "Publish the data in smaller files through “Edit resource”" in step.get_text()
         assert step.find("a")["href"].endswith("/edit")
 
     def test_logs_escaped_newest_last(self, app, site):

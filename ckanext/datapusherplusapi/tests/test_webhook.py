@@ -103,6 +103,10 @@ def test_a_failed_job_is_reported_signed(receiver, service_user, fake_service, l
     # The error as publishers read it, and as the loader wrote it.
     assert report["job"]["error"] == "bad header in regions.csv"
     assert report["job"]["error_raw"] == "bad header in /srv/datapusher/tmp/upload-7f3a/regions.csv"
+    # Its cause, as the API gives it (none of the list's: the message says more).
+    assert report["job"]["cause"] == status["cause"]
+    assert report["job"]["cause"]["code"] == "unknown" and report["job"]["cause"]["fix"] == (
+        "Read the loader's message and its log.")
     assert "job_key" not in report["job"] and SECRET.encode() not in body
     assert report["job"]["url"].endswith("/ckan-admin/datapusher-plus/jobs/" + report["job"]["id"])
     assert report["resource"]["name"] == "regions.csv"

@@ -7,6 +7,7 @@ from bs4 import BeautifulSoup
 
 from ckan.tests import factories
 
+from ckanext.datapusherplusapi import causes
 from ckanext.datapusherplusapi import helpers as dpp_helpers
 from ckanext.datapusherplusapi.messages import readable
 from ckanext.datapusherplusapi.model import task as task_model
@@ -131,3 +132,33 @@ LINK = ("Check the file's link, or upload the file again, through “Edit resour
 ])
 def test_the_next_step_follows_the_reason(error_type, message, step):
     assert words.next_step(error_type, message) == step
+
+
+LATER = "Push it again later; if this goes on, ask a sysadmin."
+
+
+@pytest.mark.usefixtures("with_request_context")
+@pytest.mark.parametrize("error_type, message, step", [
+    # The loader's token refused: nothing in the file to correct (without the
+    # cause, the loader's failed job read as the file's fault).
+    ("service_job_error", "403 Client Error: Forbidden for url: http://ckan/api/3/action/"
+     "datastore_create", LATER),
+    ("loader_job_failed", "Work-horse terminated unexpectedly; waitpid returned 9", LATER),
+    # Too large: smaller files, not "correct the file where the message says".
+    ("service_job_error", "Resource too large to download: 52428800 > max (10485760).",
+     "Publish the data in smaller files through “Edit resource”, or ask a sysadmin to raise "
+     "the limit."),
+    ("invalid_file", "Row 4 has more values than the 3 column(s)",
+     "Correct row 4 of the file (or choose the format the file really has), replace it "
+     "through “Edit resource”, then push it again."),
+    # The unknown cause leaves it to the error type and the message, as before.
+    ("service_job_error", "Row 4 has more values than the 3 column(s)",
+     "Correct row 4 of the file (or choose the format the file really has), replace it "
+     "through “Edit resource”, then push it again."),
+])
+def test_the_next_step_agrees_with_the_cause(error_type, message, step):
+    cause = causes.of_failure(error_type, message, "xloader")
+    assert words.next_step(error_type, message, cause.as_dict()) == step
+    # The publisher's words for the cause never say the contrary.
+    said = words.cause_for_publishers(cause.as_dict())
+    assert ("administrators can fix it" in said) == (step == LATER)

@@ -36,7 +36,7 @@ admin = Blueprint("datapusherplusapi_admin", __name__, url_prefix="/ckan-admin/d
 csrf.exempt(admin)
 
 FILTER_KEYS = ("status", "organization", "format", "date_from", "date_to", "q", "latest_only",
-               "reason", "sort", "order", "page")
+               "reason", "cause", "sort", "order", "page")
 # The export's columns: (header, field of the job list). ``id`` is the id of
 # the job's page; ``loader_job_id`` the loader's own, when it has one.
 CSV_COLUMNS = (("id", "id"), ("loader_job_id", "job_id"), ("resource_id", "resource_id"),
@@ -46,7 +46,7 @@ CSV_COLUMNS = (("id", "id"), ("loader_job_id", "job_id"), ("resource_id", "resou
                ("submitted", "submitted"), ("finished", "finished"), ("duration", "duration"),
                ("started_by_loader", "started_by_loader"), ("user_name", "user_name"),
                ("user_display_name", "user_display_name"), ("attempt", "attempt"),
-               ("error_type", "error_type"), ("error", "error"))
+               ("error_type", "error_type"), ("error", "error"), ("cause", "cause"))
 # The options each back end reads (the others: every back end).
 BACKEND_OPTIONS = {
     config.URL: ("service",), config.TIMEOUT: ("service",), config.MAX_RETRIES: ("service",),
@@ -268,7 +268,7 @@ def cancel(job_id: str) -> Any:
 def bulk() -> Any:
     """Queue a bulk task (retry failed jobs, or push what is not in the DataStore)."""
     data = {key: request.form.get(key) for key in
-            ("mode", "organization", "format", "q", "date_from", "date_to", "resume")
+            ("mode", "organization", "format", "q", "date_from", "date_to", "cause", "resume")
             if request.form.get(key)}
     return run("datapusher_plus_bulk_submit", data,
                 tk._("Queued: the progress shows below"))
@@ -322,6 +322,8 @@ def export() -> Response:
 
 
 def _csv_cell(value: Any) -> str:
+    if isinstance(value, dict):  # a cause: its code (docs/causes.md)
+        return _csv_safe(value.get("code"))
     if isinstance(value, bool):
         return "true" if value else "false"
     return _csv_safe(value)

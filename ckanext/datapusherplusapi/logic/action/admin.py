@@ -17,7 +17,15 @@ from ckan import authz
 from ckan.logic import validate
 from ckan.types import Context, DataDict
 
-from ckanext.datapusherplusapi import backends, config, lifecycle, messages, vocabulary, watch
+from ckanext.datapusherplusapi import (
+    backends,
+    causes,
+    config,
+    lifecycle,
+    messages,
+    vocabulary,
+    watch,
+)
 from ckanext.datapusherplusapi.backends import rq
 from ckanext.datapusherplusapi.backends.base import ENDED, STOPPED
 from ckanext.datapusherplusapi.logic import background, csrf, reconcile, schema
@@ -54,7 +62,7 @@ def _stuck_before() -> datetime.datetime:
 
 def _dashboard_filters(data_dict: DataDict) -> dict[str, Any]:
     keys = ("status", "organization", "format", "date_from", "date_to", "q", "latest_only",
-            "reason", "sort", "order")
+            "reason", "cause", "sort", "order")
     return {key: data_dict.get(key) for key in keys
             if data_dict.get(key) not in (None, "", False)}
 
@@ -79,9 +87,13 @@ def datapusher_plus_job_list(context: Context, data_dict: DataDict) -> dict[str,
     :type q: string
     :param latest_only: only the latest job of each resource (default false)
     :type latest_only: bool
-    :param reason: a failure reason's ``key`` (``datapusher_plus_stats``'s
-        ``failure_reasons``): only the jobs that failed so
+    :param reason: a failure reason's ``key`` (a md5 of a failed job's error
+        type, error and parameters): only the jobs that failed so
     :type reason: string
+    :param cause: only the failed jobs of this cause (one of the stored
+        causes of docs/causes.md: ``worker_died``, ``download_failed`` ...);
+        any other value is a validation error naming them
+    :type cause: string
     :param sort: ``submitted`` (default), ``status``, ``duration``, ``format``,
         ``resource``, ``dataset`` or ``organization``
     :type sort: string
@@ -95,7 +107,8 @@ def datapusher_plus_job_list(context: Context, data_dict: DataDict) -> dict[str,
     :returns: ``count``, ``page``, ``limit`` and ``results`` (jobs with
         ``resource_name``, ``dataset_name``, ``dataset_title``,
         ``organization_name``, ``organization_title``, ``user_name`` (the
-        login), ``user_display_name``, ``stuck``)
+        login), ``user_display_name``, ``stuck``; ``cause``: a failed job's
+        ``{code, params, title, message, fix}``, or null)
     :rtype: dictionary
     """
     tk.check_access("datapusher_plus_job_list", context, data_dict)
@@ -196,6 +209,8 @@ def datapusher_plus_stats(context: Context, data_dict: DataDict) -> dict[str, An
     :type q: string
     :param latest_only: only the latest job of each resource (default false)
     :type latest_only: bool
+    :param cause: only the failed jobs of this cause (as ``datapusher_plus_job_list``)
+    :type cause: string
 
     :returns: ``counts`` by status (with ``pending`` = submitting + submitted
         and ``stuck``), ``success_rate_24h`` and ``success_rate_7d`` (complete /
@@ -204,10 +219,12 @@ def datapusher_plus_stats(context: Context, data_dict: DataDict) -> dict[str, An
         (seconds, the latest 1,000 jobs completed in the last 7 days),
         ``per_day`` (30 days of ``{day, status: count}``, by day of
         submission), ``total``, and ``failure_reasons``: the most frequent
-        reasons of the failed jobs of the period (``date_from`` to
-        ``date_to``, else the last 7 days: ``reasons_since``), each with its
-        ``key`` (the job list's ``reason`` filter), ``error_type``, ``error``
-        (in the reader's language) and ``count``
+        causes of the failed jobs of the period (``date_from`` to
+        ``date_to``, else the last 7 days: ``reasons_since``; the ``cause``
+        filter aside), each with its ``cause`` (the code: the job list's
+        ``cause`` filter), ``title``, ``count``, and its most frequent
+        message as an example: ``error_type`` and ``error`` (in the
+        reader's language)
     :rtype: dictionary
     """
     tk.check_access("datapusher_plus_stats", context, data_dict)
@@ -250,9 +267,10 @@ def _failure_reasons(filters: dict[str, Any]) -> dict[str, Any]:
     since = filters.get("date_from") or datetime.datetime.combine(
         _now().date() - datetime.timedelta(days=REASONS_DAYS - 1), datetime.time())
     rows = model.Session.execute(job_model.failure_reasons(filters, since))
-    reasons = [{"key": key, "error_type": error_type, "count": count,
+    reasons = [{"cause": cause, "title": causes.title(cause), "count": count,
+                "error_type": error_type,
                 "error": messages.render(error, json.loads(params) if params else None)}
-               for key, error_type, error, params, count in rows]
+               for cause, count, error_type, error, params in rows]
     return {"failure_reasons": reasons, "reasons_since": since.date().isoformat()}
 
 
@@ -482,6 +500,9 @@ def datapusher_plus_bulk_submit(context: Context, data_dict: DataDict) -> dict[s
     :type date_from: string
     :param date_to: (``retry_failed``) last day of submission
     :type date_to: string
+    :param cause: (``retry_failed``) only the resources whose latest job
+        failed of this cause
+    :type cause: string
     :param resume: id of an interrupted task (its worker was killed) to run
         again; the resources it already submitted are not submitted twice
     :type resume: string
