@@ -131,7 +131,7 @@ class TestTabContents:
 
     def test_error_in_words_with_the_raw_message_under_it(self, app, site):
         site["fake"].callback = Callback(status="error", error={
-            "message": "<script>alert(1)</script>Resource too large"})
+            "message": "<script>alert(1)</script>Resource too large to download: 9000 > max (10)."})
         submit(app, site["resource"]["id"], site["editor"])
         site["fake"].wait_callbacks()
         response = app.get(_tab_url(site["resource"]), headers=_as(site["editor"]))
@@ -142,7 +142,8 @@ class TestTabContents:
         # The reason first, whole (the loader's own words, as text), then
         # its cause in the publisher's words and a next step that agrees.
         reason = alert.find(attrs={"data-dpp-part": "reason"})
-        assert reason.get_text(strip=True) == "<script>alert(1)</script>Resource too large"
+        assert reason.get_text(strip=True) == (
+            "<script>alert(1)</script>Resource too large to download: 9000 > max (10).")
         assert reason["dir"] == "auto"
         cause = alert.find(attrs={"data-dpp-part": "cause"})
         assert cause["data-dpp-cause"] == "file_too_large"
