@@ -124,6 +124,10 @@ _NOT_FETCHED = re.compile(
     r"|Only http, https, and ftp resources may be fetched|The file answers HTTP [45]\d\d"
     r"|redirects (?:to another site|too many times)|not an http or https URL"
     r"|missing from CKAN's storage", re.IGNORECASE)
+# requests' words for a call to CKAN's own API (the service's resource_show
+# or datastore_create, xloader's report) that could not connect: not the
+# file's download (the cause is then unknown: the message says which call).
+_CKAN_CALL = re.compile(r"with url: /api/(?:\d+/)?action/", re.IGNORECASE)
 _HTTP_STATUS = re.compile(
     r"\bstatus=([45]\d\d)\b|\bHTTP ([45]\d\d)\b|\b([45]\d\d) (?:Client|Server) Error",
     re.IGNORECASE)
@@ -182,14 +186,15 @@ def of_failure(error_type: Optional[str], error: Optional[str],
     text = english(error, params)
     options = OPTIONS.get(backend or "", OPTIONS["service"])
     at_fault = error_type in _FILE_AT_FAULT
-    if error_type == WORKER_DIED or (error_type == "loader_job_failed"
+    if error_type in (WORKER_DIED, "worker_silent") or (error_type == "loader_job_failed"
                                      and _WORKER_DIED.search(text)):
         return Cause(WORKER_DIED)
     if error_type == "load_timeout" or (not at_fault and _TIMEOUT.search(text)):
         return Cause(LOAD_TIMEOUT, {"option": options["timeout"]})
     if error_type == "file_too_large" or (not at_fault and _TOO_LARGE.search(text)):
         return Cause(FILE_TOO_LARGE, {"option": options["size"]})
-    if error_type == "download_failed" or (not at_fault and _NOT_FETCHED.search(text)):
+    if error_type == "download_failed" or (not at_fault and _NOT_FETCHED.search(text)
+                                           and not _CKAN_CALL.search(text)):
         return Cause(DOWNLOAD_FAILED, {"detail": _download_detail(text)})
     if error_type == "callback_rejected" or (not at_fault and _REFUSED_CALL.search(text)):
         return Cause(CALLBACK_REFUSED, {"option": options["token"]})
@@ -238,6 +243,14 @@ def _datastore_detail(error_type: Optional[str], text: str) -> str:
     if error_type == "type_mismatch" or _TYPE.search(text):
         return "type"
     return ""
+
+
+def with_options(code: str, backend: Optional[str]) -> Cause:
+    """A cause known by its code alone (a job's stored cause that its error
+    no longer leads to), with the option its fix names for ``backend``."""
+    options = OPTIONS.get(backend or "", OPTIONS["service"])
+    key = {CALLBACK_REFUSED: "token", FILE_TOO_LARGE: "size", LOAD_TIMEOUT: "timeout"}.get(code)
+    return Cause(code, {"option": options[key]} if key else {})
 
 
 def no_worker(queue: Optional[str]) -> Cause:
@@ -379,7 +392,7 @@ def for_publishers(cause: Cause) -> str:
         return tk._("The file is not a well-formed table: correct it.")
     if cause.code == NO_WORKER:
         return tk._("The push waits for the portal's background worker, which is not "
-                    "running. The portal's administrators have been told how to start it.")
+                    "running: tell the portal's administrators.")
     return tk._("The portal's loader could not finish: {what} The portal's administrators "
                 "can fix it.").format(what=title(cause.code) + ".")
 

@@ -262,8 +262,8 @@ def reconcile(dry_run: bool) -> None:
 def check() -> None:
     """Ask the loaders about every job without news for check_after seconds
     and record their answers (run it from cron every minute: a load whose
-    worker died, or that its loader lost, then ends in error within a minute
-    even when no page of the portal is open)."""
+    worker died, or that its loader lost, then ends in error even when no
+    page of the portal is open)."""
     asked, changed = background.check_silent_jobs()
     click.echo(tk.ungettext("{count} silent job asked about, {changed} changed",
                             "{count} silent jobs asked about, {changed} changed",

@@ -57,6 +57,11 @@ ALLOWED_FROM: dict[str, tuple[str, ...]] = {
 # A job ended because its service fell silent may still be ended by the
 # service itself: a late callback says what really happened.
 SILENT = "service_silent"
+# So may a job ended because its worker had not been heard of for a while (a
+# guess: a worker on a machine whose clock is behind, or a busy one, may still
+# finish it).  A worker whose key is gone did die: ``worker_died`` is final.
+WORKER_SILENT = "worker_silent"
+MAY_STILL_END = (SILENT, WORKER_SILENT)
 
 LOG_MESSAGE_LIMIT = 2000  # characters kept of one log line or error message
 
@@ -175,14 +180,15 @@ def start(session: Any, resource: dict[str, Any], fmt: str, *, force: bool,
 def may_still_change(job: Any) -> bool:
     """Whether a loader's report may still change the job (a ``Job``, or a
     row with its ``status`` and ``error_type``)."""
-    return job.status in ACTIVE or (job.status == ERROR and job.error_type == SILENT)
+    return job.status in ACTIVE or (job.status == ERROR and job.error_type in MAY_STILL_END)
 
 
 def _guarded(status: str, where: list[Any], **values: Any) -> Any:
     """``UPDATE`` of the jobs matching ``where`` that may enter ``status``."""
     allowed = Job.status.in_(ALLOWED_FROM[status])
     if status in (COMPLETE, ERROR):
-        allowed = sa.or_(allowed, sa.and_(Job.status == ERROR, Job.error_type == SILENT))
+        allowed = sa.or_(allowed, sa.and_(Job.status == ERROR,
+                                          Job.error_type.in_(MAY_STILL_END)))
     return (sa.update(Job).where(*where, allowed)
             .values(status=status, **values).returning(Job.id)
             .execution_options(synchronize_session=False))
@@ -248,7 +254,7 @@ def complete(session: Any, job_id: str, logs: Optional[list[dict[str, Any]]] = N
     whoever reads "complete" finds its page previewing the data."""
     values: dict[str, Any] = {"started_at": sa.func.coalesce(Job.started_at, Job.submitted_at),
                               "error": None, "error_type": None, "error_detail": None,
-                              "error_params": None}
+                              "error_params": None, "cause": None}
     if logs:
         values["logs"] = logs
     if views:

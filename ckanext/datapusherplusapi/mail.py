@@ -173,23 +173,11 @@ def _translations() -> Any:
     return stdlib_gettext.translation(DOMAIN, I18N, languages=[_locale()], fallback=True)
 
 
-def _operates(user: model.User, organization_id: Optional[str]) -> bool:
-    """Whether ``user`` reads a failure as the portal's operators do: a
-    sysadmin, or an admin of the job's organization."""
-    if user.sysadmin:
-        return True
-    if not organization_id:
-        return False
-    return model.Session.execute(sa.select(sa.func.count()).select_from(model.Member).where(
-        model.Member.group_id == organization_id, model.Member.table_name == "user",
-        model.Member.table_id == user.id, model.Member.capacity == "admin",
-        model.Member.state == "active")).scalar() > 0
-
-
 def cause_lines(job: Any, operator: bool, _: Callable[[str], str]) -> list[str]:
     """A failed job's cause in a mail (indented lines, none without a
-    cause): for operators its title, code and fix; for the publisher what
-    they can do, or that the portal's administrators must act. Written in
+    cause): for a sysadmin (``operator``) its title, code and fix (options,
+    commands); for the publisher and the organization's admins what they can
+    do, or that the portal's administrators must act, as their pages say it. Written in
     the portal's language (``force_locale``, for the causes' own words)."""
     cause = cause_of(job)
     if cause is None:
@@ -223,7 +211,7 @@ def compose(user: model.User, job_ids: list[str]) -> Optional[tuple[str, str]]:
                   or _("The push to the DataStore failed."))
         lines.append("- {}{}: {}".format(
             name, " ({})".format(package.title or package.name) if package else "", reason))
-        lines += cause_lines(job, _operates(user, job.organization_id), _)
+        lines += cause_lines(job, bool(user.sysadmin), _)
         if package:
             lines.append("  {}/dataset/{}/datapusher-plus/{}".format(site, package.name,
                                                                      job.resource_id))

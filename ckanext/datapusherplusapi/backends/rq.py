@@ -38,7 +38,7 @@ from ckan.lib.jobs import DEFAULT_QUEUE_NAME, add_queue_name_prefix, get_queue
 from ckan.lib.redis import connect_to_redis
 
 from ckanext.datapusherplusapi import causes
-from ckanext.datapusherplusapi.lifecycle import News
+from ckanext.datapusherplusapi.lifecycle import WORKER_SILENT, News
 from ckanext.datapusherplusapi.messages import Message
 from ckanext.datapusherplusapi.model.job import ERROR
 
@@ -215,7 +215,10 @@ def _died(label: str, rq_job: Any, logs: Optional[list[dict[str, Any]]]) -> Opti
             "(killed, or out of memory) before the job ended", params))
     silent = _seconds_since(rq_job.last_heartbeat)
     if silent is not None and silent > HEARTBEAT_LOST:
-        return News(ERROR, logs=logs, error_type=WORKER_DIED, error=Message(
+        # A guess (its key lives on): a worker whose clock is behind, or too
+        # busy to beat, may still finish it, and its report then ends the
+        # job as it really ended (``lifecycle.MAY_STILL_END``).
+        return News(ERROR, logs=logs, error_type=WORKER_SILENT, error=Message(
             "The background worker {worker} that ran {loader}'s job has not been heard of "
             "for {seconds} seconds: it died (killed, or out of memory) before the job ended",
             dict(params, seconds=int(silent))))

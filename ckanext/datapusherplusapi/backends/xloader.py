@@ -41,7 +41,7 @@ class XloaderBackend(PluginLoader):
         return [fmt.upper() for fmt in str(configured).split() if "/" not in fmt]
 
     def queue_names(self) -> list[str]:
-        return str(tk.config.get("ckanext.xloader.queue_names") or "default").split()
+        return str(tk.config.get("ckanext.xloader.queue_names") or "").split() or ["default"]
 
     def queue_of(self, package_id: Optional[str]) -> Optional[str]:
         # As xloader chooses (its ``jobs.get_default_queue_name``): a

@@ -188,7 +188,10 @@ def check_silent_jobs(limit: int = 200) -> tuple[int, int]:
     silent_since = datetime.datetime.utcnow() - datetime.timedelta(seconds=config.check_after())
     silent = model.Session.execute(
         sa.select(Job).where(Job.status.in_(job_model.ACTIVE), Job.updated_at < silent_since)
-        .order_by(Job.updated_at).limit(limit)).scalars().all()
+        # the running ones first (a queue of pushes waiting for a busy worker
+        # must not keep a load whose worker died from being asked about)
+        .order_by((Job.status == job_model.RUNNING).desc(), Job.updated_at)
+        .limit(limit)).scalars().all()
     changed = sum(1 for job in silent if watch.check(model.Session, job, at_once=True))
     return len(silent), changed
 

@@ -231,7 +231,7 @@ def cause_of(job: Any) -> Optional[causes.Cause]:
                                 getattr(job, "error_params", None))
     stored = getattr(job, "cause", None)
     if stored and (derived is None or derived.code != stored):
-        return causes.Cause(stored)
+        return causes.with_options(stored, getattr(job, "backend", None))
     return derived
 
 
@@ -338,7 +338,7 @@ def failure_reasons(filters: dict[str, Any], since: datetime.datetime,
     by_message = (joined(sa.select(
         Job.cause.label("cause"), Job.error_type.label("error_type"),
         Job.error.label("error"), params.label("params"), jobs.label("jobs"),
-        sa.func.sum(jobs).over(partition_by=Job.cause).label("total"),
+        sa.cast(sa.func.sum(jobs).over(partition_by=Job.cause), sa.BigInteger).label("total"),
         sa.func.row_number().over(partition_by=Job.cause, order_by=(
             jobs.desc(), Job.error_type, Job.error)).label("rank")))
         .where(Job.status == ERROR, Job.submitted_at >= since, Job.cause.isnot(None))

@@ -54,6 +54,11 @@ JOB = "service_job_error"
      "to establish a new connection: [Errno 111] Connection refused')) status=None "
      "url=http://127.0.0.1:1/x.csv response=None", None, XL, "download_failed",
      {"detail": "connection_refused"}),
+    # the service's own call to CKAN's API that could not connect: no download
+    (JOB, "HTTPConnectionPool(host='127.0.0.1', port=1): Max retries exceeded with url: "
+     "/api/3/action/resource_show (Caused by NewConnectionError('<urllib3.connection."
+     "HTTPConnection object at 0x7f>: Failed to establish a new connection: [Errno 111] "
+     "Connection refused'))", None, SERVICE, "unknown", {}),
     (JOB, "Data too large to load into Datastore: 240004 bytes > max 100000 bytes.", None, XL,
      "file_too_large", {"option": "ckanext.xloader.max_content_length"}),
     (JOB, XLOADER_REFUSED, None, XL, "callback_refused",

@@ -72,7 +72,9 @@ def test_the_dashboard_shows_what_matters(page, service_user, fake_service, live
         title="Minist\u00e8re de l'Agriculture, de la P\u00eache et du D\u00e9veloppement rural")
     census = make_resource(org, name=LONG_NAME)
     other = make_resource(org, name="communes.csv")
-    failed = seed_jobs([census], 3, "error", error="Could not fetch " + LONG_URL)
+    failed = seed_jobs([census], 3, "error", error=(  # xloader's words for a 404
+        "Xloader received a bad HTTP response when trying to download the data file "
+        "status=404 url=" + LONG_URL))
     seed_jobs([other], 1, "error", error="bad header", error_type="validation", days_ago=0.001)
     # pending: a job the service has not started (a running one offers no Cancel)
     pending = seed_jobs([make_resource(org, name="villes.csv")], 1, "submitted")[0]
@@ -153,7 +155,8 @@ def test_the_dashboard_shows_what_matters(page, service_user, fake_service, live
     assert reasons.evaluate_all("items => items.map(i => i.dataset.dppCause)") == [
         "download_failed", "unknown"]
     assert words["jobs"] in reasons.first.inner_text()
-    assert LONG_URL[:60] in reasons.first.locator("[data-dpp-part=example]").inner_text()
+    assert "Xloader received a bad HTTP response" in reasons.first.locator(
+        "[data-dpp-part=example]").inner_text()
     reasons.first.locator("a").click()
     page.wait_for_url(lambda url: "cause=download_failed" in url)
     rows = page.locator("#dpp-jobs tbody tr[data-dpp-job]")

@@ -16,12 +16,14 @@ from rq import Worker
 from rq.job import Job as RQJob
 from rq.utils import utcformat
 
+import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.lib.jobs import add_queue_name_prefix, get_queue
 from ckan.lib.redis import connect_to_redis
 from ckan.tests import helpers as ckan_helpers
 
 from ckanext.datapusherplusapi import config as dpp_config
+from ckanext.datapusherplusapi import lifecycle
 from ckanext.datapusherplusapi.backends import rq as dpp_rq
 from ckanext.datapusherplusapi.records import load as loader
 from ckanext.datapusherplusapi.tests.helpers import (
@@ -176,9 +178,17 @@ def test_a_started_load_whose_worker_died_ends_in_error_saying_so(app, monkeypat
     if worker == "alive":
         assert (found["status"], found["error"], found["cause"]) == ("running", None, None)
         return
-    assert (found["status"], found["error_type"]) == ("error", "worker_died"), found
+    assert (found["status"], found["error_type"]) == (
+        "error", "worker_silent" if worker == "silent" else "worker_died"), found
     assert found["cause"]["code"] == "worker_died"
     assert found["error"].startswith("The background worker {} that ran DataPusher+ JSON/XML's "
                                      "job ".format(registered.name)), found["error"]
     assert re.search("is gone:" if worker == "gone" else "has not been heard of for 5[0-9] "
                      "seconds:", found["error"]), found["error"]
+    # The silent worker was a guess: its late report still ends the job as it
+    # really ended, and the cause goes with the error. A worker whose key is
+    # gone did die: a report after that changes nothing.
+    assert lifecycle.complete(model.Session, job_id, views=False) is (worker == "silent")
+    after = status(app, resource["id"], sysadmin_with_token())
+    assert (after["status"], after["cause"] is None) == (
+        ("complete", True) if worker == "silent" else ("error", False)), after

@@ -633,7 +633,10 @@ def test_a_load_whose_worker_is_killed_ends_in_error_saying_so(site, slow_csv, m
                     dead.register_death()
             site["worker"]["process"] = start_worker(site["worker"]["ini"], site["worker"]["log"],
                                                      *WORKER_QUEUES)
-    assert (final["status"], final["error_type"]) == ("error", "worker_died"), final
+    # the whole worker: a guess (its key lives on), which its late report
+    # could still overturn; the work-horse: RQ's own record
+    assert (final["status"], final["error_type"]) == (
+        "error", "worker_silent" if killed == "worker" else "worker_died"), final
     assert final["cause"]["code"] == "worker_died", final
     assert final["cause"]["title"] == "The worker died"
     if killed == "worker":

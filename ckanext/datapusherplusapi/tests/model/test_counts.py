@@ -41,6 +41,25 @@ def test_inserts_updates_and_deletes_are_counted():
     assert counts.totals(model.Session) == _truth() == {"complete": 3, "submitted": 1, "error": 3}
 
 
+def test_a_statement_of_many_rows_is_counted_once_per_hour_and_status():
+    """A COPY of a million jobs or a purge's batch of 10,000 rows appends
+    one count row per (hour, status) and per (dataset, format, status), not
+    one per job row (migration 011's statement triggers)."""
+    hourly, per_dataset = _rows(), _dataset_rows()
+    ids = _jobs(40, "complete")  # one INSERT statement, within a minute: one hour
+    assert (_rows() - hourly, _dataset_rows() - per_dataset) in ((1, 1), (2, 1))
+    hourly, per_dataset = _rows(), _dataset_rows()
+    model.Session.execute(sa.delete(Job).where(Job.id.in_(ids[:30])))
+    model.Session.commit()
+    assert (_rows() - hourly, _dataset_rows() - per_dataset) in ((1, 1), (2, 1))
+    assert counts.totals(model.Session) == _truth() == {"complete": 10}
+
+
+def _dataset_rows():
+    return model.Session.execute(sa.select(sa.func.count()).select_from(
+        counts.dataset_counts)).scalar()
+
+
 def test_compaction_keeps_the_totals_and_folds_old_hours():
     _jobs(4, "complete")
     _jobs(2, "error", hours_ago=24 * 40)
