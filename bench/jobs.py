@@ -49,6 +49,7 @@ import ckan.model as model
 import ckan.plugins.toolkit as tk
 from ckan.tests import factories
 
+from ckanext.datapusherplusapi import causes
 from ckanext.datapusherplusapi.model import counts as job_counts
 from ckanext.datapusherplusapi.model.job import Job
 
@@ -60,14 +61,23 @@ PURGE_DAYS = 183  # the purge's older_than: nine tenths of five years are older
 EXPORT_MONTH = 36  # the exported month: the one that began this many months ago
 STATUSES = ["complete"] * 78 + ["error"] * 20 + ["cancelled"] * 2
 FORMATS = ["CSV", "XLSX", "JSON", "TSV"]
-ERRORS = [("service_job_error", "bad header in line {}".format(i)) for i in range(8)] + [
-    ("service_error", "Connection refused"), ("validation", "Unknown encoding")]
+# Failures as loaders word them (several causes, a few messages each), with
+# the cause lifecycle.fail would store.
+ERRORS = [(error_type, error, causes.code_of_failure(error_type, error, "xloader"))
+          for error_type, error in [
+              ("service_job_error", "bad header in line {}".format(i)) for i in range(4)] + [
+              ("service_job_error", "Xloader received a bad HTTP response when trying to "
+               "download the data file status=404 url=http://files.example.org/{}.csv".format(i))
+              for i in range(4)] + [
+              ("service_error", "Connection refused"),
+              ("service_job_error", "Data too large to load into Datastore: 240004 bytes > max "
+               "100000 bytes.")]]
 FILTERED = {"status": "error", "organization": "bench-org-2", "format": "CSV",
             "sort": "duration"}
 COLUMNS = ("id", "resource_id", "package_id", "organization_id", "status", "service_job_id",
            "user_id", "force", "attempt", "resource_url", "resource_format", "submitted_at",
            "started_at", "finished_at", "updated_at", "error", "error_type", "is_latest",
-           "backend", "origin", "rows_loaded", "rows_total")
+           "backend", "origin", "rows_loaded", "rows_total", "cause")
 TABLE = Job.__table__.name
 DATASET_COUNTS = job_counts.dataset_counts.name
 MIN_INSERTS = 20  # the submit-like inserts timed before the purge
@@ -116,13 +126,14 @@ class Seeder:
         started = submitted + datetime.timedelta(seconds=rnd.randint(0, 5))
         error_type: Optional[str] = None
         error: Optional[str] = None
+        cause: Optional[str] = None
         rows: Optional[int] = None
         if status == "complete":
             seconds = 2 + int(rnd.expovariate(1 / 60))
             rows = rnd.randint(10, 500_000)
         elif status == "error":
             seconds = rnd.randint(1, 30)
-            error_type, error = ERRORS[rnd.randrange(len(ERRORS))]
+            error_type, error, cause = ERRORS[rnd.randrange(len(ERRORS))]
         else:
             seconds = rnd.randint(1, 10)
         finished = started + datetime.timedelta(seconds=seconds)
@@ -131,7 +142,7 @@ class Seeder:
             dataset["owner_org"], status, str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
             self.user_id, "f", "1", resource["url"], resource["format"], submitted.isoformat(),
             started.isoformat(), finished.isoformat(), finished.isoformat(), error, error_type,
-            "f", "service", "submit", rows, rows]
+            "f", "service", "submit", rows, rows, cause]
         return "\t".join("\\N" if v is None else str(v) for v in values) + "\n"
 
     def copy(self, jobs: int) -> float:
