@@ -340,8 +340,8 @@ def fix(cause: Cause) -> str:
     """What a sysadmin does about it: the command to run or the option to set."""
     p = cause.params
     return {
-        NO_WORKER: lambda: tk._("Start a worker on that queue: {command}").format(
-            command=p.get("command", "")),
+        NO_WORKER: lambda: tk._("Start a worker on the queue “{queue}”: {command}").format(
+            queue=p.get("queue", ""), command=p.get("command", "")),
         WORKER_DIED: lambda: tk._(
             "Read the worker's log and the system's (was it out of memory?), start the worker "
             "again, then push the file again."),

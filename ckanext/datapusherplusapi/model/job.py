@@ -325,14 +325,15 @@ def reason_key() -> Any:
 def failure_reasons(filters: dict[str, Any], since: datetime.datetime,
                     limit: int = REASONS_LIMIT) -> sa.sql.Select:
     """The most frequent causes of the failed jobs submitted from ``since``
-    on, among those ``filters`` select (their ``status``, ``reason`` and
-    ``cause`` aside), each with its most frequent message as an example: one
+    on, among those ``filters`` select (their ``status`` and ``reason``
+    aside; under a ``cause`` filter, that cause alone, as the figures beside
+    them count), each with its most frequent message as an example: one
     query over the failed jobs of the period, which the index on (status,
     submitted_at) finds, grouped by cause and message, then ranked within
     each cause. Rows are ``(cause, jobs of that cause, the example's error
     type, error and parameters as JSON text)``, most frequent cause first."""
     joined = _scope({key: value for key, value in filters.items()
-                     if key not in ("status", "reason", "cause")}, _now())[0]
+                     if key not in ("status", "reason")}, _now())[0]
     params = sa.cast(Job.error_params, sa.UnicodeText)
     jobs = sa.func.count(Job.id)
     by_message = (joined(sa.select(

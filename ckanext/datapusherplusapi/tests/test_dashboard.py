@@ -362,9 +362,11 @@ class TestFiltersAndCounts:
         assert {r.select_one(".dpp-cell-error [data-dpp-cause]").get_text(strip=True)
                 for r in rows} == {"The file could not be downloaded"}
         assert listed.select_one("#dpp-cause option[selected]")["value"] == "download_failed"
-        # The summary counts the jobs so chosen; the top reasons stay every cause's.
+        # The summary counts the jobs so chosen, and so do the top reasons
+        # beside it (the figures the filter selects: that cause alone).
         assert listed.select_one('[data-dpp-count="error"] .fs-4').get_text() == "3"
-        assert len(listed.select("[data-dpp-part=reasons] li[data-dpp-cause]")) == 2
+        assert [li["data-dpp-cause"] for li in listed.select(
+            "[data-dpp-part=reasons] li[data-dpp-cause]")] == ["download_failed"]
         # The Error card is coloured (not zero) and the active filter marked.
         card = listed.select_one('[data-dpp-count="error"]')
         assert "dpp-card-alert" in card["class"] and card["aria-current"] == "true"

@@ -85,7 +85,9 @@ def test_the_page_tells_what_happened(app, admin, failed):
     assert [t.startswith("December 1, 2026") and "10:00:0" in t for t in texts] == [True, True], \
         texts
     assert texts[0].endswith("INFO Fetching the file") and texts[1].endswith("ERROR Parse error")
-    assert all(li["dir"] == "auto" for li in lines)
+    # machine text left to right (a right-to-left page would reorder "INFO" and
+    # the words after it), each message in its own direction
+    assert all(li["dir"] == "ltr" and li.select("span")[-1]["dir"] == "auto" for li in lines)
     timeline = {dt.get_text(strip=True): dt.find_next_sibling("dd").get_text(" ", strip=True)
                 for dt in body.select("dl dt")}
     assert timeline["Back end"] == "DataPusher service"

@@ -5,7 +5,8 @@ at 1280 px, Arabic at 390 px, French):
   pressing the push button (keyboard) never leaves the focus on "Delete from
   DataStore", which is disabled while the push runs; at the end the log and
   row agree again; after Delete the status is no longer "Complete" and the
-  push button is offered; a loader's log lines are ``dir="auto"``;
+  push button is offered; a loader's log lines are left to right, each
+  message ``dir="auto"``;
 - the resource page of a failed push: the loader's precise reason leads,
   whole, then what to do (the row it names, "Edit resource"); pushing again
   shows the table's preview without a reload;
@@ -102,8 +103,11 @@ def test_the_tab_tells_one_truth(page, service_user, fake_service, live_ckan, mo
     assert page.evaluate("!document.activeElement.matches('[data-dpp-destructive]')")
     assert page.evaluate("document.getElementById('dpp-status')"
                          ".contains(document.activeElement)")
-    # A loader's lines are laid out by their own direction.
-    assert page.locator("#dpp-details .dpp-logs li:not([dir=auto])").count() == 0
+    # A loader's lines are machine text, left to right (time, level, message),
+    # each message laid out by its own direction.
+    assert page.locator("#dpp-details .dpp-logs li:not([dir=ltr])").count() == 0
+    assert page.locator("#dpp-details .dpp-logs li > span:last-child:not([dir=auto])"
+                        ).count() == 0
     # The end: status, row and log agree again.
     fake_service._call_back(_job_of(fake_service), Callback(
         logs=[_line("Downloaded villes.csv: 2 rows"), _line("Pushed 2 rows")]))

@@ -118,10 +118,12 @@ class TestTabContents:
         details = page.find(id="dpp-details")
         assert details.find("tbody").find_all("tr")
         # Between the status's polls the history does not show a stale duration,
-        # and the log says the load is under way rather than that nothing came.
+        # and the log says the push waits for its loader rather than that
+        # nothing came (or that a load runs: none does yet).
         assert details.find("tbody").find("tr").find_all("td")[-2].get_text(strip=True) == "—"
         assert details.find(attrs={"data-dpp-part": "log"}).get_text(strip=True) == (
-            "The load is under way; the loader's log lines appear here as it reports them.")
+            "The push waits for its loader to take it; the loader's log lines appear here once "
+            "it starts.")
 
     @pytest.mark.ckan_config(dpp_config.POLL_INTERVAL, 7)
     def test_poll_interval(self, app, site):

@@ -92,7 +92,7 @@ def test_waiting_jobs_say_no_worker_listens_counted_once_per_process(app, counte
                 "title": "No worker on the queue",
                 "message": "No background worker listens on the queue “default”: the job "
                            "waits there and nothing will take it.",
-                "fix": "Start a worker on that queue: " + COMMAND}
+                "fix": "Start a worker on the queue “default”: " + COMMAND}
     for _ in range(5):
         found = status(app, pushed[0]["id"], admin)
         assert (found["status"], found["cause"]) == ("submitted", expected)

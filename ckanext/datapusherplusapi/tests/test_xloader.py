@@ -562,8 +562,8 @@ def test_a_push_waiting_for_a_missing_worker_says_so_until_one_starts(site, tmp_
         assert waiting["status"] == "submitted", waiting
         assert waiting["cause"]["params"] == {"queue": QUEUE, "command": COMMAND + " " + QUEUE}
         assert QUEUE in waiting["cause"]["message"]
-        assert waiting["cause"]["fix"] == "Start a worker on that queue: {} {}".format(
-            COMMAND, QUEUE)
+        assert waiting["cause"]["fix"] == "Start a worker on the queue “{}”: {} {}".format(
+            QUEUE, COMMAND, QUEUE)
         json_waiting = cause_of(site, pushed["id"], "no_worker")
         assert json_waiting and json_waiting["backend"] == "builtin", status(site, pushed["id"])
         assert json_waiting["cause"]["params"] == {"queue": "default", "command": COMMAND}
