@@ -590,9 +590,10 @@ class TestBackground:
         assert task_line.find(attrs={"data-dpp-task-scope": True}).get_text(strip=True) == \
             "(organization: bulk-org)"
         # The same again matches nothing (all four have a job under way): it says why.
+        # A cause selects failed pushes: it does not narrow (nor describe) this task.
         client.post(URL + "bulk", headers=dict(HX, **_as(admin)), data={
             "_csrf_token": token, "mode": "not_in_datastore", "organization": "bulk-org",
-            "format": "CSV"})
+            "format": "CSV", "cause": "download_failed"})
         rq.SimpleWorker([queue], connection=queue.connection).work(burst=True)
         latest = _soup(app.get(URL, headers=_as(admin))).find(attrs={"data-dpp-task": True})
         assert "0 of 0 done" in latest.get_text()

@@ -529,6 +529,8 @@ def datapusher_plus_bulk_submit(context: Context, data_dict: DataDict) -> dict[s
     filters = {key: (value.isoformat() if isinstance(value, datetime.date) else value)
                for key, value in _dashboard_filters(data_dict).items()
                if key in vocabulary.BULK_FILTERS}
+    if data_dict["mode"] == "not_in_datastore":
+        filters.pop("cause", None)  # a cause selects failed pushes, which this does not push
     if data_dict["mode"] == "reconcile":
         if filters:
             raise tk.ValidationError({"mode": [tk._(
