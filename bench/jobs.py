@@ -10,7 +10,7 @@ them in the last ``PURGE_DAYS`` days), mostly complete, a fifth failed with
 one of ten reasons, with durations and rows loaded; ``is_latest`` flagged
 afterwards by ``Job.flag_latest()``. COPY fires the triggers that keep the
 job counts (``ckanext/datapusherplusapi/model/counts.py``: per hour, per
-dataset); the seeding checks that both match the table.
+dataset); once the rows are written, both are checked against the table.
 
 Then, at each size, the median of ``REPEAT`` requests through CKAN's WSGI
 app as a sysadmin (one more before them, shown apart), SQL statements
