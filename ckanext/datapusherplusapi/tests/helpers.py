@@ -232,6 +232,15 @@ def start_worker(ini: Path, log_path: Path, *queues: str) -> subprocess.Popen:
     return process
 
 
+def descendants(pid: int) -> list[int]:
+    """The processes ``pid`` started, and theirs (a worker's RQ work-horse)."""
+    found = []
+    for task in Path("/proc/{}/task".format(pid)).glob("*/children"):
+        for child in task.read_text().split():
+            found += [int(child)] + descendants(int(child))
+    return found
+
+
 def stop_worker(process: subprocess.Popen) -> None:
     process.terminate()
     try:

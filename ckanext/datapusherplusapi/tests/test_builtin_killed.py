@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +23,7 @@ from ckanext.datapusherplusapi import lifecycle
 from ckanext.datapusherplusapi.model.job import Job
 from ckanext.datapusherplusapi.records import table
 from ckanext.datapusherplusapi.tests.helpers import (
+    descendants,
     member_of,
     start_worker,
     submit,
@@ -40,16 +40,6 @@ def site(app: Any, file_server: Any) -> dict[str, Any]:
     org = factories.Organization()
     return {"app": app, "folder": folder, "files": base, "editor": member_of(org["id"], "editor"),
             "org": org, "dataset": factories.Dataset(owner_org=org["id"])}
-
-
-def _descendants(pid: int) -> list[int]:
-    """The processes ``pid`` started, and theirs (RQ's work horse)."""
-    found = []
-    for task in Path("/proc/{}/task".format(pid)).glob("*/children"):
-        for child in task.read_text().split():
-            found += [int(child)] + _descendants(int(child))
-    return found
-
 
 
 @pytest.mark.loader
@@ -77,7 +67,7 @@ def test_a_worker_killed_during_a_reload_leaves_the_live_table(site, tmp_path):
         try:
             wait_for(ready_to_swap, timeout=120)
         finally:
-            for pid in _descendants(process.pid) + [process.pid]:
+            for pid in descendants(process.pid) + [process.pid]:
                 os.kill(pid, signal.SIGKILL)
             process.wait(timeout=30)
             for dead in rq.Worker.all(queue=get_queue()):  # it could not say it died

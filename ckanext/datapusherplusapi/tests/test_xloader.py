@@ -14,7 +14,6 @@ import json
 import os
 import signal
 import threading
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -37,6 +36,7 @@ from ckanext.datapusherplusapi.model import Job
 from ckanext.datapusherplusapi.tests import tabular_files
 from ckanext.datapusherplusapi.tests.helpers import (
     PASSWORD,
+    descendants,
     free_port,
     login,
     member_of,
@@ -592,15 +592,6 @@ def test_a_push_waiting_for_a_missing_worker_says_so_until_one_starts(site, tmp_
             stop_worker(default)
 
 
-def _descendants(pid: int) -> list[int]:
-    """The processes ``pid`` started, and theirs (RQ's work-horse)."""
-    found = []
-    for task in Path("/proc/{}/task".format(pid)).glob("*/children"):
-        for child in task.read_text().split():
-            found += [int(child)] + _descendants(int(child))
-    return found
-
-
 @pytest.mark.parametrize("killed", ["worker", "work-horse"])
 def test_a_load_whose_worker_is_killed_ends_in_error_saying_so(site, slow_csv, monkeypatch,
                                                                 killed):
@@ -614,7 +605,7 @@ def test_a_load_whose_worker_is_killed_ends_in_error_saying_so(site, slow_csv, m
     assert slow_csv["requested"].wait(60), site["worker"]["log"].read_text()[-4000:]
     wait_for(lambda: status(site, resource["id"])["status"] == "running", timeout=30, step=0.2)
     process = site["worker"]["process"]
-    horses = _descendants(process.pid)
+    horses = descendants(process.pid)
     assert horses, "the worker runs the load in a work-horse"
     try:
         for pid in horses + ([process.pid] if killed == "worker" else []):
