@@ -14,8 +14,8 @@ go out at the next failure, or when ``ckan datapusherplusapi send-mails``
 runs (cron, every few minutes, as CKAN's own ``ckan notify send_emails``).
 
 Each failure's cause (causes.py) is said in the reader's words: its title,
-code and fix to sysadmins and to the organization's admins, what the
-publisher can do (or that the administrators must act) to the others.
+code and fix to sysadmins; to the publisher and the organization's admins,
+what they can do (or that the portal's administrators must act).
 
 Each user can turn these mails off (``/user/datapusher-plus/mail``, linked
 from every mail); the choice is kept in the user's ``plugin_extras``. Mails

@@ -61,10 +61,11 @@ def submittable_formats() -> list[str]:
 
 def of_job(job: Any) -> Optional[Backend]:
     """The back end that runs ``job``, if this portal still runs it."""
-    return _named(job.backend)
+    return named(job.backend)
 
 
-def _named(name: Optional[str]) -> Optional[Backend]:
+def named(name: Optional[str]) -> Optional[Backend]:
+    """The back end of this name (a job's ``backend``), if this portal runs it."""
     if name == "builtin":
         return builtin_backend()
     configured = current()
@@ -78,5 +79,5 @@ def can_cancel(backend_name: Optional[str], status: Optional[str]) -> bool:
     (only its record changes)."""
     if status not in ACTIVE:
         return False
-    backend = _named(backend_name)
+    backend = named(backend_name)
     return backend is None or backend.can_cancel(str(status))

@@ -46,7 +46,6 @@ from ckanext.datapusherplusapi.model.job import ERROR
 DEAD = ("failed", "stopped", "canceled")
 WAITING = ("queued", "deferred", "scheduled")  # RQ job states before a worker takes it
 STOP_WAIT = 15.0  # seconds a stopped job's worker has to confirm that it stopped it
-WORKER_DIED = "worker_died"  # the error type of a load whose worker died (causes.WORKER_DIED)
 # Seconds without a heartbeat after which a started job's worker is taken for
 # dead: a busy worker heartbeats every 30 s (RQ's job_monitoring_interval,
 # which ``ckan jobs worker`` keeps), so this is one and a half beats missed.
@@ -194,7 +193,8 @@ def news(label: str, job_id: Optional[str],
         reason = _reason(rq_job)
         params = {"loader": label, "state": status, "reason": reason}
         killed = bool(_WORKER_DIED.search(reason))
-        return News(ERROR, logs=logs, error_type=WORKER_DIED if killed else "loader_job_failed",
+        error_type = causes.WORKER_DIED if killed else "loader_job_failed"
+        return News(ERROR, logs=logs, error_type=error_type,
                     error=Message("{loader}'s background job {state}: {reason}", params)
                     if reason else Message("{loader}'s background job {state}, without a reason",
                                            params))
@@ -210,7 +210,7 @@ def _died(label: str, rq_job: Any, logs: Optional[list[dict[str, Any]]]) -> Opti
     if rq_job.worker_name and Worker.find_by_key(
             Worker.redis_worker_namespace_prefix + rq_job.worker_name,
             connection=connect_to_redis()) is None:
-        return News(ERROR, logs=logs, error_type=WORKER_DIED, error=Message(
+        return News(ERROR, logs=logs, error_type=causes.WORKER_DIED, error=Message(
             "The background worker {worker} that ran {loader}'s job is gone: it died "
             "(killed, or out of memory) before the job ended", params))
     silent = _seconds_since(rq_job.last_heartbeat)

@@ -230,10 +230,6 @@ def answer(row: Optional[Row], latest: bool = True) -> Latest:
     return result, item
 
 
-# Only ``backend`` is read of a job by ``backends.of_job``.
-_OfBackend = collections.namedtuple("_OfBackend", "backend")
-
-
 def live_cause(backend: Optional[str], status: Optional[str],
                package_id: Optional[str]) -> Optional[dict[str, Any]]:
     """An active job's live cause (``causes.no_worker``, as the API gives
@@ -244,7 +240,7 @@ def live_cause(backend: Optional[str], status: Optional[str],
     once per job."""
     if status not in PENDING_STATUSES or not backend:
         return None
-    loader = backends.of_job(_OfBackend(backend))
+    loader = backends.named(backend)
     queue = loader.queue_of(package_id) if loader is not None else None
     cause = rq.no_worker(queue) if queue else None
     return cause.as_dict() if cause else None

@@ -11,7 +11,7 @@ from babel.lists import format_list
 import ckan.plugins.toolkit as tk
 
 from ckanext.datapusherplusapi import causes, vocabulary
-from ckanext.datapusherplusapi.logic import reconcile
+from ckanext.datapusherplusapi.logic import reconcile, schema
 from ckanext.datapusherplusapi.model import job as job_model
 from ckanext.datapusherplusapi.model import task as task_model
 from ckanext.datapusherplusapi.presentation.numbers import locale
@@ -174,7 +174,7 @@ def next_step(error_type: Optional[str], message: Optional[str] = None,
 def cause_choices() -> list[tuple[str, str]]:
     """The causes a failed job is filtered by (``causes.STORED``): ``(code,
     title)``, in the list's order (docs/causes.md)."""
-    return [(code, causes.title(code)) for code in causes.STORED]
+    return list(schema.cause_words().items())
 
 
 def cause_title(code: Optional[str]) -> str:

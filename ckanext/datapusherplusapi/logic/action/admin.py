@@ -220,8 +220,8 @@ def datapusher_plus_stats(context: Context, data_dict: DataDict) -> dict[str, An
         ``per_day`` (30 days of ``{day, status: count}``, by day of
         submission), ``total``, and ``failure_reasons``: the most frequent
         causes of the failed jobs of the period (``date_from`` to
-        ``date_to``, else the last 7 days: ``reasons_since``; the ``cause``
-        filter aside), each with its ``cause`` (the code: the job list's
+        ``date_to``, else the last 7 days: ``reasons_since``; under a
+        ``cause`` filter, that cause alone), each with its ``cause`` (the code: the job list's
         ``cause`` filter), ``title``, ``count``, and its most frequent
         message as an example: ``error_type`` and ``error`` (in the
         reader's language)
