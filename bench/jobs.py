@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import queue
 import random
 import statistics
 import threading
@@ -56,6 +57,7 @@ from ckanext.datapusherplusapi.model.job import Job
 SIZES = sized((1_000, 1_000_000), (1_000, 5_000))
 REPEAT = sized(15, 3)  # requests per page and size (their median), after one more
 CHUNK = 100_000  # rows per COPY
+COPY_SECONDS = 30  # "in seconds": the target of the million rows' COPY
 YEARS = 5
 PURGE_DAYS = 183  # the purge's older_than: nine tenths of five years are older
 EXPORT_MONTH = 36  # the exported month: the one that began this many months ago
@@ -118,11 +120,10 @@ class Seeder:
             if index < self.keep_hole_from or not self.hole[0] <= when < self.hole[1]:
                 return when.replace(microsecond=0)
 
-    def _line(self, index: int) -> str:
+    def _line(self, submitted: datetime.datetime) -> str:
         rnd = self.rnd
         resource, dataset = self.resources[rnd.randrange(len(self.resources))]
         status = STATUSES[rnd.randrange(len(STATUSES))]
-        submitted = self._submitted(index)
         started = submitted + datetime.timedelta(seconds=rnd.randint(0, 5))
         error_type: Optional[str] = None
         error: Optional[str] = None
@@ -146,19 +147,63 @@ class Seeder:
         return "\t".join("\\N" if v is None else str(v) for v in values) + "\n"
 
     def copy(self, jobs: int) -> float:
-        """Write ``jobs`` more rows with COPY; returns the seconds it took."""
+        """Write ``jobs`` more rows with COPY; returns the seconds it took.
+
+        As ``pg_restore`` loads a table: the job table's indexes that no
+        constraint needs are dropped, the rows copied, and the same indexes
+        (their definitions read from the catalogue) built again, in one
+        transaction. Kept up row by row, eleven indexes made the COPY of a
+        million rows 94 s; built once the rows are in, they take a few
+        seconds. The triggers (the counts) fire as on any insert. The rows
+        go in the order of their submission, as a portal appends them (a
+        month's jobs sit together in the table, not on a page each); the
+        next chunk's lines are written by a thread while the current one is
+        copied."""
         started = time.perf_counter()
         connection = psycopg2.connect(tk.config["sqlalchemy.url"])
+        chunks: "queue.Queue[Optional[io.StringIO]]" = queue.Queue(maxsize=1)
+        first = self.written
+        failed: list[BaseException] = []
+
+        def write() -> None:
+            try:
+                # in the order a portal writes them: by submission
+                times = sorted(self._submitted(first + i) for i in range(jobs))
+                for start in range(0, jobs, CHUNK):
+                    chunks.put(io.StringIO("".join(
+                        self._line(when) for when in times[start:start + CHUNK])))
+            except BaseException as e:  # the COPY's thread raises it
+                failed.append(e)
+            chunks.put(None)
+
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
         try:
             with connection, connection.cursor() as cursor:
-                for start in range(0, jobs, CHUNK):
-                    buffer = io.StringIO("".join(
-                        self._line(self.written + i) for i in range(min(CHUNK, jobs - start))))
+                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+                cursor.execute(
+                    "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index x"
+                    " JOIN pg_class c ON c.oid = x.indexrelid WHERE x.indrelid = %s::regclass"
+                    " AND NOT EXISTS (SELECT 1 FROM pg_constraint k"
+                    " WHERE k.conindid = x.indexrelid)", (TABLE,))
+                indexes = cursor.fetchall()
+                for name, _definition in indexes:
+                    cursor.execute('DROP INDEX "{}"'.format(name))
+                while (buffer := chunks.get()) is not None:
                     cursor.copy_expert("COPY {} ({}) FROM STDIN".format(
-                        TABLE, ", ".join(COLUMNS)), buffer)
-                    self.written += min(CHUNK, jobs - start)
+                        TABLE, ", ".join(COLUMNS)), buffer, size=1 << 20)
+                if failed:
+                    raise failed[0]
+                for _name, definition in indexes:
+                    cursor.execute(definition)
+            self.written += jobs
         finally:
             connection.close()
+            while writer.is_alive():  # a failed COPY: let the writer finish
+                try:
+                    chunks.get(timeout=0.1)
+                except queue.Empty:
+                    pass
         return time.perf_counter() - started
 
 
@@ -277,11 +322,13 @@ def run(bench: Bench, repeat: int = REPEAT) -> Section:
         return statistics.median(times[1:]) * 1000, counts[-1], times[0] * 1000, said
 
     seeding: list[list[str]] = []
+    copies: list[float] = []  # seconds of each size's COPY
     results: list[list[tuple[float, int, float, str]]] = []
     for size in SIZES:
         seeder.keep_hole_from = SIZES[0]
         new = size - seeder.written
         copied = seeder.copy(new)
+        copies.append(copied)
         started = time.perf_counter()
         # As autovacuum would after such a write: planned on the statistics
         # of empty tables, the counts' compaction joins a million appended
@@ -361,6 +408,10 @@ def run(bench: Bench, repeat: int = REPEAT) -> Section:
         len(pages), " / ".join(count(s) for s in SIZES)),
         " / ".join("+".join(str(n) for n in c) for c in counted), target="identical",
         met=all(c == counted[0] for c in counted)))
+    rows.append(Row("seeding: COPY of {:,} job rows (the counts' triggers firing, the indexes"
+                    " built after)".format(SIZES[-1]), "{:.1f} s".format(sum(copies)),
+                    "{:,.0f} rows/s".format(SIZES[-1] / sum(copies)),
+                    target="≤ {} s".format(COPY_SECONDS), met=sum(copies) <= COPY_SECONDS))
     longest = max(purge["during"])
     rows.append(Row("purge of {:,} rows at {} jobs: the longest submit-like insert during it"
                     .format(purge["deleted"], largest), "{:.0f} ms".format(longest * 1000),

@@ -119,6 +119,32 @@ class TestTable:
         link = page.select_one('a[data-dpp-count="error"]')["href"]
         assert "status=error" in link
 
+    def test_sorted_by_duration(self, app, admin):
+        """Ended jobs by how long they took (the duration index's order, under a
+        status filter); without one, a running job's time runs until now."""
+        org_a = factories.Organization(name="org-a")
+        org_b = factories.Organization(name="org-b")
+        ours, running, theirs = (make_resource(org_a), make_resource(org_a),
+                                 make_resource(org_b))
+        start = datetime.datetime.utcnow() - datetime.timedelta(hours=2)
+        took = {}
+        for seconds, resource in ((5, ours), (500, ours), (50, ours), (5000, theirs)):
+            took[seed_jobs([resource], 1, "error", error="boom", submitted_at=start,
+                           finished_at=start + datetime.timedelta(seconds=seconds))[0]] = seconds
+        active = seed_jobs([running], 1, "running", submitted_at=datetime.datetime.utcnow()
+                           - datetime.timedelta(seconds=100))[0]
+
+        def order(**params):
+            page = _soup(app.get(URL, query_string=dict(sort="duration", **params),
+                                 headers=_as(admin)))
+            return [row["data-dpp-job"] for row in page.select("#dpp-jobs tbody tr[data-dpp-job]")]
+
+        longest = sorted((j for j in took if took[j] != 5000), key=took.get, reverse=True)
+        assert order(status="error", organization="org-a") == longest
+        assert order(status="error", organization="org-a", order="asc") == longest[::-1]
+        # 100 s and counting: between the 500 s and the 50 s
+        assert order(organization="org-a") == longest[:1] + [active] + longest[1:]
+
     def test_bad_filter_is_said_not_fatal(self, app, admin):
         response = app.get(URL, query_string={"date_from": "yesterday"}, headers=_as(admin))
         assert response.status_code == 200
