@@ -22,6 +22,7 @@ translated text.
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -67,7 +68,10 @@ OPTIONS: dict[str, dict[str, str]] = {
                 "size": "ckanext.datapusher_plus.max_file_size",
                 "timeout": "ckanext.datapusher_plus.load_timeout"},
 }
-WORKER_COMMAND = "ckan -c /etc/ckan/default/ckan.ini jobs worker {queue}"
+# The config file in the command: the one this CKAN runs with (CKAN's CLI and
+# WSGI loaders record its path), else the path CKAN's install guide gives.
+WORKER_COMMAND = "ckan -c {config} jobs worker {queue}"
+DEFAULT_CONFIG = "/etc/ckan/default/ckan.ini"
 
 
 @dataclass(frozen=True)
@@ -256,8 +260,9 @@ def with_options(code: str, backend: Optional[str]) -> Cause:
 def no_worker(queue: Optional[str]) -> Cause:
     """No background worker listens on ``queue`` (None: CKAN's default)."""
     name = queue or "default"
+    config = shlex.quote(tk.config.get("__file__") or DEFAULT_CONFIG)
     return Cause(NO_WORKER, {"queue": name, "command": WORKER_COMMAND.format(
-        queue=queue or "").rstrip()})
+        config=config, queue=shlex.quote(queue) if queue else "").rstrip()})
 
 
 # --------------------------------------------------------------- words ---

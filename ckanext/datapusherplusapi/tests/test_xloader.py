@@ -532,7 +532,11 @@ def test_a_csv_through_xloader_and_through_the_builtin_loader_gives_the_same_row
 
 
 # ------------------------------------------------- live causes (workers) ---
-COMMAND = "ckan -c /etc/ckan/default/ckan.ini jobs worker"
+
+
+def command() -> str:
+    """The fix's command: it names the config file CKAN runs with (here the tests')."""
+    return "ckan -c {} jobs worker".format(tk.config["__file__"])
 
 
 def cause_of(site: dict[str, Any], resource_id: str, code: str) -> Any:
@@ -560,13 +564,13 @@ def test_a_push_waiting_for_a_missing_worker_says_so_until_one_starts(site, tmp_
         assert answer.status_code == 200, answer.text
         waiting = wait_for(lambda: cause_of(site, csv["id"], "no_worker"), timeout=30)
         assert waiting["status"] == "submitted", waiting
-        assert waiting["cause"]["params"] == {"queue": QUEUE, "command": COMMAND + " " + QUEUE}
+        assert waiting["cause"]["params"] == {"queue": QUEUE, "command": command() + " " + QUEUE}
         assert QUEUE in waiting["cause"]["message"]
         assert waiting["cause"]["fix"] == "Start a worker on the queue “{}”: {} {}".format(
-            QUEUE, COMMAND, QUEUE)
+            QUEUE, command(), QUEUE)
         json_waiting = cause_of(site, pushed["id"], "no_worker")
         assert json_waiting and json_waiting["backend"] == "builtin", status(site, pushed["id"])
-        assert json_waiting["cause"]["params"] == {"queue": "default", "command": COMMAND}
+        assert json_waiting["cause"]["params"] == {"queue": "default", "command": command()}
         # the dicts the dashboard, an organization's tab and the job page show
         admin = factories.Sysadmin()
         listed = helpers.call_action("datapusher_plus_job_list", {"user": admin["name"]})
