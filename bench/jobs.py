@@ -13,7 +13,8 @@ job counts (``ckanext/datapusherplusapi/model/counts.py``: per hour, per
 dataset); once the rows are written, both are checked against the table.
 
 Then, at each size, the median of ``REPEAT`` requests through CKAN's WSGI
-app as a sysadmin (one more before them, shown apart), SQL statements
+app as a sysadmin (one more before them, shown apart; the pages in rounds,
+each page once a round), SQL statements
 counted: the dashboard's first page, a filtered page (status, organization,
 format, sorted by duration), the stats (``datapusher_plus_stats``,
 portal-wide), an organization's tab, the CSV export of one month and the
@@ -298,28 +299,35 @@ def run(bench: Bench, repeat: int = REPEAT) -> Section:
          lambda r: "{:,} B".format(len(r.get_data()))),
     ]
 
-    def measure(path: str, params: dict[str, str], what: Callable[[Any], str]
-                ) -> tuple[float, int, float, str]:
-        """(median ms, SQL statements, first request ms, what it answered)."""
+    def request(path: str, params: dict[str, str], what: Callable[[Any], str]
+                ) -> tuple[float, int, str]:
+        """(seconds, SQL statements, what it answered) of one request."""
         engine = model.Session.get_bind()
-        times, counts, said = [], [], ""
-        for _ in range(repeat + 1):
-            statements: list[int] = []
+        statements: list[int] = []
 
-            def listener(*args: Any, statements: list[int] = statements) -> None:
-                statements.append(1)
+        def listener(*args: Any) -> None:
+            statements.append(1)
 
-            sa.event.listen(engine, "before_cursor_execute", listener)
-            started = time.perf_counter()
-            response = client.get(path, query_string=params, headers=headers)
-            response.get_data()  # a streamed answer (the export) is read to its end
-            elapsed = time.perf_counter() - started
-            sa.event.remove(engine, "before_cursor_execute", listener)
-            assert response.status_code == 200, (path, response.status_code)
-            times.append(elapsed)
-            counts.append(len(statements))
-            said = what(response)
-        return statistics.median(times[1:]) * 1000, counts[-1], times[0] * 1000, said
+        sa.event.listen(engine, "before_cursor_execute", listener)
+        started = time.perf_counter()
+        response = client.get(path, query_string=params, headers=headers)
+        response.get_data()  # a streamed answer (the export) is read to its end
+        elapsed = time.perf_counter() - started
+        sa.event.remove(engine, "before_cursor_execute", listener)
+        assert response.status_code == 200, (path, response.status_code)
+        return elapsed, len(statements), what(response)
+
+    def measure() -> list[tuple[float, int, float, str]]:
+        """Per page: (median ms, SQL statements, first request ms, what it
+        answered). The pages are requested in rounds, each page once a
+        round, ``repeat`` rounds after a first: a page's requests are spread
+        over the whole measurement, so that a pause of the machine (a
+        checkpoint of the database, another process) weighs on every page
+        alike, not on the one measured while it lasts."""
+        rounds = [[request(path, params, what) for _title, path, params, what in pages]
+                  for _ in range(repeat + 1)]
+        return [(statistics.median(r[i][0] for r in rounds[1:]) * 1000, rounds[-1][i][1],
+                 rounds[0][i][0] * 1000, rounds[-1][i][2]) for i in range(len(pages))]
 
     seeding: list[list[str]] = []
     copies: list[float] = []  # seconds of each size's COPY
@@ -365,7 +373,7 @@ def run(bench: Bench, repeat: int = REPEAT) -> Section:
                         "{:.1f}".format(vacuumed), "{:,}".format(latest),
                         ", ".join("{} {:,}".format(k, v) for k, v in sorted(kept.items())),
                         "yes"])
-        results.append([measure(path, params, what) for _title, path, params, what in pages])
+        results.append(measure())
 
     purge = _purge(resources, now)
     smallest, largest = count(SIZES[0]), count(SIZES[-1])
@@ -386,7 +394,8 @@ def run(bench: Bench, repeat: int = REPEAT) -> Section:
             line += ["{:.1f}".format(median), statements, "{:.1f}".format(first), said]
         line.append("{:.2f}×".format(results[-1][i][0] / results[0][i][0]))
         lines.append(line)
-    detail += "\n\nPages (median of {} requests as a sysadmin, after one more: \"first\"):\n\n"\
+    detail += ("\n\nPages (median of {} requests as a sysadmin, after one more: \"first\"; in"
+               " rounds, each page once a round):\n\n")\
         .format(repeat) + table(header, lines)
     detail += ("\n\nPurge at {} jobs (older than {} days): {:,} rows deleted in {:.1f} s"
                " ({:,.0f} rows/s). A submit-like insert on a second connection: {} transactions"
