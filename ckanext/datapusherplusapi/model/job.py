@@ -6,6 +6,7 @@ import uuid
 from typing import Any, Callable, Optional
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped
 
 import ckan.model as model
@@ -282,16 +283,8 @@ def _scope(filters: dict[str, Any], stuck_before: datetime.datetime
         conditions.append(Job.status == status)
     if filters.get("organization"):
         # Its datasets' jobs, where each dataset is now (a dataset moved to
-        # another organization takes its history with it). The datasets'
-        # ids are an array read once, before the jobs (``= ANY(ARRAY(...))``):
-        # as a join, PostgreSQL counted one dataset and read all of their
-        # failed jobs to sort the 25 of a page; with the array, it reads a
-        # page's jobs in index order and keeps those of the organization.
-        value = filters["organization"]
-        datasets = sa.select(model.Package.id).where(model.Package.owner_org.in_(
-            sa.select(model.Group.id).where(sa.or_(model.Group.id == value,
-                                                   model.Group.name == value)).scalar_subquery()))
-        conditions.append(Job.package_id == sa.any_(sa.func.array(datasets.scalar_subquery())))
+        # another organization takes its history with it).
+        conditions.append(organization_filter(filters["organization"]))
     if filters.get("format"):
         conditions.append(Job.resource_format == filters["format"].upper())
     if filters.get("reason"):
@@ -318,6 +311,43 @@ def _scope(filters: dict[str, Any], stuck_before: datetime.datetime
                 .where(*conditions))
 
     return joined, org
+
+
+ARRAY_DATASETS = 100  # an organization of at most this many datasets: their ids in the statements
+
+
+def organization_filter(value: str) -> Any:
+    """The jobs of the datasets now in the organization ``value`` (its id or
+    name), as a condition; one query first reads the organization's id and
+    up to ``ARRAY_DATASETS`` + 1 of its datasets.
+
+    - Up to ``ARRAY_DATASETS`` datasets: their ids, as one array parameter
+      (``package_id = ANY(ARRAY[...])``). PostgreSQL counts each dataset's
+      jobs when it plans (the sorted list of a small organization reads its
+      page's jobs in index order) and hashes the array once.
+    - More: ``package_id IN (SELECT id FROM package WHERE owner_org = ...)``
+      with the organization's id as a constant, whose datasets PostgreSQL
+      counts from ``package``'s statistics; each job's dataset is looked up
+      once (a memoized lookup, or a hash). An array of thousands of ids would
+      be planned element by element on every statement.
+
+    Tried before: a join to ``package`` filtered by a subquery of the
+    organization's id or name, which PostgreSQL estimated at one dataset
+    (it sorted every failed job of the organization to keep a page of 25);
+    and ``ANY(ARRAY(SELECT ...))``, which it compares with each dataset in
+    turn for every job row."""
+    group = sa.select(model.Group.id).where(
+        sa.or_(model.Group.id == value, model.Group.name == value)).limit(1).subquery()
+    rows = model.Session.execute(
+        sa.select(group.c.id, model.Package.id).select_from(group)
+        .outerjoin(model.Package, model.Package.owner_org == group.c.id)
+        .limit(ARRAY_DATASETS + 1)).all()
+    datasets = [dataset for _org, dataset in rows if dataset is not None]
+    if len(datasets) <= ARRAY_DATASETS:
+        return Job.package_id == sa.any_(sa.bindparam(
+            "datasets", datasets, type_=postgresql.ARRAY(sa.UnicodeText), unique=True))
+    return Job.package_id.in_(sa.select(model.Package.id).where(
+        model.Package.owner_org == sa.bindparam("owner", rows[0][0], unique=True)))
 
 
 def reason_key() -> Any:

@@ -13,6 +13,7 @@ import ckan.plugins.toolkit as tk
 from ckan.tests import factories, helpers
 
 from ckanext.datapusherplusapi.model import Job
+from ckanext.datapusherplusapi.model import job as job_model
 from ckanext.datapusherplusapi.tests.helpers import (
     auth,
     make_resource,
@@ -171,7 +172,12 @@ def test_retry_and_cancel_what_they_may_push(app, site):
                        headers=dict(HX, **editor)).status_code == 400
 
 
-def test_a_moved_dataset_takes_its_jobs_along(app, site):
+@pytest.mark.parametrize("as_array", [True, False], ids=["ids", "subquery"])
+def test_a_moved_dataset_takes_its_jobs_along(app, site, monkeypatch, as_array):
+    # An organization's filter names its datasets' ids up to ARRAY_DATASETS
+    # of them, and a subquery of its datasets beyond: both read the same jobs.
+    if not as_array:
+        monkeypatch.setattr(job_model, "ARRAY_DATASETS", 0)
     moved = site["ours"][0]
     helpers.call_action("package_owner_org_update", id=moved["package_id"],
                         organization_id=site["health"]["id"])

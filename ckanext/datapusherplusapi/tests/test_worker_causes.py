@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import shlex
 from typing import Any, Iterator
 
 import pytest
@@ -43,7 +44,7 @@ PLUGINS = "datapusherplusapi datastore datapusherplusapi_nosolr"
 
 def command() -> str:
     """The fix's command: it names the config file CKAN runs with (here the tests')."""
-    return "ckan -c {} jobs worker".format(tk.config["__file__"])
+    return "ckan -c {} jobs worker".format(shlex.quote(tk.config["__file__"]))
 
 pytestmark = [pytest.mark.ckan_config("ckan.plugins", PLUGINS),
               pytest.mark.usefixtures("with_plugins", "clean_db")]

@@ -12,6 +12,7 @@ import http.server
 import importlib.metadata
 import json
 import os
+import shlex
 import signal
 import threading
 from typing import Any, Iterator
@@ -536,7 +537,7 @@ def test_a_csv_through_xloader_and_through_the_builtin_loader_gives_the_same_row
 
 def command() -> str:
     """The fix's command: it names the config file CKAN runs with (here the tests')."""
-    return "ckan -c {} jobs worker".format(tk.config["__file__"])
+    return "ckan -c {} jobs worker".format(shlex.quote(tk.config["__file__"]))
 
 
 def cause_of(site: dict[str, Any], resource_id: str, code: str) -> Any:
