@@ -30,7 +30,7 @@ lint:          ## ruff, mypy, import layers, translations, docs/configuration.md
 docs:          ## write docs/configuration.md's options from config_declaration.yaml
 	bin/dpp.sh docs
 
-bench:         ## every benchmark at full size (~30 min; DPP_BENCH_SIZE=tiny: seconds); resets the test database
+bench:         ## every benchmark at full size (~18 min; DPP_BENCH_SIZE=tiny: about a minute); resets the test database
 	bin/dpp.sh bench
 
 stop:          ## stop CKAN, worker, DataPusher, file server, Redis and PostgreSQL
