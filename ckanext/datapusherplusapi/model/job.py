@@ -306,7 +306,11 @@ def _scope(filters: dict[str, Any], stuck_before: datetime.datetime
         return (stmt.select_from(Job)
                 .outerjoin(model.Resource, model.Resource.id == Job.resource_id)
                 .outerjoin(model.Package, model.Package.id == Job.package_id)
-                .outerjoin(org, org.id == Job.organization_id)
+                # the dataset's organization now, as the organization filter
+                # reads it (the job's own, of its submission, once the
+                # dataset is gone)
+                .outerjoin(org, org.id == sa.func.coalesce(model.Package.owner_org,
+                                                           Job.organization_id))
                 .outerjoin(model.User, model.User.id == Job.user_id)
                 .where(*conditions))
 
@@ -415,7 +419,9 @@ def listing(filters: dict[str, Any], stuck_before: datetime.datetime
     reason's key, see ``reason_key``), ``cause`` (a failed job's cause, one
     of ``causes.STORED``), ``sort`` and ``order``.
     Rows are ``(Job, resource name, dataset name, dataset title,
-    organization name, organization title, user name, user full name)``.
+    organization name, organization title, user name, user full name,
+    organization id)``: the dataset's organization now (a dataset moved
+    takes its history along, as the organization filter reads it).
     """
     joined, org = _scope(filters, stuck_before)
     if filters.get("status") in TERMINAL:
@@ -432,7 +438,7 @@ def listing(filters: dict[str, Any], stuck_before: datetime.datetime
     column = columns.get(filters.get("sort") or "submitted", Job.submitted_at)
     ordered = column.asc() if filters.get("order") == "asc" else column.desc()
     rows = joined(sa.select(Job, model.Resource.name, model.Package.name, model.Package.title,
-                            org.name, org.title, model.User.name, model.User.fullname)
+                            org.name, org.title, model.User.name, model.User.fullname, org.id)
                    ).order_by(ordered, Job.id)
     count = joined(sa.select(sa.func.count(Job.id)))
     return rows, count

@@ -186,3 +186,12 @@ def test_a_moved_dataset_takes_its_jobs_along(app, site, monkeypatch, as_array):
     theirs = _soup(app.get(_tab(site["health"]), headers=auth(site["other_editor"])))
     assert {r.find("td").get_text(strip=True) for r in _rows(theirs)} == {
         "census-0", "hospitals"}
+    # Its jobs are named with the organization it is in now, everywhere.
+    admin = sysadmin_with_token()
+    page = _soup(app.get("/ckan-admin/datapusher-plus/", query_string={"organization": "health"},
+                         headers=auth(admin)))
+    assert {cell.get_text(strip=True) for cell in page.select(
+        '#dpp-jobs tbody td[data-label="Organization"]')} == {"Health Ministry"}
+    job = helpers.call_action("datapusher_plus_job_show", {"user": admin["name"]},
+                              id=_job_of(moved))
+    assert (job["organization_name"], job["organization_id"]) == ("health", site["health"]["id"])

@@ -148,9 +148,11 @@ def _for_reader(context: Context, item: dict[str, Any]) -> dict[str, Any]:
 
 def _listed(row: Any, stuck_before: datetime.datetime) -> dict[str, Any]:
     """A job as the dashboard lists it, from a row of ``job_model.listing``."""
-    job, res_name, pkg_name, pkg_title, org_name, org_title, user_name, user_fullname = row
+    (job, res_name, pkg_name, pkg_title, org_name, org_title, user_name, user_fullname,
+     org_id) = row
     item = job.dictize()
-    item.update(resource_name=res_name, dataset_name=pkg_name, dataset_title=pkg_title,
+    item.update(organization_id=org_id or item["organization_id"],
+                resource_name=res_name, dataset_name=pkg_name, dataset_title=pkg_title,
                 organization_name=org_name, organization_title=org_title, user_name=user_name,
                 user_display_name=user_fullname or user_name,
                 stuck=vocabulary.is_stuck(job.status, job.submitted_at, stuck_before))
