@@ -257,12 +257,20 @@ def with_options(code: str, backend: Optional[str]) -> Cause:
     return Cause(code, {"option": options[key]} if key else {})
 
 
+def worker_command(*queues: Optional[str]) -> str:
+    """The command that starts a worker on ``queues`` (None or ``default``:
+    CKAN's default queue, which ``ckan jobs worker`` alone listens on), with
+    the config file this CKAN runs with."""
+    config = shlex.quote(tk.config.get("__file__") or DEFAULT_CONFIG)
+    named = [shlex.quote(queue) for queue in queues if queue and queue != "default"]
+    if named and len(named) < len(queues):  # the default one besides others
+        named.append("default")
+    return WORKER_COMMAND.format(config=config, queue=" ".join(named)).rstrip()
+
+
 def no_worker(queue: Optional[str]) -> Cause:
     """No background worker listens on ``queue`` (None: CKAN's default)."""
-    name = queue or "default"
-    config = shlex.quote(tk.config.get("__file__") or DEFAULT_CONFIG)
-    return Cause(NO_WORKER, {"queue": name, "command": WORKER_COMMAND.format(
-        config=config, queue=shlex.quote(queue) if queue else "").rstrip()})
+    return Cause(NO_WORKER, {"queue": queue or "default", "command": worker_command(queue)})
 
 
 # --------------------------------------------------------------- words ---

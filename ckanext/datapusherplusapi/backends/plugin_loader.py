@@ -23,7 +23,7 @@ import ckan.model as model
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
-from ckanext.datapusherplusapi import lifecycle
+from ckanext.datapusherplusapi import causes, lifecycle
 from ckanext.datapusherplusapi.backends import rq
 from ckanext.datapusherplusapi.backends.base import (
     ENDED,
@@ -197,7 +197,8 @@ class PluginLoader(Backend):
             result["reachable"] = bool(workers)
             if not workers:
                 result["error"] = tk._("no background worker is listening to its queue "
-                                       "(start one: ckan jobs worker)")
+                                       "(start one: {command})").format(
+                    command=causes.worker_command(*self.queue_names()))
         except Exception as e:  # Redis down
             result["error"] = tk._("the job queue is unreachable: {error}").format(
                 error=type(e).__name__)

@@ -128,7 +128,7 @@ def workers_health() -> dict[str, Any]:
             "the job queue is unreachable: {error}").format(error=type(e).__name__)}
     error = None if workers else tk._(
         "no background worker: bulk work, automatic pushes and the silent-job refresh wait "
-        "(start one: ckan jobs worker)")
+        "(start one: {command})").format(command=causes.worker_command(None))
     return {"workers": workers, "queued": queued, "error": error}
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import importlib.resources
 import re
+import shlex
 from typing import Any, Optional
 
 import pytest
 import sqlalchemy as sa
 
 import ckan.model as model
+import ckan.plugins.toolkit as tk
 from ckan.cli import db as db_cli
 
 from ckanext.datapusherplusapi import causes
@@ -254,3 +256,14 @@ def test_every_cause_has_its_words_in_each_language(app):
             for theirs, ours in zip(words, english[key], strict=True):
                 # translated, not the English falling back
                 assert theirs != ours and script.search(theirs), (lang, key, theirs)
+
+
+@pytest.mark.usefixtures("with_plugins")
+@pytest.mark.parametrize(("queues", "started"), [
+    ((None,), ""), (("default",), ""), (("dpp_xloader",), " dpp_xloader"),
+    (("dpp_xloader", "default"), " dpp_xloader default"), (("my queue",), " 'my queue'")])
+def test_the_worker_command_names_the_queues_and_this_config(queues, started):
+    """``ckan jobs worker`` alone listens on CKAN's default queue; a named one
+    is given, with the default one when both are wanted."""
+    config = shlex.quote(tk.config["__file__"])
+    assert causes.worker_command(*queues) == "ckan -c {} jobs worker{}".format(config, started)
