@@ -38,7 +38,7 @@ __all__ = [
     "datapusherplusapi_duration", "datapusherplusapi_percent", "datapusherplusapi_progress_text",
     "datapusherplusapi_datetime",
     # presentation/listing.py
-    "datapusherplusapi_jobs_url", "datapusherplusapi_sort_url",
+    "datapusherplusapi_jobs_url", "datapusherplusapi_sort_url", "datapusherplusapi_sort_columns",
     "datapusherplusapi_job_action_url", "datapusherplusapi_pager", "datapusherplusapi_last_page",
     # presentation/chart.py
     "datapusherplusapi_chart",
@@ -166,6 +166,7 @@ datapusherplusapi_percent = numbers.percent
 datapusherplusapi_progress_text = numbers.progress_text
 datapusherplusapi_jobs_url = listing.jobs_url
 datapusherplusapi_sort_url = listing.sort_url
+datapusherplusapi_sort_columns = listing.sort_columns
 datapusherplusapi_job_action_url = listing.job_action_url
 datapusherplusapi_pager = listing.pager
 datapusherplusapi_last_page = listing.last_page

@@ -22,6 +22,18 @@ def jobs_url(where: Optional[dict[str, Any]], filters: dict[str, Any],
     return tk.h.url_for("datapusherplusapi_admin.dashboard", **args)
 
 
+def sort_columns(where: Optional[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The columns a jobs list sorts by, ``(key, label)`` in the table's
+    order: its headers' links, and the form's "Sort by" (on a phone, where
+    each job is a card, the only way). An organization's tab has no
+    organization column."""
+    columns = [("resource", tk._("Resource")), ("dataset", tk._("Dataset")),
+               ("organization", tk._("Organization")), ("format", tk._("Format")),
+               ("status", tk._("Status")), ("submitted", tk._("When")),
+               ("duration", tk._("Duration"))]
+    return [(key, label) for key, label in columns if not (where and key == "organization")]
+
+
 def sort_url(where: Optional[dict[str, Any]], filters: dict[str, Any],
              column: str) -> str:
     """The list sorted by ``column``; again on the same column flips the order."""
