@@ -145,8 +145,9 @@ class TestTable:
         # 100 s and counting: between the 500 s and the 50 s
         assert order(organization="org-a") == longest[:1] + [active] + longest[1:]
         # The form sorts too (a phone's cards have no column headers), as the list is sorted.
-        form = _soup(app.get(URL, query_string={"sort": "duration", "order": "asc"},
-                             headers=_as(admin))).find("form", attrs={"aria-label": "Filter the jobs"})
+        page = _soup(app.get(URL, query_string={"sort": "duration", "order": "asc"},
+                             headers=_as(admin)))
+        form = page.find("form", attrs={"aria-label": "Filter the jobs"})
         assert [o["value"] for o in form.select("#dpp-sort option")] == [
             "resource", "dataset", "organization", "format", "status", "submitted", "duration"]
         assert form.select_one("#dpp-sort option[selected]")["value"] == "duration"
