@@ -307,10 +307,12 @@ def _scope(filters: dict[str, Any], stuck_before: datetime.datetime
                 .outerjoin(model.Resource, model.Resource.id == Job.resource_id)
                 .outerjoin(model.Package, model.Package.id == Job.package_id)
                 # the dataset's organization now, as the organization filter
-                # reads it (the job's own, of its submission, once the
-                # dataset is gone)
-                .outerjoin(org, org.id == sa.func.coalesce(model.Package.owner_org,
-                                                           Job.organization_id))
+                # reads it (none for a dataset of no organization); the
+                # job's own, of its submission, once the dataset is gone
+                # (purged: the filter, which reads datasets, lists it no more)
+                .outerjoin(org, org.id == sa.case(
+                    (model.Package.id.is_(None), Job.organization_id),
+                    else_=model.Package.owner_org))
                 .outerjoin(model.User, model.User.id == Job.user_id)
                 .where(*conditions))
 

@@ -66,8 +66,11 @@ def test_editors_see_their_organizations_jobs_only(app, site):
     page = _soup(app.get(_tab(site["stats"]), headers=auth(site["editor"])))
     assert {r.find("td").get_text(strip=True) for r in _rows(page)} == {
         "census-0", "census-1", "census-2"}
-    # Sorted by the tab's columns: no organization among them.
+    # Sorted by the tab's columns: no organization among them (asked for, the default order).
     assert "organization" not in [o["value"] for o in page.select("#dpp-sort option")]
+    by_org = _soup(app.get(_tab(site["stats"]), query_string={"sort": "organization"},
+                           headers=auth(site["editor"])))
+    assert by_org.select_one("#dpp-sort option[selected]")["value"] == "submitted"
     # The summary counts what the table lists; a card's link stays on the tab.
     counts = {a["data-dpp-count"]: a for a in page.select("[data-dpp-count]")}
     assert counts["error"].find(class_="fs-4").get_text() == "2"

@@ -176,6 +176,9 @@ def scoped_filters(source: Any, organization: Optional[dict[str, Any]] = None
     filters, bad_filter = filters_of(source)
     if organization:
         filters.pop("organization", None)
+        if filters.get("sort") == "organization":  # one organization: no such column
+            filters.pop("sort")
+            filters.pop("order", None)
     return filters, bad_filter
 
 
