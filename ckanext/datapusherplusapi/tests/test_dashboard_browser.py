@@ -105,11 +105,18 @@ def test_the_dashboard_shows_what_matters(page, service_user, fake_service, live
     assert error_card.evaluate(colour) == "rgb(248, 215, 218)"
     assert page.locator('[data-dpp-count="stuck"]').evaluate(colour) != "rgb(248, 215, 218)"
     shot(page, "dashboard-overview-{}-{}".format(lang, width))
-    # The chart's days: the middle one in the middle of its axis (when on one line).
-    axis = page.locator("#dpp-live .dpp-chart-days").evaluate(BOX)
-    days = page.locator("#dpp-live .dpp-chart-days span").evaluate_all(
-        "spans => spans.map(s => { const r = document.createRange(); r.selectNodeContents(s);"
-        " const b = r.getBoundingClientRect(); return [b.left, b.right, Math.round(b.top)]; })")
+    # The chart's days: the middle one in the middle of its axis (when on one line). The
+    # axis and its days are read at once, once laid out: a poll may swap the chart between
+    # two reads (its days then read as zero-sized).
+    axis = page.wait_for_function(
+        "() => { const axis = document.querySelector('#dpp-live .dpp-chart-days');"
+        " if (!axis) return null; const a = axis.getBoundingClientRect();"
+        " const days = [...axis.querySelectorAll('span')].map(s => {"
+        " const r = document.createRange(); r.selectNodeContents(s);"
+        " const b = r.getBoundingClientRect(); return [b.left, b.right, Math.round(b.top)]; });"
+        " return days.length === 3 && days.every(d => d[1] > d[0])"
+        " ? {left: a.left, right: a.right, days: days} : null; }").json_value()
+    days = axis["days"]
     if len({top for _left, _right, top in days}) == 1:
         middle = (days[1][0] + days[1][1]) / 2
         third = (axis["right"] - axis["left"]) / 3
