@@ -230,12 +230,12 @@ def _autocommit(sql: str) -> None:
 
 
 def _settle(most: float = 120) -> float:
-    """The server's writes of the seeding done before the pages are measured:
-    a ``CHECKPOINT`` (the seeding's gigabyte of WAL otherwise brings one
-    every few seconds while they are), then no autovacuum worker on any
-    table (at most ``most`` seconds). Returns the seconds it took. The
-    benchmark's role may checkpoint: ``bin/dpp.sh bench`` grants it
-    ``pg_checkpoint`` (PostgreSQL 15 and later; before, no checkpoint)."""
+    """The server's writes of a seeding done before the pages are measured:
+    a ``CHECKPOINT`` (a million rows are more WAL than ``max_wal_size``,
+    which otherwise brings checkpoints while they are), then no autovacuum
+    worker on any table (at most ``most`` seconds). Returns the seconds it
+    took. The benchmark's role may checkpoint: ``bin/dpp.sh bench`` grants
+    it ``pg_checkpoint`` (PostgreSQL 15 and later; before, no checkpoint)."""
     started = time.perf_counter()
     try:
         _autocommit("CHECKPOINT")
