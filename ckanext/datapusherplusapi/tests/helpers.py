@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
+import shlex
 import socket
 import subprocess
 import sys
@@ -57,6 +58,13 @@ def sysadmin_with_token() -> dict[str, Any]:
     user = factories.Sysadmin()
     user["token"] = factories.APIToken(user=user["name"])["token"]
     return user
+
+
+def worker_command() -> str:
+    """The command a no-worker fix or health line gives to start a worker on
+    CKAN's default queue: it names the config file CKAN runs with (here the
+    tests'); a named queue follows it."""
+    return "ckan -c {} jobs worker".format(shlex.quote(tk.config["__file__"]))
 
 
 def member_of(org_id: str, role: str) -> dict[str, Any]:

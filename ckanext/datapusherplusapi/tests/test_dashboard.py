@@ -27,6 +27,7 @@ from ckanext.datapusherplusapi.tests.helpers import (
     sql_statements,
     sysadmin_with_token,
     user_with_token,
+    worker_command,
 )
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "clean_db")
@@ -652,7 +653,7 @@ class TestBackground:
         state, text = shown()
         assert state == "down" and text.startswith("No worker 0 workers, 1 job queued")
         # the command names the config file this CKAN runs with
-        assert "(start one: ckan -c {} jobs worker)".format(tk.config["__file__"]) in text
+        assert "(start one: {})".format(worker_command()) in text
         queue = ckan_jobs.get_queue()
         ckan_jobs.enqueue(len, [[]], title="another job")
         worker = rq.Worker([queue], connection=queue.connection)

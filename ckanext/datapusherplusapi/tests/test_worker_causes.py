@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import shlex
 from typing import Any, Iterator
 
 import pytest
@@ -36,15 +35,11 @@ from ckanext.datapusherplusapi.tests.helpers import (
     start_worker,
     stop_worker,
     sysadmin_with_token,
+    worker_command,
     write_ini,
 )
 
 PLUGINS = "datapusherplusapi datastore datapusherplusapi_nosolr"
-
-
-def command() -> str:
-    """The fix's command: it names the config file CKAN runs with (here the tests')."""
-    return "ckan -c {} jobs worker".format(shlex.quote(tk.config["__file__"]))
 
 pytestmark = [pytest.mark.ckan_config("ckan.plugins", PLUGINS),
               pytest.mark.usefixtures("with_plugins", "clean_db")]
@@ -93,11 +88,11 @@ def test_waiting_jobs_say_no_worker_listens_counted_once_per_process(app, counte
     seed_jobs([make_resource(format="JSON")], 1, status="error", backend="builtin",
               error="boom")
     admin = sysadmin_with_token()
-    expected = {"code": "no_worker", "params": {"queue": "default", "command": command()},
+    expected = {"code": "no_worker", "params": {"queue": "default", "command": worker_command()},
                 "title": "No worker on the queue",
                 "message": "No background worker listens on the queue “default”: the job "
                            "waits there and nothing will take it.",
-                "fix": "Start a worker on the queue “default”: " + command()}
+                "fix": "Start a worker on the queue “default”: " + worker_command()}
     for _ in range(5):
         found = status(app, pushed[0]["id"], admin)
         assert (found["status"], found["cause"]) == ("submitted", expected)

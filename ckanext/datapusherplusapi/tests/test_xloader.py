@@ -12,7 +12,6 @@ import http.server
 import importlib.metadata
 import json
 import os
-import shlex
 import signal
 import threading
 from typing import Any, Iterator
@@ -46,6 +45,7 @@ from ckanext.datapusherplusapi.tests.helpers import (
     start_worker,
     stop_worker,
     wait_for,
+    worker_command,
     write_ini,
     xloader_jobs_db,
 )
@@ -535,11 +535,6 @@ def test_a_csv_through_xloader_and_through_the_builtin_loader_gives_the_same_row
 # ------------------------------------------------- live causes (workers) ---
 
 
-def command() -> str:
-    """The fix's command: it names the config file CKAN runs with (here the tests')."""
-    return "ckan -c {} jobs worker".format(shlex.quote(tk.config["__file__"]))
-
-
 def cause_of(site: dict[str, Any], resource_id: str, code: str) -> Any:
     """The resource's status once its cause is ``code``, else None."""
     found = status(site, resource_id)
@@ -565,13 +560,14 @@ def test_a_push_waiting_for_a_missing_worker_says_so_until_one_starts(site, tmp_
         assert answer.status_code == 200, answer.text
         waiting = wait_for(lambda: cause_of(site, csv["id"], "no_worker"), timeout=30)
         assert waiting["status"] == "submitted", waiting
-        assert waiting["cause"]["params"] == {"queue": QUEUE, "command": command() + " " + QUEUE}
+        assert waiting["cause"]["params"] == {"queue": QUEUE,
+                                              "command": worker_command() + " " + QUEUE}
         assert QUEUE in waiting["cause"]["message"]
         assert waiting["cause"]["fix"] == "Start a worker on the queue “{}”: {} {}".format(
-            QUEUE, command(), QUEUE)
+            QUEUE, worker_command(), QUEUE)
         json_waiting = cause_of(site, pushed["id"], "no_worker")
         assert json_waiting and json_waiting["backend"] == "builtin", status(site, pushed["id"])
-        assert json_waiting["cause"]["params"] == {"queue": "default", "command": command()}
+        assert json_waiting["cause"]["params"] == {"queue": "default", "command": worker_command()}
         # the dicts the dashboard, an organization's tab and the job page show
         admin = factories.Sysadmin()
         listed = helpers.call_action("datapusher_plus_job_list", {"user": admin["name"]})
